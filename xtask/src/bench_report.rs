@@ -1,0 +1,61 @@
+//! Runs the criterion benchmarks and turns their estimates into the ratios our issues ask for:
+//! our code's time over raw libopus's time on the same frames, from the same run.
+
+use std::path::{Path, PathBuf};
+
+/// A comparison: the benchmark id of our code and of the raw-libopus baseline, within a group.
+struct Ratio {
+    group: &'static str,
+    ours: &'static str,
+    baseline: &'static str,
+    /// The largest acceptable ratio, from the issue that asked for it.
+    limit: f64,
+}
+
+const RATIOS: &[Ratio] = &[
+    Ratio { group: "codec_20ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: 1.02 },
+    Ratio { group: "codec_10ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: 1.02 },
+    Ratio { group: "codec_2_5ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: 1.02 },
+];
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
+}
+
+/// The mean time in nanoseconds that criterion estimated for `group/id`.
+fn mean_ns(criterion_dir: &Path, group: &str, id: &str) -> Result<f64, String> {
+    let path = criterion_dir.join(group).join(id).join("new").join("estimates.json");
+    let text = std::fs::read_to_string(&path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|error| format!("{} is not JSON: {error}", path.display()))?;
+    json["mean"]["point_estimate"].as_f64().ok_or_else(|| format!("{} has no mean estimate", path.display()))
+}
+
+pub fn run(extra: &[String]) -> Result<(), String> {
+    let mut args = vec!["bench", "--package", "roundtrip-codec", "--bench", "codec", "--"];
+    args.extend(extra.iter().map(String::as_str));
+    crate::cargo(&args)?;
+    let criterion_dir = target_dir().join("criterion");
+    println!("\n{:<28} {:>14} {:>14} {:>8} {:>7}", "group", "ours µs", "raw µs", "ratio", "limit");
+    let mut over = Vec::new();
+    for ratio in RATIOS {
+        let (Ok(ours), Ok(baseline)) =
+            (mean_ns(&criterion_dir, ratio.group, ratio.ours), mean_ns(&criterion_dir, ratio.group, ratio.baseline))
+        else {
+            continue; // filtered out of this run
+        };
+        let value = ours / baseline;
+        println!(
+            "{:<28} {:>14.2} {:>14.2} {:>8.4} {:>7.2}",
+            ratio.group,
+            ours / 1e3,
+            baseline / 1e3,
+            value,
+            ratio.limit
+        );
+        if value > ratio.limit {
+            over.push(ratio.group);
+        }
+    }
+    if over.is_empty() { Ok(()) } else { Err(format!("ratio above its limit in: {}", over.join(", "))) }
+}

@@ -1,0 +1,59 @@
+//! Project tasks: `cargo xtask <command>`. Run `cargo xtask help` for the list.
+
+mod bench_report;
+mod system_packages;
+
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "\
+cargo xtask <command>
+
+commands:
+  setup   install the Debian packages the workspace builds against (asks apt-get, as root or via sudo)
+  demo    set up, then run the product's demonstration
+  test    set up, then check formatting and lints and run every test
+  bench   run the criterion benchmarks and print our-code / raw-libopus ratios
+  help    this text";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => system_packages::ensure_installed(),
+        Some("demo") => system_packages::ensure_installed().and_then(|()| demo(&args[1..])),
+        Some("test") => system_packages::ensure_installed().and_then(|()| test()),
+        Some("bench") => system_packages::ensure_installed().and_then(|()| bench_report::run(&args[1..])),
+        Some("help" | "--help" | "-h") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs `cargo` with `args` in the workspace, failing with a message naming the command.
+pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!("xtask: cargo {}", args.join(" "));
+    let status =
+        Command::new(&cargo).args(args).status().map_err(|error| format!("could not start `{cargo}`: {error}"))?;
+    if status.success() { Ok(()) } else { Err(format!("`cargo {}` failed ({status})", args.join(" "))) }
+}
+
+fn demo(extra: &[String]) -> Result<(), String> {
+    let mut args = vec!["run", "--release", "--quiet", "--package", "roundtrip-codec", "--example", "demo", "--"];
+    args.extend(extra.iter().map(String::as_str));
+    cargo(&args)
+}
+
+fn test() -> Result<(), String> {
+    cargo(&["fmt", "--all", "--check"])?;
+    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    cargo(&["test", "--workspace"])
+}
