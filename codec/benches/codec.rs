@@ -2,73 +2,16 @@
 //! in one run. `cargo xtask bench` prints the ratios.
 
 use std::hint::black_box;
-use std::ptr::NonNull;
 
 use criterion::{BenchmarkId, Criterion};
-use opusic_sys as sys;
 use roundtrip_codec::{
-    Application, Bitrate, Channels, Decoder, Dred, DredDecoder, Encoder, MAX_PACKET_BYTES, test_signal,
+    Application, Bitrate, Channels, Decoder, Dred, DredDecoder, Encoder, MAX_PACKET_BYTES, raw::RawRoundTrip,
+    test_signal,
 };
 
 const SAMPLE_RATE_HZ: u32 = 48_000;
 const BITRATE_BPS: i32 = 64_000;
 const COMPLEXITY: i32 = 10;
-
-/// Raw libopus states from `opus_*_create`, driven with no wrapper at all: the baseline.
-struct RawCodec {
-    encoder: NonNull<sys::OpusEncoder>,
-    decoder: NonNull<sys::OpusDecoder>,
-}
-
-impl RawCodec {
-    fn new(channels: i32) -> Self {
-        let mut error = 0;
-        // SAFETY: valid rate, channel count and application; `error` is a valid out-pointer.
-        let encoder = unsafe { sys::opus_encoder_create(48_000, channels, sys::OPUS_APPLICATION_AUDIO, &mut error) };
-        assert_eq!(error, 0);
-        // SAFETY: as above.
-        let decoder = unsafe { sys::opus_decoder_create(48_000, channels, &mut error) };
-        assert_eq!(error, 0);
-        let encoder = NonNull::new(encoder).unwrap();
-        // SAFETY: a live encoder; the CTLs take one opus_int32.
-        unsafe {
-            assert_eq!(sys::opus_encoder_ctl(encoder.as_ptr(), sys::OPUS_SET_BITRATE_REQUEST, BITRATE_BPS), 0);
-            assert_eq!(sys::opus_encoder_ctl(encoder.as_ptr(), sys::OPUS_SET_COMPLEXITY_REQUEST, COMPLEXITY), 0);
-        }
-        Self { encoder, decoder: NonNull::new(decoder).unwrap() }
-    }
-
-    fn round_trip(&mut self, pcm: &[f32], frame_samples: usize, packet: &mut [u8], out: &mut [f32]) -> i32 {
-        // SAFETY: `pcm` and `out` hold `frame_samples` per channel, `packet` MAX_PACKET_BYTES.
-        unsafe {
-            let len = sys::opus_encode_float(
-                self.encoder.as_ptr(),
-                pcm.as_ptr(),
-                frame_samples as i32,
-                packet.as_mut_ptr(),
-                packet.len() as i32,
-            );
-            sys::opus_decode_float(
-                self.decoder.as_ptr(),
-                packet.as_ptr(),
-                len,
-                out.as_mut_ptr(),
-                frame_samples as i32,
-                0,
-            )
-        }
-    }
-}
-
-impl Drop for RawCodec {
-    fn drop(&mut self) {
-        // SAFETY: both came from the matching create calls and are destroyed once.
-        unsafe {
-            sys::opus_encoder_destroy(self.encoder.as_ptr());
-            sys::opus_decoder_destroy(self.decoder.as_ptr());
-        }
-    }
-}
 
 fn ours(channels: Channels) -> (Encoder, Decoder) {
     let mut encoder = Encoder::new(SAMPLE_RATE_HZ, channels, Application::Audio).unwrap();
@@ -96,13 +39,13 @@ fn bench_frame(c: &mut Criterion, group_name: &str, frame_samples: usize) {
         })
     });
 
-    let mut raw = RawCodec::new(channels.count() as i32);
+    let mut raw = RawRoundTrip::new(SAMPLE_RATE_HZ, channels.count(), BITRATE_BPS, COMPLEXITY);
     let mut index = 0;
     group.bench_function(BenchmarkId::from_parameter("raw_libopus"), |b| {
         b.iter(|| {
             let frame = frames[index % frames.len()];
             index += 1;
-            black_box(raw.round_trip(black_box(frame), frame_samples, &mut packet, &mut out))
+            black_box(raw.round_trip(black_box(frame), &mut packet, &mut out))
         })
     });
     group.finish();

@@ -63,14 +63,49 @@ impl DredDecoder {
     }
 
     /// Parses the redundancy in `packet` into `dred`, looking back at most `max_samples` per
-    /// channel at `sample_rate_hz`. Runs the DRED model now (no deferred processing), so this
-    /// is the expensive step. Never allocates.
+    /// channel at `sample_rate_hz`, and runs the DRED model on it, so that `dred` is ready to
+    /// decode. This is the expensive step. Never allocates.
     pub fn parse(
         &mut self,
         dred: &mut Dred,
         packet: &[u8],
         max_samples: usize,
         sample_rate_hz: u32,
+    ) -> Result<DredAvailable> {
+        self.parse_with(dred, packet, max_samples, sample_rate_hz, false)
+    }
+
+    /// Like [`DredDecoder::parse`], but only reads what the packet carries and defers running
+    /// the model to [`DredDecoder::process`]: cheap enough to call on every packet just to learn
+    /// whether it carries redundancy. Never allocates.
+    pub fn parse_deferred(
+        &mut self,
+        dred: &mut Dred,
+        packet: &[u8],
+        max_samples: usize,
+        sample_rate_hz: u32,
+    ) -> Result<DredAvailable> {
+        self.parse_with(dred, packet, max_samples, sample_rate_hz, true)
+    }
+
+    /// Runs the DRED model on redundancy parsed with [`DredDecoder::parse_deferred`]
+    /// (`opus_dred_process`, in place). Calling it on already processed redundancy is harmless.
+    /// Never allocates.
+    pub fn process(&mut self, dred: &mut Dred) -> Result<()> {
+        let ptr = dred.buffer.as_ptr().cast::<sys::OpusDRED>();
+        // SAFETY: both states are live and exclusively borrowed; libopus documents processing in
+        // place (source and destination the same state) as the usual case.
+        let ret = unsafe { sys::opus_dred_process(self.state.as_ptr(), ptr, ptr) };
+        check("opus_dred_process", ret).map(drop)
+    }
+
+    fn parse_with(
+        &mut self,
+        dred: &mut Dred,
+        packet: &[u8],
+        max_samples: usize,
+        sample_rate_hz: u32,
+        defer: bool,
     ) -> Result<DredAvailable> {
         const NAME: &str = "opus_dred_parse";
         check_sample_rate(NAME, sample_rate_hz)?;
@@ -91,7 +126,7 @@ impl DredDecoder {
                 max_samples,
                 sample_rate_hz as i32,
                 &mut end,
-                0,
+                i32::from(defer),
             )
         };
         let offset = check(NAME, ret)?;

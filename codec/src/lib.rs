@@ -27,6 +27,7 @@
 //! - [`settings`]: typed CTL values and frame-size rules.
 //! - [`Error`], [`ErrorCode`]: libopus's error codes, exactly, plus ours.
 //! - [`test_signal`], [`measure`]: deterministic signals and SNR, for demos, tests and benchmarks.
+//! - `raw` (feature `library-managed`): bare libopus calls, the benchmarks' baseline.
 
 mod ctl;
 mod decoder;
@@ -36,6 +37,8 @@ mod error;
 pub mod measure;
 pub mod mem;
 mod packet;
+#[cfg(feature = "library-managed")]
+pub mod raw;
 pub mod settings;
 mod state;
 pub mod test_signal;

@@ -16,6 +16,8 @@ const RATIOS: &[Ratio] = &[
     Ratio { group: "codec_20ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: 1.02 },
     Ratio { group: "codec_10ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: 1.02 },
     Ratio { group: "codec_2_5ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: 1.02 },
+    Ratio { group: "engine_48k_stereo_20ms_64k", ours: "engine", baseline: "raw_libopus", limit: 1.05 },
+    Ratio { group: "engine_44k1_stereo_20ms_64k", ours: "engine", baseline: "raw_libopus", limit: 1.25 },
 ];
 
 fn target_dir() -> PathBuf {
@@ -31,11 +33,31 @@ fn mean_ns(criterion_dir: &Path, group: &str, id: &str) -> Result<f64, String> {
     json["mean"]["point_estimate"].as_f64().ok_or_else(|| format!("{} has no mean estimate", path.display()))
 }
 
+/// Prints every engine group's cost per second of audio and its real-time factor on one core.
+fn print_engine_costs(criterion_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(criterion_dir) else { return };
+    let mut groups: Vec<String> = entries
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("engine_"))
+        .collect();
+    groups.sort();
+    println!(
+        "\n{:<44} {:>16} {:>18}",
+        "engine group (1 s of audio per iteration)", "µs per second", "real-time factor"
+    );
+    for group in groups {
+        if let Ok(ns) = mean_ns(criterion_dir, &group, "engine") {
+            println!("{group:<44} {:>16.0} {:>17.0}x", ns / 1e3, 1e9 / ns);
+        }
+    }
+}
+
 pub fn run(extra: &[String]) -> Result<(), String> {
-    let mut args = vec!["bench", "--package", "roundtrip-codec", "--bench", "codec", "--"];
+    let mut args = vec!["bench", "--package", "roundtrip-codec", "--package", "roundtrip-engine", "--"];
     args.extend(extra.iter().map(String::as_str));
     crate::cargo(&args)?;
     let criterion_dir = target_dir().join("criterion");
+    print_engine_costs(&criterion_dir);
     println!("\n{:<28} {:>14} {:>14} {:>8} {:>7}", "group", "ours µs", "raw µs", "ratio", "limit");
     let mut over = Vec::new();
     for ratio in RATIOS {

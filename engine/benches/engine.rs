@@ -1,0 +1,143 @@
+//! The engine against raw libopus on the same audio, in one run: one second of audio per
+//! iteration, so criterion's time per iteration is the cost of a second of audio.
+//! `cargo xtask bench` prints the ratios; this binary also prints the worst single call and the
+//! real-time factors.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion};
+use roundtrip_codec::raw::RawRoundTrip;
+use roundtrip_codec::{Application, MAX_PACKET_BYTES, test_signal};
+use roundtrip_engine::{Engine, EngineConfig, Settings};
+
+const BLOCK_FRAMES: usize = 64;
+const BITRATE_BPS: i32 = 64_000;
+
+fn settings() -> Settings {
+    Settings { bitrate_bps: BITRATE_BPS, complexity: 10, application: Application::Audio, ..Settings::default() }
+}
+
+fn engine(rate: u32, settings: Settings) -> Engine {
+    let config = EngineConfig { sample_rate_hz: rate, channels: 2, max_block_frames: 4096 };
+    Engine::new(config, settings).unwrap()
+}
+
+/// One second of stereo music at `rate`.
+fn second_of_music(rate: u32) -> Vec<f32> {
+    test_signal::music(rate, 2, 1.0)
+}
+
+/// Feeds one second through `engine` in 64-frame blocks.
+fn engine_second(engine: &mut Engine, input: &[f32], output: &mut [f32]) {
+    for (block_in, block_out) in input.chunks(BLOCK_FRAMES * 2).zip(output.chunks_mut(BLOCK_FRAMES * 2)) {
+        engine.process_interleaved(block_in, block_out);
+    }
+}
+
+/// Encodes and decodes one second at 48 kHz in 20 ms frames with bare libopus calls.
+fn raw_second(raw: &mut RawRoundTrip, input: &[f32], packet: &mut [u8], output: &mut [f32]) {
+    for (frame, out) in input.chunks_exact(960 * 2).zip(output.chunks_exact_mut(960 * 2)) {
+        black_box(raw.round_trip(frame, packet, out));
+    }
+}
+
+/// Benchmarks the engine on one second of `input` at `rate`, and, with `with_raw`, bare libopus
+/// on the same music at 48 kHz.
+fn bench_group(c: &mut Criterion, group_name: &str, rate: u32, settings: Settings, input: &[f32], with_raw: bool) {
+    let raw_input = second_of_music(48_000);
+    let mut output = vec![0.0f32; input.len().max(raw_input.len())];
+    let mut packet = vec![0u8; MAX_PACKET_BYTES];
+    let mut group = c.benchmark_group(group_name);
+    group.sample_size(20).measurement_time(Duration::from_secs(8));
+
+    let mut ours = engine(rate, settings);
+    group.bench_function(BenchmarkId::from_parameter("engine"), |b| {
+        b.iter(|| engine_second(&mut ours, black_box(input), &mut output))
+    });
+    if with_raw {
+        let mut raw = RawRoundTrip::new(48_000, 2, BITRATE_BPS, 10);
+        group.bench_function(BenchmarkId::from_parameter("raw_libopus"), |b| {
+            b.iter(|| raw_second(&mut raw, black_box(&raw_input), &mut packet, &mut output))
+        });
+    }
+    group.finish();
+}
+
+/// The slowest single 64-frame call over 20 s, against the median raw encode+decode of one
+/// 20 ms frame: no call may do two frames' work.
+fn worst_call_report(rate: u32) {
+    let input = test_signal::music(rate, 2, 20.0);
+    let mut output = vec![0.0f32; input.len()];
+    let mut ours = engine(rate, settings());
+    let mut calls: Vec<Duration> = Vec::with_capacity(input.len() / BLOCK_FRAMES);
+    for (block_in, block_out) in input.chunks(BLOCK_FRAMES * 2).zip(output.chunks_mut(BLOCK_FRAMES * 2)) {
+        let start = Instant::now();
+        ours.process_interleaved(block_in, block_out);
+        calls.push(start.elapsed());
+    }
+    let raw_input = test_signal::music(48_000, 2, 20.0);
+    let mut raw = RawRoundTrip::new(48_000, 2, BITRATE_BPS, 10);
+    let mut packet = vec![0u8; MAX_PACKET_BYTES];
+    let mut frames: Vec<Duration> = raw_input
+        .chunks_exact(960 * 2)
+        .zip(output.chunks_exact_mut(960 * 2))
+        .map(|(frame, out)| {
+            let start = Instant::now();
+            black_box(raw.round_trip(frame, &mut packet, out));
+            start.elapsed()
+        })
+        .collect();
+    frames.sort();
+    calls.sort();
+    let median_frame = frames[frames.len() / 2];
+    let worst = *calls.last().unwrap();
+    let p999 = calls[calls.len() * 999 / 1000];
+    println!(
+        "worst 64-frame call at {rate} Hz: {:.1} µs (99.9th percentile {:.1} µs); median raw 20 ms frame {:.1} µs; \
+         worst / frame = {:.2}",
+        worst.as_secs_f64() * 1e6,
+        p999.as_secs_f64() * 1e6,
+        median_frame.as_secs_f64() * 1e6,
+        worst.as_secs_f64() / median_frame.as_secs_f64()
+    );
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    let (music_48k, music_44k1) = (second_of_music(48_000), second_of_music(44_100));
+    bench_group(&mut criterion, "engine_48k_stereo_20ms_64k", 48_000, settings(), &music_48k, true);
+    bench_group(&mut criterion, "engine_44k1_stereo_20ms_64k", 44_100, settings(), &music_44k1, true);
+    // The neural features, on speech (where they engage) at 24 kbps VoIP with 10 % loss, each
+    // beside the same settings without them.
+    let speech = test_signal::interleave_mono(&test_signal::speech(48_000, 1.0), 2);
+    let voice = Settings {
+        bitrate_bps: 24_000,
+        application: Application::Voip,
+        loss: roundtrip_engine::LossSettings { loss_percent: 10.0, ..Default::default() },
+        ..settings()
+    };
+    bench_group(&mut criterion, "engine_48k_voice_24k_plain", 48_000, voice, &speech, false);
+    bench_group(
+        &mut criterion,
+        "engine_48k_voice_24k_dred_100ms",
+        48_000,
+        Settings { dred_duration_ms: 100, ..voice },
+        &speech,
+        false,
+    );
+    for complexity in [5, 6, 7, 10] {
+        let name = format!("engine_48k_voice_24k_decoder_complexity_{complexity}");
+        bench_group(
+            &mut criterion,
+            &name,
+            48_000,
+            Settings { decoder_complexity: complexity, ..voice },
+            &speech,
+            false,
+        );
+    }
+    criterion.final_summary();
+    worst_call_report(48_000);
+    worst_call_report(44_100);
+}

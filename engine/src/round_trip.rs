@@ -1,0 +1,300 @@
+//! One Opus frame at a time, at the codec rate: encode, send through the simulated network,
+//! hold in the receiver's jitter buffer, and decode, rebuilding lost packets from FEC or DRED
+//! where they can be and concealing them where not.
+
+use std::sync::Arc;
+
+use roundtrip_codec::{
+    Bitrate, Channels, Decoder, Dred, DredDecoder, Encoder, PacketInfo, StateAllocator, mem::global,
+};
+
+use crate::loss::LossSimulator;
+use crate::meters::Counters;
+use crate::packet_queue::PacketQueue;
+use crate::settings::Settings;
+
+/// The codec states, the network and the receiver. Everything allocated in [`RoundTrip::new`].
+#[derive(Debug)]
+pub struct RoundTrip {
+    /// The encoder; its settings follow `applied`.
+    encoder: Encoder,
+    /// The decoder.
+    decoder: Decoder,
+    /// The DRED model's state.
+    dred_decoder: DredDecoder,
+    /// Redundancy from the packet numbered `dred_sequence`, processed and ready to decode.
+    dred: Dred,
+    /// Which packet `dred` came from, and how far back it reaches in samples.
+    dred_source: Option<(u64, usize)>,
+    /// Scratch for checking each new packet for redundancy (a cheap, deferred parse).
+    dred_probe: Dred,
+    /// Packets between the encoder and the decoder.
+    queue: PacketQueue,
+    /// The simulated network.
+    loss: LossSimulator,
+    /// The codec rate in hertz.
+    sample_rate_hz: u32,
+    /// Channel count.
+    channels: Channels,
+    /// The settings currently configured into the encoder and decoder.
+    applied: Settings,
+    /// Samples per channel in a frame, fixed between restarts.
+    frame_samples: usize,
+    /// Frames the receiver holds back for recovery, fixed between restarts.
+    recovery_frames: usize,
+    /// Number of the next packet.
+    next_sequence: u64,
+    /// Whether the previous packet was lost (for counting bursts).
+    previous_lost: bool,
+    /// Packet counts since the last reset.
+    pub counters: Counters,
+    /// Size of the latest packet sent, in bytes.
+    pub last_packet_bytes: usize,
+}
+
+impl RoundTrip {
+    /// Creates the states for `channels` at `sample_rate_hz` (an Opus rate), able to hold back up
+    /// to `max_recovery_frames`. All memory, one block, comes from one arena. This allocates.
+    pub fn new(
+        sample_rate_hz: u32,
+        channels: Channels,
+        settings: &Settings,
+        max_recovery_frames: usize,
+    ) -> roundtrip_codec::Result<Self> {
+        let layouts = [
+            Encoder::layout(channels)?,
+            Decoder::layout(channels)?,
+            DredDecoder::layout()?,
+            Dred::layout()?,
+            Dred::layout()?,
+        ];
+        // One allocation for every codec state; the arena is freed when the last state is.
+        let arena: Arc<dyn StateAllocator> = match roundtrip_codec::Arena::for_layouts(&layouts) {
+            Ok(arena) => Arc::new(arena),
+            Err(_) => global(),
+        };
+        let mut round_trip = Self {
+            encoder: Encoder::new_in(arena.clone(), sample_rate_hz, channels, settings.application)?,
+            decoder: Decoder::new_in(arena.clone(), sample_rate_hz, channels)?,
+            dred_decoder: DredDecoder::new_in(arena.clone())?,
+            dred: Dred::new_in(arena.clone())?,
+            dred_source: None,
+            dred_probe: Dred::new_in(arena)?,
+            queue: PacketQueue::new(max_recovery_frames + 1),
+            loss: LossSimulator::new(settings.loss),
+            sample_rate_hz,
+            channels,
+            applied: *settings,
+            frame_samples: 0,
+            recovery_frames: 0,
+            next_sequence: 0,
+            previous_lost: false,
+            counters: Counters::default(),
+            last_packet_bytes: 0,
+        };
+        round_trip.restart(settings);
+        Ok(round_trip)
+    }
+
+    /// Samples per channel in a frame.
+    pub fn frame_samples(&self) -> usize {
+        self.frame_samples
+    }
+
+    /// Frames the receiver holds back for recovery.
+    pub fn recovery_frames(&self) -> usize {
+        self.recovery_frames
+    }
+
+    /// The encoder's lookahead in samples per channel: the codec's own delay.
+    pub fn lookahead(&self) -> usize {
+        self.encoder.lookahead().unwrap_or(0)
+    }
+
+    /// Starts the codec afresh with `settings`, which may change the frame size, the
+    /// application and the recovery depth. Keeps the loss pattern's position. Never allocates.
+    pub fn restart(&mut self, settings: &Settings) {
+        let ok = self.encoder.reset_state().is_ok()
+            && self.encoder.set_application(settings.application).is_ok()
+            && self.decoder.reset_state().is_ok();
+        self.count_error(!ok);
+        self.queue.clear();
+        self.dred_source = None;
+        self.next_sequence = 0;
+        self.previous_lost = false;
+        self.frame_samples = settings.frame.samples(self.sample_rate_hz).unwrap_or(self.sample_rate_hz as usize / 50);
+        // The queue was sized for the deepest recovery; never ask for more than it holds.
+        self.recovery_frames = settings.recovery_frames().min(self.queue.capacity() - 1);
+        self.configure(settings, true);
+    }
+
+    /// Clears everything and restarts the loss pattern from its seed. Never allocates.
+    pub fn reset(&mut self, settings: &Settings) {
+        self.loss.reset();
+        self.restart(settings);
+        self.counters = Counters::default();
+        self.last_packet_bytes = 0;
+    }
+
+    /// Pushes the settings that may change between frames into the encoder, decoder and network.
+    /// Frame size, application and recovery depth wait for [`RoundTrip::restart`].
+    pub fn configure(&mut self, settings: &Settings, force: bool) {
+        let old = if force { None } else { Some(self.applied) };
+        let changed = |field: fn(&Settings) -> i64| old.is_none_or(|old| field(&old) != field(settings));
+        let e = &mut self.encoder;
+        let mut ok = true;
+        if changed(|s| i64::from(s.bitrate_bps)) {
+            ok &= e.set_bitrate(Bitrate::BitsPerSecond(settings.bitrate_bps)).is_ok();
+        }
+        if changed(|s| i64::from(s.complexity)) {
+            ok &= e.set_complexity(settings.complexity).is_ok();
+        }
+        if changed(|s| s.bandwidth.map_or(-1, |b| b as i64)) {
+            ok &= e.set_bandwidth(settings.bandwidth).is_ok();
+        }
+        if changed(|s| s.rate_control as i64) {
+            ok &= e.set_rate_control(settings.rate_control).is_ok();
+        }
+        if changed(|s| i64::from(s.dtx)) {
+            ok &= e.set_dtx(settings.dtx).is_ok();
+        }
+        if changed(|s| i64::from(s.fec)) {
+            ok &= e.set_inband_fec(settings.fec).is_ok();
+        }
+        if changed(|s| i64::from(s.expected_loss_hint())) {
+            ok &= e.set_packet_loss_perc(settings.expected_loss_hint()).is_ok();
+        }
+        if changed(|s| i64::from(s.dred_duration_ms)) {
+            ok &= e.set_dred_duration((settings.dred_duration_ms / 10) as u8).is_ok();
+        }
+        if self.channels == Channels::Stereo && changed(|s| i64::from(s.force_mono)) {
+            ok &= e.set_force_channels(settings.force_mono.then_some(Channels::Mono)).is_ok();
+        }
+        if changed(|s| i64::from(s.decoder_complexity)) {
+            ok &= self.decoder.set_complexity(settings.decoder_complexity).is_ok();
+        }
+        self.count_error(!ok);
+        self.loss.configure(settings.loss);
+        self.applied = *settings;
+    }
+
+    fn count_error(&mut self, failed: bool) {
+        self.counters.codec_errors += u64::from(failed);
+    }
+
+    /// Codes one frame: `input` and `output` hold `frame_samples() × channels` interleaved
+    /// samples. The output is the frame `recovery_frames` frames back (silence until then).
+    /// Never allocates.
+    pub fn process_frame(&mut self, input: &[f32], output: &mut [f32]) {
+        self.send(input);
+        if self.queue.len() > self.recovery_frames {
+            self.receive(output);
+        } else {
+            output.fill(0.0);
+        }
+    }
+
+    /// Encodes `input` and puts the packet, lost or not, into the receiver's queue.
+    fn send(&mut self, input: &[f32]) {
+        let sequence = self.next_sequence;
+        self.next_sequence += 1;
+        let lost = self.loss.next_is_lost();
+        let encoder = &mut self.encoder;
+        let mut failed = false;
+        let Some(packet) = self.queue.push_with(sequence, |bytes| {
+            let len = encoder.encode_float(input, bytes);
+            failed = len.is_err();
+            len.ok()
+        }) else {
+            return;
+        };
+        let len = packet.bytes().len();
+        packet.has_fec = PacketInfo::parse(packet.bytes(), self.sample_rate_hz).is_ok_and(|info| info.has_fec);
+        let counters = &mut self.counters;
+        counters.codec_errors += u64::from(failed);
+        counters.packets_sent += 1;
+        counters.bytes_sent += len as u64;
+        counters.packets_with_fec += u64::from(packet.has_fec);
+        if self.applied.dred_duration_ms > 0 && len > 0 {
+            let probe = self.dred_decoder.parse_deferred(
+                &mut self.dred_probe,
+                packet.bytes(),
+                self.frame_samples,
+                self.sample_rate_hz,
+            );
+            counters.packets_with_dred += u64::from(probe.is_ok_and(|found| found.offset_samples > 0));
+        }
+        self.last_packet_bytes = len;
+        let lost = lost || packet.lost;
+        packet.lost = lost;
+        counters.packets_lost += u64::from(lost);
+        counters.loss_bursts += u64::from(lost && !self.previous_lost);
+        self.previous_lost = lost;
+    }
+
+    /// Decodes the oldest packet in the queue into `output`, or rebuilds or conceals it.
+    fn receive(&mut self, output: &mut [f32]) {
+        let Some(oldest) = self.queue.get(0) else {
+            output.fill(0.0);
+            return;
+        };
+        let decoded = if oldest.lost {
+            self.recover(output)
+        } else {
+            match self.decoder.decode_float(Some(oldest.bytes()), output, false) {
+                Ok(samples) => Ok(samples),
+                Err(_) => {
+                    self.counters.codec_errors += 1;
+                    self.conceal(output)
+                }
+            }
+        };
+        let samples = decoded.unwrap_or(0).min(self.frame_samples);
+        output[samples * self.channels.count()..].fill(0.0);
+        self.queue.pop();
+    }
+
+    /// Rebuilds the oldest (lost) packet: from the next packet's FEC, else from the DRED of the
+    /// first later packet that arrived, else by concealment.
+    fn recover(&mut self, output: &mut [f32]) -> Result<usize, ()> {
+        let lost_sequence = self.queue.get(0).map_or(0, |p| p.sequence);
+        if self.applied.fec
+            && let Some(next) = self.queue.get(1)
+            && !next.lost
+            && next.has_fec
+            && let Ok(samples) = self.decoder.decode_float(Some(next.bytes()), output, true)
+        {
+            self.counters.recovered_fec += 1;
+            return Ok(samples);
+        }
+        if self.applied.dred_duration_ms > 0 {
+            let later = (1..self.queue.len()).filter_map(|offset| self.queue.get(offset)).find(|p| !p.lost);
+            if let Some(later) = later {
+                let needed = (later.sequence - lost_sequence) as usize * self.frame_samples;
+                let reach = match self.dred_source {
+                    Some((sequence, reach)) if sequence == later.sequence => Some(reach),
+                    _ => {
+                        let max_samples = self.recovery_frames * self.frame_samples;
+                        let parsed =
+                            self.dred_decoder.parse(&mut self.dred, later.bytes(), max_samples, self.sample_rate_hz);
+                        let reach = parsed.map_or(0, |found| found.offset_samples);
+                        self.dred_source = Some((later.sequence, reach));
+                        Some(reach)
+                    }
+                };
+                if reach.is_some_and(|reach| reach >= needed)
+                    && let Ok(samples) = self.decoder.decode_dred_float(&self.dred, needed, output)
+                {
+                    self.counters.recovered_dred += 1;
+                    return Ok(samples);
+                }
+            }
+        }
+        self.counters.concealed += 1;
+        self.conceal(output)
+    }
+
+    fn conceal(&mut self, output: &mut [f32]) -> Result<usize, ()> {
+        self.decoder.decode_float(None, output, false).map_err(drop)
+    }
+}

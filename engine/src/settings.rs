@@ -1,0 +1,210 @@
+//! Everything a user can change while the engine runs, with its range and default.
+
+use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
+
+/// Lowest and highest bitrates libopus codes at, in bits per second.
+pub const BITRATE_RANGE_BPS: (i32, i32) = (6_000, 510_000);
+
+/// Longest DRED duration libopus accepts (`OPUS_SET_DRED_DURATION` takes 0 to 104 × 10 ms).
+pub const MAX_DRED_DURATION_MS: u16 = 1_040;
+
+/// How far ahead of playback the simulated receiver may wait for a later packet that carries
+/// deep redundancy for a lost one. A real receiver's jitter buffer bounds this the same way; the
+/// wait is part of the reported latency, so it is capped to keep the plugin usable.
+pub const MAX_DRED_WAIT_MS: f32 = 120.0;
+
+/// What the listener hears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Monitor {
+    /// The decoded signal: what the far end hears.
+    #[default]
+    Decoded,
+    /// Latency-aligned input minus decoded: the codec's artifacts alone.
+    Difference,
+    /// The input, delayed by the same latency, for A/B comparison.
+    Dry,
+}
+
+/// How simulated packet losses are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum LossModel {
+    /// Each packet is lost independently with the given probability.
+    #[default]
+    Bernoulli,
+    /// Two-state Gilbert–Elliott: losses come in bursts of the given mean length.
+    GilbertElliott,
+}
+
+/// The simulated network.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LossSettings {
+    /// Which model draws the losses.
+    pub model: LossModel,
+    /// Share of packets lost in the long run, 0 to 100 %.
+    pub loss_percent: f32,
+    /// Mean number of consecutive packets lost in a burst (Gilbert–Elliott only), at least 1.
+    pub mean_burst_packets: f32,
+    /// Seed of the loss pattern: the same seed gives the same losses.
+    pub seed: u64,
+}
+
+impl Default for LossSettings {
+    fn default() -> Self {
+        Self { model: LossModel::Bernoulli, loss_percent: 0.0, mean_burst_packets: 1.0, seed: 1 }
+    }
+}
+
+/// All settings. Changing any of them never allocates; see [`crate::Engine::set_settings`] for
+/// when each takes effect.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// Target bitrate, 6,000 to 510,000 bits per second.
+    pub bitrate_bps: i32,
+    /// Packet duration, 2.5 to 120 ms. Changes the latency.
+    pub frame: FrameDuration,
+    /// Encoder complexity, 0 to 10.
+    pub complexity: u8,
+    /// Encoder application. Changing it restarts the codec; to or from restricted low delay it
+    /// also changes the latency.
+    pub application: Application,
+    /// Forced bandwidth, or `None` for automatic.
+    pub bandwidth: Option<Bandwidth>,
+    /// CBR, VBR or constrained VBR.
+    pub rate_control: RateControl,
+    /// Discontinuous transmission during silence.
+    pub dtx: bool,
+    /// In-band forward error correction; the receiver then waits one packet (adds one frame of
+    /// latency) so that a lost packet can be rebuilt from the next one.
+    pub fec: bool,
+    /// The loss the encoder is told to expect, 0 to 100 %, or `None` to tell it the simulated
+    /// loss rate.
+    pub expected_loss_percent: Option<u8>,
+    /// Deep redundancy, 0 (off) to 1040 ms in 10 ms steps. When on, the receiver waits up to
+    /// [`MAX_DRED_WAIT_MS`] for redundancy (adds that much latency, in whole frames).
+    pub dred_duration_ms: u16,
+    /// Decoder complexity, 0 to 10: 5 and up enable deep PLC, 6 and up OSCE enhancement.
+    pub decoder_complexity: u8,
+    /// Code a stereo input as mono.
+    pub force_mono: bool,
+    /// The simulated network.
+    pub loss: LossSettings,
+    /// What the listener hears.
+    pub monitor: Monitor,
+    /// Share of the monitored signal against the dry signal, 0 (all dry) to 1 (all monitored).
+    pub mix: f32,
+    /// Output gain in dB, −60 to +24.
+    pub output_gain_db: f32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bitrate_bps: 64_000,
+            frame: FrameDuration::Ms20,
+            complexity: 10,
+            application: Application::Audio,
+            bandwidth: None,
+            rate_control: RateControl::ConstrainedVbr,
+            dtx: false,
+            fec: false,
+            expected_loss_percent: None,
+            dred_duration_ms: 0,
+            decoder_complexity: 0,
+            force_mono: false,
+            loss: LossSettings::default(),
+            monitor: Monitor::Decoded,
+            mix: 1.0,
+            output_gain_db: 0.0,
+        }
+    }
+}
+
+impl Settings {
+    /// The same settings with every value brought into its range (NaN becomes the default).
+    /// A frame duration of [`FrameDuration::FromInput`] becomes 20 ms.
+    pub fn clamped(mut self) -> Self {
+        let finite_or = |value: f32, default: f32| if value.is_finite() { value } else { default };
+        self.bitrate_bps = self.bitrate_bps.clamp(BITRATE_RANGE_BPS.0, BITRATE_RANGE_BPS.1);
+        if self.frame == FrameDuration::FromInput {
+            self.frame = FrameDuration::Ms20;
+        }
+        self.complexity = self.complexity.min(10);
+        self.expected_loss_percent = self.expected_loss_percent.map(|p| p.min(100));
+        self.dred_duration_ms = self.dred_duration_ms.min(MAX_DRED_DURATION_MS) / 10 * 10;
+        self.decoder_complexity = self.decoder_complexity.min(10);
+        self.loss.loss_percent = finite_or(self.loss.loss_percent, 0.0).clamp(0.0, 100.0);
+        self.loss.mean_burst_packets = finite_or(self.loss.mean_burst_packets, 1.0).clamp(1.0, 1_000.0);
+        self.mix = finite_or(self.mix, 1.0).clamp(0.0, 1.0);
+        self.output_gain_db = finite_or(self.output_gain_db, 0.0).clamp(-60.0, 24.0);
+        self
+    }
+
+    /// How many frames the simulated receiver holds back so that FEC or DRED in later packets
+    /// can rebuild a lost one: 1 for FEC; for DRED, enough frames to cover the DRED duration up
+    /// to [`MAX_DRED_WAIT_MS`]; 0 when neither is on.
+    pub fn recovery_frames(&self) -> usize {
+        let frame_ms = self.frame.millis().unwrap_or(20.0);
+        let fec = usize::from(self.fec);
+        let dred = if self.dred_duration_ms > 0 {
+            let wait_ms = f32::from(self.dred_duration_ms).min(MAX_DRED_WAIT_MS);
+            ((wait_ms / frame_ms).ceil() as usize).max(1)
+        } else {
+            0
+        };
+        fec.max(dred)
+    }
+
+    /// The encoder's expected-loss hint in percent.
+    pub fn expected_loss_hint(&self) -> u8 {
+        self.expected_loss_percent.unwrap_or(self.loss.loss_percent.round().clamp(0.0, 100.0) as u8)
+    }
+
+    /// Whether going from `self` to `next` changes the pipeline's shape (and so its latency),
+    /// which the engine handles by fading out, restarting the codec and fading back in.
+    pub(crate) fn needs_restart(&self, next: &Self) -> bool {
+        self.frame != next.frame
+            || self.application != next.application
+            || self.recovery_frames() != next.recovery_frames()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clamping_brings_every_value_into_range() {
+        let wild = Settings {
+            bitrate_bps: 1,
+            frame: FrameDuration::FromInput,
+            complexity: 200,
+            expected_loss_percent: Some(250),
+            dred_duration_ms: 5_000,
+            decoder_complexity: 99,
+            loss: LossSettings { loss_percent: f32::NAN, mean_burst_packets: 0.0, ..LossSettings::default() },
+            mix: 7.0,
+            output_gain_db: f32::INFINITY,
+            ..Settings::default()
+        }
+        .clamped();
+        assert_eq!(wild.bitrate_bps, 6_000);
+        assert_eq!(wild.frame, FrameDuration::Ms20);
+        assert_eq!((wild.complexity, wild.decoder_complexity), (10, 10));
+        assert_eq!(wild.expected_loss_percent, Some(100));
+        assert_eq!(wild.dred_duration_ms, 1_040);
+        assert_eq!(wild.loss.loss_percent, 0.0);
+        assert_eq!(wild.loss.mean_burst_packets, 1.0);
+        assert_eq!((wild.mix, wild.output_gain_db), (1.0, 0.0));
+    }
+
+    #[test]
+    fn recovery_waits_one_frame_for_fec_and_the_dred_span_for_dred() {
+        let base = Settings::default();
+        assert_eq!(base.recovery_frames(), 0);
+        assert_eq!(Settings { fec: true, ..base }.recovery_frames(), 1);
+        assert_eq!(Settings { dred_duration_ms: 100, ..base }.recovery_frames(), 5);
+        assert_eq!(Settings { dred_duration_ms: 1_000, ..base }.recovery_frames(), 6);
+        let long = Settings { dred_duration_ms: 100, frame: FrameDuration::Ms120, ..base };
+        assert_eq!(long.recovery_frames(), 1);
+    }
+}

@@ -1,0 +1,120 @@
+//! The latency an impulse measures equals the latency the engine reports, to the sample, at
+//! every host rate, for 2.5, 10, 20 and 60 ms frames, with FEC off and on, whatever the blocks.
+
+mod common;
+
+use common::{HOST_RATES_HZ, engine, random_blocks, run};
+use roundtrip_codec::{Application, FrameDuration};
+use roundtrip_engine::Settings;
+
+/// How far a measured peak may lie from the reported latency, in samples. libopus 1.6.1 and
+/// rubato 5.1 measure within 0.015 samples at every rate; "to the sample" needs < 0.5.
+const TOLERANCE_SAMPLES: f64 = 0.1;
+
+/// Impulses this far apart, so that each one's ringing has died before the next.
+const IMPULSE_SPACING_S: f64 = 0.37;
+
+/// Settings under which the codec reproduces an impulse sharply: high-rate CELT.
+fn impulse_friendly(frame: FrameDuration, fec: bool) -> Settings {
+    Settings { bitrate_bps: 510_000, frame, fec, application: Application::Audio, ..Settings::default() }
+}
+
+/// Adds a band-limited impulse centred on sample `centre`: a Hann-windowed sinc whose band
+/// (at most 8 kHz) passes through every stage, so its peak survives resampling grids that do
+/// not contain the exact instant. A bare one-sample click can come out ±1 sample off for that
+/// reason alone at 22.05 and 176.4 kHz, although the delay is exact.
+fn add_pulse(signal: &mut [f32], centre: usize, rate: u32) {
+    let cutoff = (8_000.0 / f64::from(rate)).min(0.2);
+    let half_width = (4.0 / cutoff) as usize;
+    for (n, sample) in signal.iter_mut().enumerate().take(centre + half_width + 1).skip(centre - half_width) {
+        let x = n as f64 - centre as f64;
+        let sinc = if x == 0.0 {
+            1.0
+        } else {
+            (std::f64::consts::PI * 2.0 * cutoff * x).sin() / (std::f64::consts::PI * 2.0 * cutoff * x)
+        };
+        let window = 0.5 + 0.5 * (std::f64::consts::PI * x / half_width as f64).cos();
+        *sample += (0.8 * sinc * window) as f32;
+    }
+}
+
+/// Where a peak lies, to a fraction of a sample: the vertex of the parabola through the
+/// largest sample and its neighbours.
+fn peak_position(window: &[f32]) -> f64 {
+    let i = window.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+    if i == 0 || i + 1 == window.len() {
+        return i as f64;
+    }
+    let (a, b, c) = (f64::from(window[i - 1]), f64::from(window[i]), f64::from(window[i + 1]));
+    let curvature = a - 2.0 * b + c;
+    if curvature == 0.0 { i as f64 } else { i as f64 + 0.5 * (a - c) / curvature }
+}
+
+/// Sends band-limited impulses through the engine and returns the reported latency and, for
+/// each impulse, how many samples late its peak came out (to a fraction of a sample).
+fn measured_delays(rate: u32, settings: Settings) -> (usize, Vec<f64>) {
+    let mut engine = engine(rate, 1, settings);
+    let latency = engine.latency_samples();
+    let spacing = (IMPULSE_SPACING_S * f64::from(rate)) as usize;
+    let impulses = 5;
+    let mut input = vec![0.0f32; spacing * (impulses + 1) + latency];
+    // Offsets that fall at different places within a frame.
+    let starts: Vec<usize> = (0..impulses).map(|i| spacing / 2 + i * spacing + i * 37).collect();
+    for &start in &starts {
+        add_pulse(&mut input, start, rate);
+    }
+    let output = run(&mut engine, &input, &random_blocks(64, 700, u64::from(rate)));
+    assert_eq!(engine.counters().underruns, 0, "{rate} Hz: the output ran dry");
+    let delays = starts
+        .iter()
+        .map(|&start| {
+            let window = &output[start..(start + spacing / 2 + latency).min(output.len())];
+            peak_position(window)
+        })
+        .collect();
+    (latency, delays)
+}
+
+#[test]
+fn impulse_latency_equals_reported_latency_at_every_rate_frame_and_fec_setting() {
+    let mut failures = Vec::new();
+    for rate in HOST_RATES_HZ {
+        for frame in [FrameDuration::Ms2_5, FrameDuration::Ms10, FrameDuration::Ms20, FrameDuration::Ms60] {
+            for fec in [false, true] {
+                let (latency, delays) = measured_delays(rate, impulse_friendly(frame, fec));
+                if delays.iter().any(|&delay| (delay - latency as f64).abs() > TOLERANCE_SAMPLES) {
+                    failures.push(format!("{rate} Hz {frame:?} fec={fec}: reported {latency}, measured {delays:?}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of 88 cases differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn latency_is_as_low_as_the_settings_allow() {
+    // 48 kHz, 20 ms, no recovery: one frame less a sample, plus the 6.5 ms lookahead.
+    let engine = engine(48_000, 2, impulse_friendly(FrameDuration::Ms20, false));
+    assert_eq!(engine.latency_samples(), 959 + 312);
+    // Restricted low delay: 2.5 ms lookahead.
+    let low_delay =
+        Settings { application: Application::RestrictedLowDelay, ..impulse_friendly(FrameDuration::Ms2_5, false) };
+    assert_eq!(common::engine(48_000, 1, low_delay).latency_samples(), 119 + 120);
+    // FEC holds back one frame.
+    assert_eq!(
+        common::engine(48_000, 1, impulse_friendly(FrameDuration::Ms20, true)).latency_samples(),
+        959 + 312 + 960
+    );
+}
+
+#[test]
+fn restricted_low_delay_and_dred_latencies_match_impulses_too() {
+    let low_delay =
+        Settings { application: Application::RestrictedLowDelay, ..impulse_friendly(FrameDuration::Ms5, false) };
+    let dred = Settings { dred_duration_ms: 60, ..impulse_friendly(FrameDuration::Ms20, false) };
+    for (rate, settings) in [(48_000, low_delay), (44_100, low_delay), (48_000, dred), (96_000, dred)] {
+        let (latency, delays) = measured_delays(rate, settings);
+        let exact = delays.iter().all(|&delay| (delay - latency as f64).abs() <= TOLERANCE_SAMPLES);
+        assert!(exact, "{rate}: reported {latency}, measured {delays:?}");
+    }
+}

@@ -1,0 +1,109 @@
+//! `process`, `set_settings` and `reset` never touch the heap, in Rust or in C, across every
+//! kind of setting change, with and without resampling. Counted with the `alloc-counter` shims.
+
+alloc_counter::install!();
+
+mod common;
+
+use alloc_counter::count;
+use common::{engine, random_blocks};
+use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl, test_signal};
+use roundtrip_engine::{LossModel, LossSettings, Monitor, Settings};
+
+/// A settings sequence that changes every setting, including those that restart the codec.
+fn settings_sequence() -> Vec<Settings> {
+    let frames = FrameDuration::FIXED;
+    let applications = [Application::Voip, Application::Audio, Application::RestrictedLowDelay];
+    let monitors = [Monitor::Decoded, Monitor::Difference, Monitor::Dry];
+    (0..24)
+        .map(|step| Settings {
+            bitrate_bps: [6_000, 24_000, 64_000, 510_000][step % 4],
+            frame: frames[step % frames.len()],
+            complexity: (step % 11) as u8,
+            application: applications[step / 3 % 3],
+            bandwidth: [None, Some(Bandwidth::Wideband), Some(Bandwidth::Fullband)][step % 3],
+            rate_control: [RateControl::Cbr, RateControl::Vbr, RateControl::ConstrainedVbr][step % 3],
+            dtx: step % 2 == 0,
+            fec: step % 3 == 0,
+            expected_loss_percent: if step % 4 == 0 { None } else { Some((step * 3) as u8) },
+            dred_duration_ms: [0, 100, 40, 1_040][step % 4],
+            decoder_complexity: [0, 5, 6, 7, 10][step % 5],
+            force_mono: step % 5 == 0,
+            loss: LossSettings {
+                model: if step % 2 == 0 { LossModel::Bernoulli } else { LossModel::GilbertElliott },
+                loss_percent: (step % 5) as f32 * 5.0,
+                mean_burst_packets: 1.0 + (step % 4) as f32,
+                seed: step as u64 / 6,
+            },
+            monitor: monitors[step % 3],
+            mix: (step % 4) as f32 / 3.0,
+            output_gain_db: -((step % 7) as f32),
+        })
+        .collect()
+}
+
+fn assert_no_allocation_at(rate: u32, channels: usize) {
+    let mono = test_signal::speech(rate, 1.0);
+    let mut input = test_signal::interleave_mono(&mono, channels);
+    input[1000] = f32::NAN;
+    let mut output = vec![0.0; input.len()];
+    let blocks = random_blocks(200, 4_096, u64::from(rate));
+    let settings = settings_sequence();
+    let mut engine = engine(rate, channels, Settings::default());
+    let (blocks_done, counts) = count(|| {
+        let mut blocks_done = 0;
+        for (step, next) in settings.iter().enumerate() {
+            engine.set_settings(next);
+            // Half a second of audio per settings change, in random blocks.
+            let mut done = 0;
+            for &block in blocks.iter().cycle().skip(step) {
+                let len = (block * channels).min(input.len() / 2 - done);
+                if len == 0 {
+                    break;
+                }
+                engine.process_interleaved(&input[done..done + len], &mut output[done..done + len]);
+                done += len;
+                blocks_done += 1;
+            }
+            if step % 7 == 6 {
+                engine.reset();
+            }
+        }
+        blocks_done
+    });
+    assert!(counts.is_zero(), "{rate} Hz × {channels}: {counts:?} over {blocks_done} blocks");
+    let counters = engine.counters();
+    assert!(counters.packets_sent > 0);
+}
+
+#[test]
+fn no_allocation_at_48_khz_stereo() {
+    assert_no_allocation_at(48_000, 2);
+}
+
+#[test]
+fn no_allocation_at_44_1_khz_stereo_with_resampling() {
+    assert_no_allocation_at(44_100, 2);
+}
+
+#[test]
+fn no_allocation_at_16_khz_mono() {
+    assert_no_allocation_at(16_000, 1);
+}
+
+#[test]
+fn no_allocation_at_96_khz_mono_with_resampling() {
+    assert_no_allocation_at(96_000, 1);
+}
+
+#[test]
+fn the_counter_sees_an_allocation_inside_the_engine_loop() {
+    let mut engine = engine(48_000, 2, Settings::default());
+    let input = vec![0.0f32; 960];
+    let mut output = vec![0.0f32; 960];
+    let (_, counts) = count(|| {
+        engine.process_interleaved(&input, &mut output);
+        std::hint::black_box(vec![0u8; 16]);
+    });
+    assert!(counts.rust >= 1 && counts.c >= 1, "{counts:?}");
+}
