@@ -102,10 +102,10 @@ impl Resamplers {
         ResamplerShape {
             down_in: self.down.in_frames(),
             down_out: self.down.out_frames(),
-            down_delay_half: self.down.delay_half_frames(),
+            down_delay_host: self.down.delay_input_frames(),
             up_in: self.up.in_frames(),
             up_out: self.up.out_frames(),
-            up_delay_half: self.up.delay_half_frames(),
+            up_delay_codec: self.up.delay_input_frames(),
         }
     }
 }
@@ -180,6 +180,10 @@ impl OutputMix {
         self.gain.target = 10f32.powf(settings.output_gain_db / 20.0);
     }
 
+    fn is_settled(&self) -> bool {
+        [self.decoded, self.difference, self.dry, self.gain].iter().all(|s| s.current == s.target)
+    }
+
     fn snap(&mut self) {
         self.decoded.snap();
         self.difference.snap();
@@ -196,8 +200,9 @@ struct MeterState {
     output_mean_square: f32,
     signal_energy: f32,
     noise_energy: f32,
-    /// Packets already folded into the bitrate average.
+    /// Packets and bytes already folded into the bitrate average.
     packets_seen: u64,
+    bytes_seen: u64,
 }
 
 /// Scratch buffers, each sized for the worst case at creation.
@@ -344,21 +349,22 @@ impl Engine {
             codec_rate_hz,
             round_trip,
             resamplers,
-            host_in: fifo(max_block_frames + chunk_in),
-            codec_in: fifo(max_block_codec + max_frame + 2 * chunk_out),
-            codec_out: fifo(worst.pad_codec + max_block_codec + max_frame + 2 * chunk_out),
+            host_in: fifo(max_block_frames + chunk_in + max_frame),
+            // At an Opus rate the codec works straight on the host FIFOs and these stay unused.
+            codec_in: fifo(if direct { 1 } else { max_block_codec + max_frame + 2 * chunk_out }),
+            codec_out: fifo(if direct { 1 } else { worst.pad_codec + max_block_codec + max_frame + 2 * chunk_out }),
             host_out: fifo(worst.total_host + max_block_frames + slack),
             dry: fifo(worst.total_host + max_block_frames + slack),
             scratch: Scratch {
-                input: vec![0.0; max_block_frames * channels],
-                wet: vec![0.0; max_block_frames * channels],
-                dry: vec![0.0; max_block_frames * channels],
-                chunk_in: vec![0.0; chunk_in * channels],
-                chunk_out: vec![0.0; chunk_out * channels],
-                frame_in: vec![0.0; max_frame * channels],
-                frame_out: vec![0.0; max_frame * channels],
-                planar_in: vec![0.0; max_block_frames * channels],
-                planar_out: vec![0.0; max_block_frames * channels],
+                input: prefaulted(max_block_frames * channels),
+                wet: prefaulted(max_block_frames * channels),
+                dry: prefaulted(max_block_frames * channels),
+                chunk_in: prefaulted(chunk_in * channels),
+                chunk_out: prefaulted(chunk_out * channels),
+                frame_in: prefaulted(max_frame * channels),
+                frame_out: prefaulted(max_frame * channels),
+                planar_in: prefaulted(max_block_frames * channels),
+                planar_out: prefaulted(max_block_frames * channels),
             },
             settings,
             shape_settings: settings,
@@ -520,26 +526,25 @@ impl Engine {
         let frames = len / channels;
 
         // Sanitise, and fade the input in after a restart.
-        let mut sanitized = 0u64;
-        let fade = self.fade_samples as f32;
-        for (frame, (samples, clean)) in
-            input.chunks_exact(channels).zip(self.scratch.input.chunks_exact_mut(channels)).enumerate()
-        {
-            let ramp = match self.restart {
-                Restart::FadingIn { remaining } if frame < remaining => 1.0 - (remaining - frame) as f32 / fade,
-                _ => 1.0,
-            };
-            for (&sample, out) in samples.iter().zip(clean.iter_mut()) {
-                let (value, changed) = sanitize(sample);
-                sanitized += u64::from(changed);
-                *out = value * ramp;
+        let mut sanitized = 0u32;
+        let clean = &mut self.scratch.input[..len];
+        for (&sample, out) in input.iter().zip(clean.iter_mut()) {
+            let (value, changed) = sanitize(sample);
+            sanitized += u32::from(changed);
+            *out = value;
+        }
+        if let Restart::FadingIn { remaining } = self.restart {
+            let fade = self.fade_samples as f32;
+            for (frame, samples) in clean.chunks_exact_mut(channels).take(remaining).enumerate() {
+                let ramp = 1.0 - (remaining - frame) as f32 / fade;
+                samples.iter_mut().for_each(|sample| *sample *= ramp);
             }
         }
         if let Restart::FadingIn { remaining } = self.restart {
             self.restart =
                 if remaining > frames { Restart::FadingIn { remaining: remaining - frames } } else { Restart::Idle };
         }
-        self.sanitized_samples += sanitized;
+        self.sanitized_samples += u64::from(sanitized);
 
         self.dry.push(&self.scratch.input[..len]);
         self.host_in.push(&self.scratch.input[..len]);
@@ -552,25 +557,38 @@ impl Engine {
         let got = self.dry.pop_into(&mut self.scratch.dry[..len]);
         self.scratch.dry[got..len].fill(0.0);
 
-        // Mix what the listener hears.
+        // Mix what the listener hears. While nothing glides or fades, the weights are constant
+        // for the whole piece, and the per-sample work is one multiply-add chain.
         let coefficient = self.smoothing;
-        for (frame, out) in output.chunks_exact_mut(channels).enumerate() {
-            let fade_out = match self.restart {
-                Restart::FadingOut { remaining } => remaining.saturating_sub(frame + 1) as f32 / fade,
-                _ => 1.0,
-            };
-            let mix = &mut self.mix;
-            let (decoded, difference, dry, gain) = (
-                mix.decoded.next(coefficient),
-                mix.difference.next(coefficient),
-                mix.dry.next(coefficient),
-                mix.gain.next(coefficient) * fade_out,
-            );
-            for (channel_idx, sample) in out.iter_mut().enumerate() {
-                let index = frame * channels + channel_idx;
-                let (wet, aligned) = (self.scratch.wet[index], self.scratch.dry[index]);
-                let value = gain * (decoded * wet + difference * (aligned - wet) + dry * aligned);
-                *sample = if value.is_finite() { value.clamp(-OUTPUT_CEILING, OUTPUT_CEILING) } else { 0.0 };
+        let fade = self.fade_samples as f32;
+        let settled = self.mix.is_settled() && !matches!(self.restart, Restart::FadingOut { .. });
+        let (wet, aligned) = (&self.scratch.wet[..len], &self.scratch.dry[..len]);
+        if settled {
+            let mix = &self.mix;
+            // gain·(decoded·wet + difference·(aligned − wet) + dry·aligned), regrouped.
+            let wet_weight = mix.gain.current * (mix.decoded.current - mix.difference.current);
+            let aligned_weight = mix.gain.current * (mix.difference.current + mix.dry.current);
+            for ((out, &wet), &aligned) in output.iter_mut().zip(wet).zip(aligned) {
+                *out = limit(wet_weight * wet + aligned_weight * aligned);
+            }
+        } else {
+            let frames_in =
+                output.chunks_exact_mut(channels).zip(wet.chunks_exact(channels).zip(aligned.chunks_exact(channels)));
+            for (frame, (out, (wet, aligned))) in frames_in.enumerate() {
+                let fade_out = match self.restart {
+                    Restart::FadingOut { remaining } => remaining.saturating_sub(frame + 1) as f32 / fade,
+                    _ => 1.0,
+                };
+                let mix = &mut self.mix;
+                let (decoded, difference, dry, gain) = (
+                    mix.decoded.next(coefficient),
+                    mix.difference.next(coefficient),
+                    mix.dry.next(coefficient),
+                    mix.gain.next(coefficient) * fade_out,
+                );
+                for ((out, &wet), &aligned) in out.iter_mut().zip(wet).zip(aligned) {
+                    *out = limit(gain * (decoded * wet + difference * (aligned - wet) + dry * aligned));
+                }
             }
         }
         if let Restart::FadingOut { remaining } = self.restart {
@@ -584,15 +602,8 @@ impl Engine {
     fn run_stages(&mut self) {
         let channels = self.config.channels;
         let Some(resamplers) = self.resamplers.as_mut() else {
-            self.host_in.drain_into(&mut self.codec_in);
-            Self::run_frames(
-                &mut self.round_trip,
-                &mut self.scratch,
-                &mut self.codec_in,
-                &mut self.codec_out,
-                channels,
-            );
-            self.codec_out.drain_into(&mut self.host_out);
+            // At an Opus rate the host FIFOs are the codec FIFOs: no copies between them.
+            Self::run_frames(&mut self.round_trip, &mut self.scratch, &mut self.host_in, &mut self.host_out, channels);
             return;
         };
         let (down_in, down_out) = (resamplers.down.in_frames() * channels, resamplers.down.out_frames() * channels);
@@ -661,18 +672,25 @@ impl Engine {
         let state = &mut self.meter_state;
         let input = &self.scratch.input[..len];
         let (aligned, wet) = (&self.scratch.dry[..len], &self.scratch.wet[..len]);
-        let mean_square = |samples: &[f32]| samples.iter().map(|s| s * s).sum::<f32>() / samples.len() as f32;
-        let peak = |samples: &[f32]| samples.iter().fold(0.0f32, |peak, s| peak.max(s.abs()));
+        let sums = LevelSums::of(input, output, aligned, wet);
+        let (input_energy, output_energy, signal_energy, noise_energy, input_peak, output_peak) = (
+            sums.input_energy,
+            sums.output_energy,
+            sums.signal_energy,
+            sums.noise_energy,
+            sums.input_peak,
+            sums.output_peak,
+        );
+        let count = len as f32;
         let rms_weight = 1.0 - (-seconds / RMS_WINDOW_S).exp();
         let snr_weight = 1.0 - (-seconds / SNR_WINDOW_S).exp();
-        state.input_mean_square += (mean_square(input) - state.input_mean_square) * rms_weight;
-        state.output_mean_square += (mean_square(output) - state.output_mean_square) * rms_weight;
-        let noise: f32 = aligned.iter().zip(wet).map(|(a, w)| (a - w) * (a - w)).sum::<f32>() / len as f32;
-        state.signal_energy += (mean_square(aligned) - state.signal_energy) * snr_weight;
-        state.noise_energy += (noise - state.noise_energy) * snr_weight;
+        state.input_mean_square += (input_energy / count - state.input_mean_square) * rms_weight;
+        state.output_mean_square += (output_energy / count - state.output_mean_square) * rms_weight;
+        state.signal_energy += (signal_energy / count - state.signal_energy) * snr_weight;
+        state.noise_energy += (noise_energy / count - state.noise_energy) * snr_weight;
         let db = |mean_square: f32| if mean_square > 1e-12 { 10.0 * mean_square.log10() } else { -120.0 };
-        state.levels.input_peak = peak(input);
-        state.levels.output_peak = peak(output);
+        state.levels.input_peak = input_peak;
+        state.levels.output_peak = output_peak;
         state.levels.input_rms_dbfs = db(state.input_mean_square);
         state.levels.output_rms_dbfs = db(state.output_mean_square);
         state.levels.snr_db =
@@ -683,13 +701,20 @@ impl Engine {
         let new_packets = counters.packets_sent.saturating_sub(state.packets_seen);
         if new_packets > 0 {
             let frame_seconds = self.round_trip.frame_samples() as f32 / self.codec_rate_hz as f32;
-            let bits = self.round_trip.last_packet_bytes as f32 * 8.0;
-            for _ in 0..new_packets.min(64) {
-                let weight = 1.0 - (-frame_seconds / BITRATE_WINDOW_S).exp();
-                state.levels.actual_bitrate_bps += (bits / frame_seconds - state.levels.actual_bitrate_bps) * weight;
-            }
+            let bytes_per_packet = counters.bytes_sent.saturating_sub(state.bytes_seen) as f32 / new_packets as f32;
+            let packet_bitrate = bytes_per_packet * 8.0 / frame_seconds;
+            // One exponential step per packet, folded into one: weight 1 − (1 − w)^n.
+            let per_packet = (-frame_seconds / BITRATE_WINDOW_S).exp();
+            // The first packets set the average rather than rise to it from zero.
+            let weight = if state.packets_seen == 0 {
+                1.0
+            } else {
+                1.0 - per_packet.powi(new_packets.min(i32::MAX as u64) as i32)
+            };
+            state.levels.actual_bitrate_bps += (packet_bitrate - state.levels.actual_bitrate_bps) * weight;
             state.levels.packet_bytes = self.round_trip.last_packet_bytes as f32;
             state.packets_seen = counters.packets_sent;
+            state.bytes_seen = counters.bytes_sent;
         }
     }
 
@@ -708,17 +733,84 @@ impl Engine {
     }
 }
 
+/// Energies and peaks of one piece, for the meters.
+#[derive(Debug, Default)]
+struct LevelSums {
+    input_energy: f32,
+    output_energy: f32,
+    signal_energy: f32,
+    noise_energy: f32,
+    input_peak: f32,
+    output_peak: f32,
+}
+
+impl LevelSums {
+    /// One pass over the four signals, in eight independent lanes so that the compiler can
+    /// vectorise the sums (it may not reorder a single running float sum).
+    fn of(input: &[f32], output: &[f32], aligned: &[f32], wet: &[f32]) -> Self {
+        const LANES: usize = 8;
+        let mut lanes = [[0.0f32; LANES]; 6];
+        let mut add = |x: &[f32], y: &[f32], a: &[f32], w: &[f32]| {
+            for lane in 0..x.len().min(LANES) {
+                let (x, y, a, w) = (x[lane], y[lane], a[lane], w[lane]);
+                lanes[0][lane] += x * x;
+                lanes[1][lane] += y * y;
+                lanes[2][lane] += a * a;
+                lanes[3][lane] += (a - w) * (a - w);
+                lanes[4][lane] = lanes[4][lane].max(x.abs());
+                lanes[5][lane] = lanes[5][lane].max(y.abs());
+            }
+        };
+        let whole = input.len() / LANES * LANES;
+        for (((x, y), a), w) in input[..whole]
+            .chunks_exact(LANES)
+            .zip(output[..whole].chunks_exact(LANES))
+            .zip(aligned[..whole].chunks_exact(LANES))
+            .zip(wet[..whole].chunks_exact(LANES))
+        {
+            add(x, y, a, w);
+        }
+        add(&input[whole..], &output[whole..], &aligned[whole..], &wet[whole..]);
+        let sum = |lane: &[f32; LANES]| lane.iter().sum::<f32>();
+        let peak = |lane: &[f32; LANES]| lane.iter().fold(0.0f32, |p, &v| p.max(v));
+        Self {
+            input_energy: sum(&lanes[0]),
+            output_energy: sum(&lanes[1]),
+            signal_energy: sum(&lanes[2]),
+            noise_energy: sum(&lanes[3]),
+            input_peak: peak(&lanes[4]),
+            output_peak: peak(&lanes[5]),
+        }
+    }
+}
+
+/// A zeroed buffer whose pages are already mapped: `vec![0.0; n]` may hand out zero pages that
+/// the kernel only maps on the first write, which would then happen in an audio callback.
+fn prefaulted(len: usize) -> Vec<f32> {
+    let mut buffer = vec![0.0; len];
+    buffer.fill(0.0);
+    buffer
+}
+
+/// Bounds an output sample to ±[`OUTPUT_CEILING`]. A NaN (never expected: inputs are
+/// sanitised and libopus decodes to finite floats) also comes out bounded, as −ceiling, because
+/// `max` returns its other operand for NaN. Branch-free, so the output loops vectorise.
+#[inline]
+#[allow(clippy::manual_clamp, reason = "clamp would pass a NaN through; max/min bound it")]
+fn limit(sample: f32) -> f32 {
+    sample.max(-OUTPUT_CEILING).min(OUTPUT_CEILING)
+}
+
 /// Replaces NaN, infinities and subnormals with 0 and clamps beyond ±[`SANITIZE_LIMIT`];
 /// says whether it changed anything.
+/// Written with selects rather than early returns so that the input loop vectorises.
 #[inline]
 fn sanitize(sample: f32) -> (f32, bool) {
-    if !sample.is_finite() || (sample != 0.0 && sample.abs() < f32::MIN_POSITIVE) {
-        (0.0, true)
-    } else if sample.abs() > SANITIZE_LIMIT {
-        (SANITIZE_LIMIT.copysign(sample), true)
-    } else {
-        (sample, false)
-    }
+    let magnitude = sample.abs();
+    // False for NaN, since every comparison with NaN is. Bitwise `&`/`|`: no branches.
+    let ordinary = (magnitude <= SANITIZE_LIMIT) & ((magnitude >= f32::MIN_POSITIVE) | (magnitude == 0.0));
+    let replacement = if magnitude > SANITIZE_LIMIT { SANITIZE_LIMIT.copysign(sample) } else { 0.0 };
+    (if ordinary { sample } else { replacement }, !ordinary)
 }
 
 /// `settings` with the shape fields (frame, application, FEC and DRED wait) of `shape`, so that

@@ -12,8 +12,9 @@
 //! - **Algorithmic**: what each stage's own signal path delays: the resamplers' filter delays,
 //!   the encoder's lookahead, and the frames the receiver holds back for FEC or DRED. At the
 //!   codec rate these must add up to a whole number of host samples, so the codec-rate part is
-//!   padded with silence until, converted to host samples and added to the up-resampler's
-//!   delay, it is. (A resampler's delay can be a half sample, so the sums are kept in halves.)
+//!   padded to a multiple of `codec_rate / gcd(host_rate, codec_rate)`. Each resampler's delay
+//!   is a whole number of its *input* frames: host frames for the down-resampler, codec frames
+//!   for the up-resampler, which therefore counts in the codec-rate part.
 
 /// Chunk sizes and delays of the stages between the host and the codec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,14 +23,14 @@ pub struct ResamplerShape {
     pub down_in: usize,
     /// Codec-rate frames out of it per step.
     pub down_out: usize,
-    /// Its delay in half codec-rate frames.
-    pub down_delay_half: usize,
+    /// Its delay in host frames (its input frames).
+    pub down_delay_host: usize,
     /// Codec-rate frames into the up-resampler per step.
     pub up_in: usize,
     /// Host frames out of it per step.
     pub up_out: usize,
-    /// Its delay in half host frames.
-    pub up_delay_half: usize,
+    /// Its delay in codec-rate frames (its input frames).
+    pub up_delay_codec: usize,
 }
 
 /// The pipeline's delays for one set of settings.
@@ -74,21 +75,9 @@ pub fn latency(
     let divisor = gcd(u64::from(host_rate_hz), u64::from(codec_rate_hz));
     let codec_block = (u64::from(codec_rate_hz) / divisor) as usize;
     let host_block = (u64::from(host_rate_hz) / divisor) as usize;
-    // Everything in half samples: the codec-rate delay `codec_half` becomes
-    // `codec_half × host_block / codec_block` half host samples, which must be whole, and with
-    // the up-resampler's delay must make a whole number of host samples.
-    let unpadded_half = shape.down_delay_half + 2 * codec_delay;
-    let total_half = |pad: usize| {
-        let codec_half = unpadded_half + 2 * pad;
-        codec_half.is_multiple_of(codec_block).then(|| codec_half / codec_block * host_block + shape.up_delay_half)
-    };
-    let pad_codec = (0..4 * codec_block)
-        .find(|&pad| total_half(pad).is_some_and(|half| half % 2 == 0))
-        // Not reachable for the rates this engine is specified for; elsewhere accept a half
-        // sample of rounding rather than fail.
-        .or_else(|| (0..codec_block).find(|&pad| total_half(pad).is_some()))
-        .unwrap_or(0);
-    let algorithmic = total_half(pad_codec).unwrap_or(0) / 2;
+    let codec_part = codec_delay + shape.up_delay_codec;
+    let pad_codec = (codec_block - codec_part % codec_block) % codec_block;
+    let algorithmic = shape.down_delay_host + (codec_part + pad_codec) / codec_block * host_block;
 
     let steps = SIMULATED_SECONDS * host_rate_hz as usize / shape.down_in + 1;
     let prefill_host = (0..steps)
@@ -115,38 +104,20 @@ mod tests {
     }
 
     #[test]
-    fn a_half_sample_resampler_delay_is_made_whole_by_padding() {
-        // 22.05 kHz ↔ 48 kHz: 147 host frames per 320 codec frames; an odd up-resampler block
-        // of 147 gives a delay of 73.5 host samples.
-        let shape = ResamplerShape {
-            down_in: 147,
-            down_out: 320,
-            down_delay_half: 320,
-            up_in: 320,
-            up_out: 147,
-            up_delay_half: 147,
-        };
-        let latency = latency(22_050, 48_000, 960, 312, 0, Some(&shape));
-        let codec_half = 320 + 2 * (312 + latency.pad_codec);
-        assert_eq!(codec_half % 320, 0);
-        assert_eq!((codec_half / 320 * 147 + 147) % 2, 0);
-    }
-
-    #[test]
     fn with_resampling_the_codec_delay_is_padded_to_whole_host_samples() {
         // 44.1 kHz ↔ 48 kHz: 147 host frames per 160 codec frames.
         let shape = ResamplerShape {
             down_in: 294,
             down_out: 320,
-            down_delay_half: 320,
+            down_delay_host: 147,
             up_in: 320,
             up_out: 294,
-            up_delay_half: 294,
+            up_delay_codec: 160,
         };
         let latency = latency(44_100, 48_000, 960, 312, 0, Some(&shape));
-        assert_eq!((160 + 312 + latency.pad_codec) % 160, 0);
+        assert_eq!((312 + 160 + latency.pad_codec) % 160, 0);
         assert_eq!(latency.pad_codec, 8);
-        let algorithmic = (160 + 312 + 8) / 160 * 147 + 147;
+        let algorithmic = 147 + (312 + 160 + 8) / 160 * 147;
         assert!(latency.prefill_host >= 882 - 1, "a frame of host samples must be buffered");
         assert_eq!(latency.total_host, latency.prefill_host + algorithmic);
     }

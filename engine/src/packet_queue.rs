@@ -45,7 +45,11 @@ impl PacketQueue {
             has_fec: false,
             sequence: 0,
         };
-        Self { slots: vec![slot; capacity.max(1)], head: 0, len: 0 }
+        let mut slots = vec![slot; capacity.max(1)];
+        // Write every byte now, so that the kernel maps the pages here and not during the first
+        // audio callbacks.
+        slots.iter_mut().for_each(|slot| slot.bytes.fill(0));
+        Self { slots, head: 0, len: 0 }
     }
 
     /// Packets the queue can hold.

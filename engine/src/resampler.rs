@@ -2,13 +2,20 @@
 //! FFT resampler: fixed chunk sizes on both sides, all buffers allocated at creation, and an
 //! integer delay in output samples (half the FFT block), which the engine's latency includes.
 
-use rubato::audioadapter_buffers::direct::InterleavedSlice;
+use rubato::audioadapter_buffers::direct::SequentialSlice;
 use rubato::{Fft, FixedSync, Resampler as _};
 
-/// Input chunk the resampler is asked for; rubato rounds it to a multiple of the smallest block
-/// the rate pair allows. About 5 ms at 48 kHz keeps the delay low, and rubato's FFT filter at
-/// that size still passes everything below 20 kHz.
-const TARGET_CHUNK_FRAMES: usize = 256;
+/// Chunk sizes tried, smallest first; rubato rounds each to a multiple of the smallest block the
+/// rate pair allows. Smaller chunks mean less delay and (measured) less CPU, but rubato's
+/// anti-aliasing filter narrows with the FFT block, so the smallest chunk that still passes the
+/// audio band is taken.
+const CHUNK_CANDIDATES_FRAMES: [usize; 6] = [64, 128, 256, 512, 1024, 2048];
+
+/// The band a resampler must pass: Opus's fullband (20 kHz), or 90 % of the lower Nyquist
+/// frequency where that is lower.
+fn required_passband_hz(from_hz: u32, to_hz: u32) -> f32 {
+    (0.45 * from_hz.min(to_hz) as f32).min(20_000.0)
+}
 
 /// One direction of resampling, interleaved in and out.
 pub struct ChunkResampler {
@@ -20,6 +27,11 @@ pub struct ChunkResampler {
     in_frames: usize,
     /// Frames produced per call.
     out_frames: usize,
+    /// One chunk of input and of output, one channel after the other: rubato reads and writes
+    /// such buffers with plain slice copies, which measured cheaper than its strided access to
+    /// interleaved ones.
+    planar_in: Vec<f32>,
+    planar_out: Vec<f32>,
 }
 
 impl std::fmt::Debug for ChunkResampler {
@@ -28,18 +40,39 @@ impl std::fmt::Debug for ChunkResampler {
             .field("channels", &self.channels)
             .field("in_frames", &self.in_frames)
             .field("out_frames", &self.out_frames)
-            .field("delay_half_frames", &self.inner.fft_size_out())
+            .field("delay_input_frames", &self.delay_input_frames())
             .finish()
     }
 }
 
 impl ChunkResampler {
-    /// A resampler from `from_hz` to `to_hz`. This allocates.
+    /// A resampler from `from_hz` to `to_hz` with the smallest chunk whose filter passes
+    /// [`required_passband_hz`]. This allocates.
     pub fn new(from_hz: u32, to_hz: u32, channels: usize) -> Result<Self, String> {
-        let inner = Fft::<f32>::new(from_hz as usize, to_hz as usize, TARGET_CHUNK_FRAMES, channels, FixedSync::Both)
-            .map_err(|error| format!("cannot resample {from_hz} Hz to {to_hz} Hz: {error}"))?;
+        let build = |chunk| {
+            Fft::<f32>::new(from_hz as usize, to_hz as usize, chunk, channels, FixedSync::Both)
+                .map_err(|error| format!("cannot resample {from_hz} Hz to {to_hz} Hz: {error}"))
+        };
+        let required = required_passband_hz(from_hz, to_hz);
+        let mut inner = build(CHUNK_CANDIDATES_FRAMES[0])?;
+        for chunk in CHUNK_CANDIDATES_FRAMES {
+            inner = build(chunk)?;
+            // rubato's cutoff is relative to the input's Nyquist frequency.
+            if inner.cutoff() * from_hz as f32 / 2.0 >= required {
+                break;
+            }
+        }
         let (in_frames, out_frames) = (inner.input_frames_next(), inner.output_frames_next());
-        Ok(Self { inner, channels, in_frames, out_frames })
+        let (mut planar_in, mut planar_out) = (vec![0.0; in_frames * channels], vec![0.0; out_frames * channels]);
+        // Map the pages now rather than in the first audio callback.
+        planar_in.fill(0.0);
+        planar_out.fill(0.0);
+        Ok(Self { inner, channels, in_frames, out_frames, planar_in, planar_out })
+    }
+
+    /// The highest frequency the anti-aliasing filter passes, in hertz.
+    pub fn passband_hz(&self, from_hz: u32) -> f32 {
+        self.inner.cutoff() * from_hz as f32 / 2.0
     }
 
     /// Frames consumed per [`ChunkResampler::process`] call.
@@ -52,31 +85,97 @@ impl ChunkResampler {
         self.out_frames
     }
 
-    /// The delay in *half* output frames: an impulse at input frame 0 peaks at output frame
-    /// `delay_half_frames / 2`. rubato's filter is centred on its FFT block, so the delay is
-    /// half the block, which is a half-integer when the block is odd (147 frames at 22.05 and
-    /// 176.4 kHz); `output_delay()` rounds that down, so the exact figure is taken from the
-    /// block size instead.
-    pub fn delay_half_frames(&self) -> usize {
-        self.inner.fft_size_out()
+    /// The delay in *input* frames: an impulse at input frame `t` comes out at the output
+    /// instant of input frame `t + delay_input_frames()`. rubato centres its filter on its FFT
+    /// block, `fft_size_in / 2` input frames in (rounded down for odd blocks such as 147 at
+    /// 44.1 kHz), which is a whole number of input frames but generally not of output frames;
+    /// `output_delay()` rounds it to output frames, so the exact figure is taken from here.
+    pub fn delay_input_frames(&self) -> usize {
+        self.inner.fft_size_in() / 2
     }
 
     /// Resamples exactly one chunk: `input` holds `in_frames` interleaved frames, `output`
     /// receives `out_frames`. Never allocates. Returns `false` (and writes silence) if rubato
     /// refuses, which only wrong lengths can cause.
     pub fn process(&mut self, input: &[f32], output: &mut [f32]) -> bool {
-        let done = InterleavedSlice::new(input, self.channels, self.in_frames).ok().and_then(|input| {
-            let mut output = InterleavedSlice::new_mut(output, self.channels, self.out_frames).ok()?;
+        let (channels, in_frames, out_frames) = (self.channels, self.in_frames, self.out_frames);
+        if input.len() != in_frames * channels || output.len() != out_frames * channels {
+            output.fill(0.0);
+            return false;
+        }
+        for (channel_idx, planar) in self.planar_in.chunks_exact_mut(in_frames).enumerate() {
+            for (sample, frame) in planar.iter_mut().zip(input.chunks_exact(channels)) {
+                *sample = frame[channel_idx];
+            }
+        }
+        let done = SequentialSlice::new(&self.planar_in[..], channels, in_frames).ok().and_then(|input| {
+            let mut output = SequentialSlice::new_mut(&mut self.planar_out[..], channels, out_frames).ok()?;
             self.inner.process_into_buffer(&input, &mut output, None).ok()
         });
         if done.is_none() {
             output.fill(0.0);
+            return false;
         }
-        done.is_some()
+        for (channel_idx, planar) in self.planar_out.chunks_exact(out_frames).enumerate() {
+            for (&sample, frame) in planar.iter().zip(output.chunks_exact_mut(channels)) {
+                frame[channel_idx] = sample;
+            }
+        }
+        true
     }
 
     /// Clears the filter history. Never allocates.
     pub fn reset(&mut self) {
         self.inner.reset();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where a band-limited pulse centred on input frame `centre` peaks in the output, in output
+    /// frames (parabolic interpolation).
+    fn pulse_peak(resampler: &mut ChunkResampler, from_hz: u32, centre: usize) -> f64 {
+        let mut input = vec![0.0f32; from_hz as usize];
+        let cutoff = (8_000.0 / f64::from(from_hz)).min(0.2);
+        let half_width = (4.0 / cutoff) as usize;
+        for (n, sample) in input.iter_mut().enumerate().take(centre + half_width + 1).skip(centre - half_width) {
+            let x = std::f64::consts::TAU * cutoff * (n as f64 - centre as f64);
+            let sinc = if x == 0.0 { 1.0 } else { x.sin() / x };
+            let window = 0.5 + 0.5 * (std::f64::consts::PI * (n as f64 - centre as f64) / half_width as f64).cos();
+            *sample = (sinc * window) as f32;
+        }
+        let mut output = Vec::new();
+        let mut chunk = vec![0.0f32; resampler.out_frames()];
+        for piece in input.chunks_exact(resampler.in_frames()) {
+            resampler.process(piece, &mut chunk);
+            output.extend_from_slice(&chunk);
+        }
+        let i = output.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+        let (a, b, c) = (f64::from(output[i - 1]), f64::from(output[i]), f64::from(output[i + 1]));
+        i as f64 + 0.5 * (a - c) / (a - 2.0 * b + c)
+    }
+
+    #[test]
+    fn the_delay_is_a_whole_number_of_input_frames_as_reported() {
+        for (from, to) in [(44_100, 48_000), (48_000, 44_100), (22_050, 48_000), (48_000, 176_400), (96_000, 48_000)] {
+            let mut resampler = ChunkResampler::new(from, to, 1).unwrap();
+            let centre = from as usize / 2;
+            let peak = pulse_peak(&mut resampler, from, centre);
+            let expected = (centre + resampler.delay_input_frames()) as f64 * f64::from(to) / f64::from(from);
+            assert!((peak - expected).abs() < 0.05, "{from} → {to}: peak at {peak:.3}, expected {expected:.3}");
+        }
+    }
+
+    #[test]
+    fn every_resampler_passes_the_audio_band() {
+        for host_hz in [11_025, 22_050, 32_000, 44_100, 88_200, 96_000, 176_400, 192_000] {
+            for (from, to) in [(host_hz, 48_000), (48_000, host_hz)] {
+                let resampler = ChunkResampler::new(from, to, 2).unwrap();
+                let passband = resampler.passband_hz(from);
+                assert!(passband >= required_passband_hz(from, to), "{from} → {to}: {passband:.0} Hz");
+            }
+        }
     }
 }

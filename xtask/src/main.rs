@@ -47,7 +47,7 @@ pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
 }
 
 fn demo(extra: &[String]) -> Result<(), String> {
-    let mut args = vec!["run", "--release", "--quiet", "--package", "roundtrip-codec", "--example", "demo", "--"];
+    let mut args = vec!["run", "--release", "--quiet", "--package", "roundtrip-engine", "--example", "demo", "--"];
     args.extend(extra.iter().map(String::as_str));
     cargo(&args)
 }
