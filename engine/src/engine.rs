@@ -296,6 +296,12 @@ pub struct Engine {
 impl Engine {
     /// Creates an engine. This allocates everything the engine will ever use.
     pub fn new(config: EngineConfig, settings: Settings) -> Result<Self, EngineError> {
+        Self::with_meters(config, settings, Arc::new(Meters::default()))
+    }
+
+    /// Like [`Engine::new`], publishing into `meters`: a plugin creates its meters once, hands
+    /// them to its editor, and keeps them across engines made for new sample rates.
+    pub fn with_meters(config: EngineConfig, settings: Settings, meters: Arc<Meters>) -> Result<Self, EngineError> {
         let EngineConfig { sample_rate_hz, channels, max_block_frames } = config;
         if !(HOST_RATE_RANGE_HZ.0..=HOST_RATE_RANGE_HZ.1).contains(&sample_rate_hz) {
             return Err(EngineError::UnsupportedSampleRate(sample_rate_hz));
@@ -377,7 +383,7 @@ impl Engine {
             rejected_blocks: 0,
             underruns: 0,
             meter_state: MeterState::default(),
-            meters: Arc::new(Meters::default()),
+            meters,
         };
         engine.rebuild_pipeline();
         engine.publish_meters();
@@ -448,12 +454,24 @@ impl Engine {
     /// accepted; lengths that disagree with each other or with the channel count produce
     /// silence and are counted. Never allocates, locks or blocks.
     pub fn process_interleaved(&mut self, input: &[f32], output: &mut [f32]) {
+        self.process_interleaved_tapped(input, output, &mut |_, _| {});
+    }
+
+    /// Like [`Engine::process_interleaved`], and hands `tap` each processed piece's
+    /// latency-aligned input and decoded signal (interleaved, equal lengths), e.g. for a
+    /// spectrum display. `tap` runs on the calling thread and must not allocate either.
+    pub fn process_interleaved_tapped(
+        &mut self,
+        input: &[f32],
+        output: &mut [f32],
+        tap: &mut dyn FnMut(&[f32], &[f32]),
+    ) {
         let channels = self.config.channels;
         if input.len() != output.len() || !input.len().is_multiple_of(channels) {
             output.fill(0.0);
             self.rejected_blocks += 1;
         } else {
-            self.process_pieces(input, output);
+            self.process_pieces(input, output, tap);
         }
         self.publish_meters();
     }
@@ -462,6 +480,11 @@ impl Engine {
     /// slice per channel, all of the same length, else the block is silenced and counted.
     /// Never allocates.
     pub fn process_planar(&mut self, channels: &mut [&mut [f32]]) {
+        self.process_planar_tapped(channels, &mut |_, _| {});
+    }
+
+    /// Like [`Engine::process_planar`], with a tap as in [`Engine::process_interleaved_tapped`].
+    pub fn process_planar_tapped(&mut self, channels: &mut [&mut [f32]], tap: &mut dyn FnMut(&[f32], &[f32])) {
         let count = self.config.channels;
         let frames = channels.first().map_or(0, |channel| channel.len());
         if channels.len() != count || channels.iter().any(|channel| channel.len() != frames) {
@@ -483,7 +506,7 @@ impl Engine {
                     *sample = channel[done + frame];
                 }
             }
-            self.process_pieces(&interleaved[..len], &mut processed[..len]);
+            self.process_pieces(&interleaved[..len], &mut processed[..len], tap);
             for (frame, samples) in processed[..len].chunks_exact(count).enumerate() {
                 for (&sample, channel) in samples.iter().zip(channels.iter_mut()) {
                     channel[done + frame] = sample;
@@ -498,7 +521,7 @@ impl Engine {
 
     /// Splits a block into pieces of at most the maximum block size, and at the end of a
     /// restart fade, so that the restart happens at its exact sample.
-    fn process_pieces(&mut self, input: &[f32], output: &mut [f32]) {
+    fn process_pieces(&mut self, input: &[f32], output: &mut [f32], tap: &mut dyn FnMut(&[f32], &[f32])) {
         let channels = self.config.channels;
         let frames = input.len() / channels;
         let mut done = 0;
@@ -509,6 +532,8 @@ impl Engine {
             }
             let range = done * channels..(done + piece) * channels;
             self.process_piece(&input[range.clone()], &mut output[range]);
+            let len = piece * channels;
+            tap(&self.scratch.dry[..len], &self.scratch.wet[..len]);
             done += piece;
             if self.restart == (Restart::FadingOut { remaining: 0 }) {
                 self.shape_settings = self.settings;
@@ -729,7 +754,12 @@ impl Engine {
     }
 
     fn publish_meters(&self) {
-        self.meters.publish(&self.counters(), &self.meter_state.levels, self.latency.total_host);
+        self.meters.publish(
+            &self.counters(),
+            &self.meter_state.levels,
+            self.latency.total_host,
+            self.config.sample_rate_hz,
+        );
     }
 }
 

@@ -79,6 +79,8 @@ pub struct Meters {
     levels: [AtomicF32; 7],
     /// The engine's current latency in host samples.
     latency_samples: AtomicU64,
+    /// The host sample rate the engine runs at, in hertz.
+    sample_rate_hz: AtomicU64,
 }
 
 /// Everything in [`Meters`] at one moment.
@@ -90,11 +92,20 @@ pub struct MeterSnapshot {
     pub levels: Levels,
     /// The engine's current latency in host samples.
     pub latency_samples: u64,
+    /// The host sample rate the engine runs at, in hertz (0 before any engine ran).
+    pub sample_rate_hz: u64,
+}
+
+impl MeterSnapshot {
+    /// The latency in milliseconds, if the sample rate is known.
+    pub fn latency_ms(&self) -> Option<f64> {
+        (self.sample_rate_hz > 0).then(|| self.latency_samples as f64 * 1000.0 / self.sample_rate_hz as f64)
+    }
 }
 
 impl Meters {
     /// Publishes the audio thread's values. Never allocates or blocks.
-    pub fn publish(&self, counters: &Counters, levels: &Levels, latency_samples: usize) {
+    pub fn publish(&self, counters: &Counters, levels: &Levels, latency_samples: usize, sample_rate_hz: u32) {
         let counts = [
             counters.packets_sent,
             counters.packets_lost,
@@ -126,6 +137,7 @@ impl Meters {
             slot.store(value, Relaxed);
         }
         self.latency_samples.store(latency_samples as u64, Relaxed);
+        self.sample_rate_hz.store(u64::from(sample_rate_hz), Relaxed);
     }
 
     /// Reads every value.
@@ -158,6 +170,7 @@ impl Meters {
                 snr_db: l(6),
             },
             latency_samples: self.latency_samples.load(Relaxed),
+            sample_rate_hz: self.sample_rate_hz.load(Relaxed),
         }
     }
 }
@@ -193,7 +206,9 @@ mod tests {
             output_rms_dbfs: 6.0,
             snr_db: 7.0,
         };
-        meters.publish(&counters, &levels, 14);
-        assert_eq!(meters.snapshot(), MeterSnapshot { counters, levels, latency_samples: 14 });
+        meters.publish(&counters, &levels, 14, 48_000);
+        let snapshot = meters.snapshot();
+        assert_eq!(snapshot, MeterSnapshot { counters, levels, latency_samples: 14, sample_rate_hz: 48_000 });
+        assert_eq!(snapshot.latency_ms(), Some(14.0 / 48.0));
     }
 }

@@ -13,6 +13,8 @@ commands:
   demo    set up, then run the product's demonstration
   test    set up, then check formatting and lints and run every test
   bench   run the criterion benchmarks and print our-code / raw-libopus ratios
+  bundle  build the plugin bundles: `cargo xtask bundle opus-roundtrip --release`
+          (target/bundled/Opus Roundtrip.clap and .vst3; nice-plug-xtask's bundler)
   help    this text";
 
 fn main() -> ExitCode {
@@ -22,6 +24,8 @@ fn main() -> ExitCode {
         Some("demo") => system_packages::ensure_installed().and_then(|()| demo(&args[1..])),
         Some("test") => system_packages::ensure_installed().and_then(|()| test()),
         Some("bench") => system_packages::ensure_installed().and_then(|()| bench_report::run(&args[1..])),
+        Some("bundle" | "bundle-universal" | "known-packages") => system_packages::ensure_installed()
+            .and_then(|()| nice_plug_xtask::main_with_args("cargo xtask", args).map_err(|error| format!("{error:#}"))),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
             Ok(())
@@ -47,7 +51,8 @@ pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
 }
 
 fn demo(extra: &[String]) -> Result<(), String> {
-    let mut args = vec!["run", "--release", "--quiet", "--package", "roundtrip-engine", "--example", "demo", "--"];
+    let mut args =
+        vec!["run", "--release", "--quiet", "--package", "roundtrip-engine", "--example", "engine_demo", "--"];
     args.extend(extra.iter().map(String::as_str));
     cargo(&args)
 }
@@ -55,5 +60,8 @@ fn demo(extra: &[String]) -> Result<(), String> {
 fn test() -> Result<(), String> {
     cargo(&["fmt", "--all", "--check"])?;
     cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
-    cargo(&["test", "--workspace"])
+    cargo(&["test", "--workspace"])?;
+    // The plugin tests load the library they built; this checks the bundler packs it too.
+    nice_plug_xtask::main_with_args("cargo xtask", ["bundle".to_owned(), "opus-roundtrip".to_owned()])
+        .map_err(|error| format!("bundling failed: {error:#}"))
 }

@@ -22,6 +22,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("xvfb", "a virtual display for the GUI tests and screenshots"),
     ("xauth", "xvfb-run needs it"),
     ("libgl1-mesa-dri", "Mesa's software OpenGL under Xvfb"),
+    ("imagemagick", "`import` takes the editor's screenshot under Xvfb"),
 ];
 
 fn is_installed(package: &str) -> bool {

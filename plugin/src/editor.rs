@@ -1,0 +1,185 @@
+//! The egui editor: bitrate and packet loss large and first, the rest grouped as Codec, Network
+//! and Monitor, live meters, a spectrum of input, decoded and difference, and presets.
+//!
+//! Thread ownership: everything here runs on the GUI thread, only while the window is open. It
+//! reads parameters (lock-free), the engine's [`Meters`] (atomics) and the spectrum ring's
+//! consumer; it never touches the audio thread's state.
+
+mod meters_view;
+mod spectrum_view;
+
+use std::sync::Arc;
+
+use nice_plug::context::gui::GuiContext;
+use nice_plug::editor::dpi::LogicalSize;
+use nice_plug::prelude::*;
+use nice_plug_egui::widgets::ParamSlider;
+use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier};
+use roundtrip_engine::Meters;
+
+use crate::params::RoundtripParams;
+use crate::presets::PRESETS;
+use crate::spectrum::{ConsumerSlot, SpectrumAnalyzer};
+
+/// Smallest window that still shows every control.
+const MIN_SIZE: (f32, f32) = (720.0, 520.0);
+
+/// How often the meters and spectrum refresh while nothing else asks for a repaint: 30 Hz.
+const METER_REFRESH: std::time::Duration = std::time::Duration::from_millis(33);
+
+/// The editor's state on the GUI thread.
+pub struct EditorApp {
+    /// The parameters, shared with the host and the audio thread.
+    params: Arc<RoundtripParams>,
+    /// The engine's meters.
+    meters: Arc<Meters>,
+    /// Turns the audio thread's samples into spectra.
+    analyzer: SpectrumAnalyzer,
+    /// The window's size and open flag, shared with the plugin.
+    state: Arc<EguiEditorState>,
+    /// nice-plug's handle for setting parameters; present while the window is open.
+    gui: Option<GuiContext>,
+}
+
+/// The window state for a new editor, at the size saved with the session.
+pub fn editor_state(params: &RoundtripParams) -> Arc<EguiEditorState> {
+    let (width, height) = *params.editor_size.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    EguiEditorState::from_size(LogicalSize::new(width.max(MIN_SIZE.0), height.max(MIN_SIZE.1)), 1.0)
+}
+
+/// Builds the editor. Called by the host on the main thread.
+pub fn create(
+    params: Arc<RoundtripParams>,
+    meters: Arc<Meters>,
+    spectrum: ConsumerSlot,
+    state: Arc<EguiEditorState>,
+) -> Option<EguiEditor<EditorApp>> {
+    let settings = EguiNiceSettings::new()
+        .with_tile("Opus Roundtrip")
+        .with_resize_hint(ResizeHint::resizable().with_min_logical_size(LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1)));
+    let app = EditorApp { params, meters, analyzer: SpectrumAnalyzer::new(spectrum), state: state.clone(), gui: None };
+    nice_plug_egui::create_egui_editor(state, RepaintNotifier::new(), settings, app)
+}
+
+impl NiceEguiApp for EditorApp {
+    fn build(
+        &mut self,
+        egui_ctx: egui::Context,
+        nice_gui_ctx: GuiContext,
+        _frame: &mut Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        egui_ctx.set_visuals(egui::Visuals::dark());
+        self.gui = Some(nice_gui_ctx);
+        Ok(())
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
+        let Some(gui) = self.gui.as_ref() else { return };
+        let setter = gui.param_setter();
+        let params = self.params.as_ref();
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            egui::Frame::new().inner_margin(10.0).show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.heading("Opus Roundtrip");
+                    ui.label(egui::RichText::new(roundtrip_codec::libopus_version()).weak());
+                });
+                presets_row(ui, params, &setter);
+                ui.separator();
+                primary_controls(ui, params, &setter);
+                ui.separator();
+                ui.columns(3, |columns| {
+                    group(&mut columns[0], "Codec", |ui| {
+                        slider_row(ui, "Frame", &params.frame, &setter);
+                        slider_row(ui, "Application", &params.application, &setter);
+                        slider_row(ui, "Complexity", &params.complexity, &setter);
+                        slider_row(ui, "Bandwidth", &params.bandwidth, &setter);
+                        slider_row(ui, "Rate control", &params.rate_control, &setter);
+                        toggle_row(ui, &params.dtx, &setter);
+                        toggle_row(ui, &params.force_mono, &setter);
+                    });
+                    group(&mut columns[1], "Network", |ui| {
+                        slider_row(ui, "Loss model", &params.loss_model, &setter);
+                        slider_row(ui, "Mean burst", &params.mean_burst_packets, &setter);
+                        slider_row(ui, "Seed", &params.seed, &setter);
+                        toggle_row(ui, &params.fec, &setter);
+                        slider_row(ui, "Expected loss", &params.expected_loss_percent, &setter);
+                        slider_row(ui, "DRED", &params.dred_tens_of_ms, &setter);
+                        slider_row(ui, "Decoder cplx", &params.decoder_complexity, &setter);
+                    });
+                    group(&mut columns[2], "Monitor", |ui| {
+                        slider_row(ui, "Listen to", &params.monitor, &setter);
+                        slider_row(ui, "Mix", &params.mix, &setter);
+                        slider_row(ui, "Output gain", &params.output_gain_db, &setter);
+                    });
+                });
+                ui.separator();
+                meters_view::show(ui, &self.meters.snapshot(), params);
+                ui.separator();
+                spectrum_view::show(ui, self.analyzer.update());
+            });
+        });
+        ui.ctx().request_repaint_after(METER_REFRESH);
+    }
+
+    fn resized(&mut self, _new_size: nice_plug_egui::baseview::WindowSize) {
+        // Save the size with the session; the editor state already follows the window.
+        let size = self.state.logical_size();
+        if let Ok(mut saved) = self.params.editor_size.write() {
+            *saved = (size.width, size.height);
+        }
+    }
+
+    fn editor_closed(&mut self) {
+        self.gui = None;
+    }
+}
+
+/// Bitrate and packet loss: large, first, and impossible to miss.
+fn primary_controls(ui: &mut egui::Ui, params: &RoundtripParams, setter: &ParamSetter) {
+    ui.horizontal(|ui| {
+        for (label, param) in [("BITRATE", &params.bitrate_kbps), ("PACKET LOSS", &params.loss_percent)] {
+            ui.vertical(|ui| {
+                ui.label(egui::RichText::new(label).strong().size(18.0));
+                ui.label(egui::RichText::new(param.to_string()).size(28.0).monospace());
+                ui.add(ParamSlider::for_param(param, setter).with_width(300.0).without_value());
+            });
+            ui.add_space(40.0);
+        }
+    });
+}
+
+fn presets_row(ui: &mut egui::Ui, params: &RoundtripParams, setter: &ParamSetter) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Presets:");
+        for preset in &PRESETS {
+            let button = egui::Button::new(preset.name).selected(preset.is_active(params));
+            if ui.add(button).on_hover_text(preset.description).clicked() {
+                preset.apply(params, setter);
+            }
+        }
+    });
+}
+
+fn group(ui: &mut egui::Ui, title: &str, contents: impl FnOnce(&mut egui::Ui)) {
+    ui.group(|ui| {
+        ui.label(egui::RichText::new(title).strong());
+        egui::Grid::new(title).num_columns(2).spacing([8.0, 6.0]).show(ui, contents);
+    });
+}
+
+fn slider_row<P: Param>(ui: &mut egui::Ui, label: &str, param: &P, setter: &ParamSetter) {
+    ui.label(label);
+    ui.add(ParamSlider::for_param(param, setter).with_width(80.0));
+    ui.end_row();
+}
+
+fn toggle_row(ui: &mut egui::Ui, param: &BoolParam, setter: &ParamSetter) {
+    let mut value = param.value();
+    ui.label(param.name());
+    if ui.checkbox(&mut value, "").changed() {
+        setter.begin_set_parameter(param);
+        setter.set_parameter(param, value);
+        setter.end_set_parameter(param);
+    }
+    ui.end_row();
+}

@@ -1,0 +1,59 @@
+//! The meters: what the codec and the simulated network are doing right now.
+
+use roundtrip_engine::MeterSnapshot;
+
+use crate::params::RoundtripParams;
+
+/// Shows the meters, with warnings where a requested feature is not happening.
+pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams) {
+    let counters = &meters.counters;
+    let levels = &meters.levels;
+    egui::Grid::new("meters").num_columns(8).spacing([16.0, 4.0]).show(ui, |ui| {
+        meter(ui, "Actual", format!("{:.1} kbps", levels.actual_bitrate_bps / 1000.0));
+        meter(ui, "Packet", format!("{:.0} B", levels.packet_bytes));
+        // With no signal there is nothing to compare.
+        let snr = if levels.input_rms_dbfs > -100.0 { format!("{:.1} dB", levels.snr_db) } else { "—".to_owned() };
+        meter(ui, "SNR", snr);
+        let latency = match meters.latency_ms() {
+            Some(ms) => format!("{ms:.1} ms ({} smp)", meters.latency_samples),
+            None => "not running".to_owned(),
+        };
+        meter(ui, "Latency", latency);
+        ui.end_row();
+        meter(ui, "Sent", counters.packets_sent.to_string());
+        meter(ui, "Lost", format!("{} ({:.1} %)", counters.packets_lost, counters.loss_percent()));
+        meter(ui, "Burst", format!("{:.1} packets", counters.mean_burst_packets()));
+        meter(ui, "Concealed", counters.concealed.to_string());
+        ui.end_row();
+        meter(ui, "By FEC", counters.recovered_fec.to_string());
+        meter(ui, "By DRED", counters.recovered_dred.to_string());
+        meter(ui, "Input", format!("{:.1} dBFS", levels.input_rms_dbfs));
+        meter(ui, "Output", format!("{:.1} dBFS", levels.output_rms_dbfs));
+        ui.end_row();
+    });
+    let sent = counters.packets_sent.max(1);
+    if params.fec.value() && counters.packets_sent > 50 && counters.packets_with_fec * 20 < sent {
+        ui.colored_label(
+            egui::Color32::YELLOW,
+            "FEC is on, but the encoder sends none: raise the bitrate or the expected loss (libopus needs room for it).",
+        );
+    }
+    if params.dred_tens_of_ms.value() > 0 && counters.packets_sent > 50 && counters.packets_with_dred * 20 < sent {
+        ui.colored_label(
+            egui::Color32::YELLOW,
+            "DRED is on, but the encoder sends none: raise the bitrate or the expected loss (with FEC on, \
+             libopus budgets DRED only above 20 kbps).",
+        );
+    }
+    if counters.sanitized_samples > 0 {
+        ui.colored_label(
+            egui::Color32::LIGHT_RED,
+            format!("{} invalid input samples (NaN, infinite or huge) were replaced.", counters.sanitized_samples),
+        );
+    }
+}
+
+fn meter(ui: &mut egui::Ui, label: &str, value: String) {
+    ui.label(egui::RichText::new(label).weak());
+    ui.label(egui::RichText::new(value).monospace());
+}

@@ -1,0 +1,186 @@
+//! Opus Roundtrip: a CLAP and VST3 plugin that sends audio through libopus, encoder then
+//! decoder, in the audio callback, so that you hear now what your audio will sound like after
+//! Opus, at the bitrate, frame size and packet loss you set.
+//!
+//! Lifecycle, per the real-time rules: [`Default`] only builds parameters and small shared
+//! handles; [`Plugin::activate`] creates the [`Engine`] for the host's rate and maximum block
+//! (every codec state, FIFO, resampler and buffer) and reports its latency; [`Plugin::reset`]
+//! clears it; [`Plugin::process`] never allocates (debug builds abort if it does, through
+//! nice-plug's `assert_process_allocs`).
+
+// Parameter, editor and GUI-context types of the framework implement no `Debug`, so neither do
+// the types that hold them.
+#![allow(missing_debug_implementations)]
+
+mod editor;
+pub mod params;
+pub mod presets;
+pub mod spectrum;
+
+use std::sync::{Arc, Mutex};
+
+use nice_plug::prelude::*;
+use nice_plug_egui::{EguiEditor, EguiEditorState};
+use roundtrip_engine::{Engine, EngineConfig, MAX_BLOCK_FRAMES, Meters};
+
+use crate::editor::EditorApp;
+use crate::params::RoundtripParams;
+use crate::spectrum::{ConsumerSlot, SpectrumFeed};
+
+/// The plugin.
+pub struct OpusRoundtrip {
+    /// Parameters; shared with the host and the editor, read on every thread.
+    params: Arc<RoundtripParams>,
+    /// The round trip. Created in `activate` (main thread), used in `process` and `reset`
+    /// (audio thread); `None` until the host activates the plugin.
+    engine: Option<Engine>,
+    /// Meters the engine publishes and the editor reads; one for the plugin's lifetime, so that
+    /// an open editor keeps working when the host re-activates at another rate.
+    meters: Arc<Meters>,
+    /// Audio thread's end of the spectrum ring; created in `activate`.
+    spectrum_feed: Option<SpectrumFeed>,
+    /// Where `activate` leaves the ring's other end for the editor (main and GUI threads only).
+    spectrum_slot: ConsumerSlot,
+    /// The open editor's window state; the audio thread feeds the spectrum only while it is open.
+    editor_state: Option<Arc<EguiEditorState>>,
+    /// The latency last reported to the host, in samples.
+    reported_latency: u32,
+}
+
+impl Default for OpusRoundtrip {
+    fn default() -> Self {
+        Self {
+            params: Arc::new(RoundtripParams::default()),
+            engine: None,
+            meters: Arc::new(Meters::default()),
+            spectrum_feed: None,
+            spectrum_slot: Arc::new(Mutex::new(None)),
+            editor_state: None,
+            reported_latency: 0,
+        }
+    }
+}
+
+impl Plugin for OpusRoundtrip {
+    const NAME: &'static str = "Opus Roundtrip";
+    const VENDOR: &'static str = "Opus Roundtrip developers";
+    const URL: &'static str = "https://github.com/opus-roundtrip/opus-roundtrip";
+    const EMAIL: &'static str = "opus-roundtrip@users.noreply.github.com";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    // Blocks are split at parameter changes, so automation lands at the exact sample; the engine
+    // applies it at the next frame boundary.
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = EguiEditor<EditorApp>;
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        let state = editor::editor_state(&self.params);
+        self.editor_state = Some(state.clone());
+        editor::create(self.params.clone(), self.meters.clone(), self.spectrum_slot.clone(), state)
+    }
+
+    fn activate(
+        &mut self,
+        audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        let channels = audio_io_layout.main_output_channels.map_or(2, NonZeroU32::get) as usize;
+        let config = EngineConfig {
+            sample_rate_hz: buffer_config.sample_rate.round() as u32,
+            channels,
+            max_block_frames: (buffer_config.max_buffer_size as usize).clamp(1, MAX_BLOCK_FRAMES),
+        };
+        match Engine::with_meters(config, self.params.settings(), self.meters.clone()) {
+            Ok(engine) => {
+                self.reported_latency = engine.latency_samples() as u32;
+                context.set_latency_samples(self.reported_latency);
+                self.engine = Some(engine);
+                self.spectrum_feed = Some(spectrum::new_feed(&self.spectrum_slot));
+                true
+            }
+            Err(error) => {
+                nice_error!("Opus Roundtrip cannot run: {error}");
+                false
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        if let Some(engine) = self.engine.as_mut() {
+            engine.reset();
+        }
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let Some(engine) = self.engine.as_mut() else {
+            // Not activated (never happens in a conforming host): pass the input through.
+            return ProcessStatus::Normal;
+        };
+        engine.set_settings(&self.params.settings());
+        let channels = buffer.channels();
+        let feeding = self.editor_state.as_ref().is_some_and(|state| state.is_open());
+        match self.spectrum_feed.as_mut().filter(|_| feeding) {
+            Some(feed) => engine.process_planar_tapped(buffer.as_slice(), &mut |aligned, decoded| {
+                feed.push(aligned, decoded, channels);
+            }),
+            None => engine.process_planar(buffer.as_slice()),
+        }
+        let latency = engine.latency_samples() as u32;
+        if latency != self.reported_latency {
+            // A frame-size, application or FEC/DRED change: the host re-compensates.
+            self.reported_latency = latency;
+            context.set_latency_samples(latency);
+        }
+        ProcessStatus::Normal
+    }
+
+    fn deactivate(&mut self) {
+        self.engine = None;
+        self.spectrum_feed = None;
+    }
+}
+
+impl ClapPlugin for OpusRoundtrip {
+    const CLAP_ID: &'static str = "com.github.opus-roundtrip.opus-roundtrip";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Hear your audio through the Opus codec: bitrate, frame size, packet loss, FEC and DRED");
+    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] =
+        &[ClapFeature::AudioEffect, ClapFeature::Utility, ClapFeature::Stereo, ClapFeature::Mono];
+}
+
+impl Vst3Plugin for OpusRoundtrip {
+    const VST3_CLASS_ID: [u8; 16] = *b"OpusRoundtrip001";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Tools, Vst3SubCategory::Stereo, Vst3SubCategory::Mono];
+}
+
+nice_export_clap!(OpusRoundtrip);
+nice_export_vst3!(OpusRoundtrip);

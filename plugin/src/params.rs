@@ -1,0 +1,360 @@
+//! The plugin's parameters: every engine setting, with short stable ids that are never renamed,
+//! units, readable values and the defaults a first-time user expects.
+
+use std::sync::{Arc, RwLock};
+
+use nice_plug::prelude::*;
+use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
+use roundtrip_engine::{LossModel, LossSettings, Monitor, Settings};
+
+/// The editor's default size in logical pixels.
+pub const EDITOR_DEFAULT_SIZE: (f32, f32) = (900.0, 720.0);
+
+/// Packet duration.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameParam {
+    #[id = "2.5"]
+    #[name = "2.5 ms"]
+    Ms2_5,
+    #[id = "5"]
+    #[name = "5 ms"]
+    Ms5,
+    #[id = "10"]
+    #[name = "10 ms"]
+    Ms10,
+    #[id = "20"]
+    #[name = "20 ms"]
+    Ms20,
+    #[id = "40"]
+    #[name = "40 ms"]
+    Ms40,
+    #[id = "60"]
+    #[name = "60 ms"]
+    Ms60,
+    #[id = "80"]
+    #[name = "80 ms"]
+    Ms80,
+    #[id = "100"]
+    #[name = "100 ms"]
+    Ms100,
+    #[id = "120"]
+    #[name = "120 ms"]
+    Ms120,
+}
+
+impl FrameParam {
+    fn duration(self) -> FrameDuration {
+        FrameDuration::FIXED[self as usize]
+    }
+}
+
+/// Encoder application.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplicationParam {
+    #[id = "voip"]
+    #[name = "VoIP"]
+    Voip,
+    #[id = "audio"]
+    #[name = "Audio"]
+    Audio,
+    #[id = "lowdelay"]
+    #[name = "Low delay"]
+    LowDelay,
+}
+
+/// Audio bandwidth, or automatic.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BandwidthParam {
+    #[id = "auto"]
+    #[name = "Auto"]
+    Auto,
+    #[id = "nb"]
+    #[name = "Narrowband"]
+    Narrowband,
+    #[id = "mb"]
+    #[name = "Mediumband"]
+    Mediumband,
+    #[id = "wb"]
+    #[name = "Wideband"]
+    Wideband,
+    #[id = "swb"]
+    #[name = "Super-wideband"]
+    Superwideband,
+    #[id = "fb"]
+    #[name = "Fullband"]
+    Fullband,
+}
+
+/// Rate control.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateControlParam {
+    #[id = "cvbr"]
+    #[name = "Constrained VBR"]
+    ConstrainedVbr,
+    #[id = "vbr"]
+    #[name = "VBR"]
+    Vbr,
+    #[id = "cbr"]
+    #[name = "CBR"]
+    Cbr,
+}
+
+/// How losses are drawn.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LossModelParam {
+    #[id = "random"]
+    #[name = "Random"]
+    Random,
+    #[id = "bursty"]
+    #[name = "Bursty"]
+    Bursty,
+}
+
+/// What the listener hears.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MonitorParam {
+    #[id = "decoded"]
+    #[name = "Decoded"]
+    Decoded,
+    #[id = "diff"]
+    #[name = "Difference"]
+    Difference,
+    #[id = "dry"]
+    #[name = "Dry"]
+    Dry,
+}
+
+/// Every parameter. Shared (`Arc`) between the host, the audio thread and the editor; each
+/// field is read lock-free.
+#[derive(Params)]
+pub struct RoundtripParams {
+    /// The editor window's logical size, saved with the session.
+    #[persist = "editor-size"]
+    pub editor_size: Arc<RwLock<(f32, f32)>>,
+
+    /// Target bitrate in kbps: the primary control.
+    #[id = "kbps"]
+    pub bitrate_kbps: FloatParam,
+    /// Simulated packet loss in percent: the other primary control.
+    #[id = "loss"]
+    pub loss_percent: FloatParam,
+    /// Random or bursty loss.
+    #[id = "lmodel"]
+    pub loss_model: EnumParam<LossModelParam>,
+    /// Mean burst length in packets (bursty loss).
+    #[id = "burst"]
+    pub mean_burst_packets: FloatParam,
+    /// Seed of the loss pattern.
+    #[id = "seed"]
+    pub seed: IntParam,
+
+    /// Packet duration.
+    #[id = "frame"]
+    pub frame: EnumParam<FrameParam>,
+    /// Encoder complexity.
+    #[id = "cplx"]
+    pub complexity: IntParam,
+    /// Encoder application.
+    #[id = "app"]
+    pub application: EnumParam<ApplicationParam>,
+    /// Forced bandwidth.
+    #[id = "bw"]
+    pub bandwidth: EnumParam<BandwidthParam>,
+    /// CBR, VBR or constrained VBR.
+    #[id = "rate"]
+    pub rate_control: EnumParam<RateControlParam>,
+    /// Discontinuous transmission.
+    #[id = "dtx"]
+    pub dtx: BoolParam,
+    /// Code stereo as mono.
+    #[id = "mono"]
+    pub force_mono: BoolParam,
+
+    /// In-band forward error correction.
+    #[id = "fec"]
+    pub fec: BoolParam,
+    /// Expected loss told to the encoder; −1 means "the simulated loss".
+    #[id = "xloss"]
+    pub expected_loss_percent: IntParam,
+    /// Deep redundancy in tens of milliseconds (0 is off).
+    #[id = "dred"]
+    pub dred_tens_of_ms: IntParam,
+    /// Decoder complexity (5+: deep PLC, 6+: OSCE).
+    #[id = "dcplx"]
+    pub decoder_complexity: IntParam,
+
+    /// What the listener hears.
+    #[id = "mon"]
+    pub monitor: EnumParam<MonitorParam>,
+    /// Monitored signal against dry, 0 to 1.
+    #[id = "mix"]
+    pub mix: FloatParam,
+    /// Output gain in dB.
+    #[id = "gain"]
+    pub output_gain_db: FloatParam,
+}
+
+impl Default for RoundtripParams {
+    fn default() -> Self {
+        let defaults = Settings::default();
+        Self {
+            editor_size: Arc::new(RwLock::new(EDITOR_DEFAULT_SIZE)),
+            bitrate_kbps: FloatParam::new(
+                "Bitrate",
+                defaults.bitrate_bps as f32 / 1000.0,
+                FloatRange::Skewed { min: 6.0, max: 510.0, factor: FloatRange::skew_factor(-1.5) },
+            )
+            .with_step_size(1.0)
+            .with_value_to_string(Arc::new(|kbps| format!("{kbps:.0} kbps")))
+            .with_string_to_value(Arc::new(|text| parse_number(text, &["kbps", "kb/s", "k"]))),
+            loss_percent: FloatParam::new("Packet loss", 0.0, FloatRange::Linear { min: 0.0, max: 50.0 })
+                .with_step_size(0.1)
+                .with_value_to_string(Arc::new(|percent| format!("{percent:.1} %")))
+                .with_string_to_value(Arc::new(|text| parse_number(text, &["%"]))),
+            loss_model: EnumParam::new("Loss model", LossModelParam::Random),
+            mean_burst_packets: FloatParam::new("Mean burst", 3.0, FloatRange::Linear { min: 1.0, max: 20.0 })
+                .with_step_size(0.1)
+                .with_value_to_string(Arc::new(|packets| format!("{packets:.1} packets")))
+                .with_string_to_value(Arc::new(|text| parse_number(text, &["packets", "pkts"]))),
+            seed: IntParam::new("Loss seed", 1, IntRange::Linear { min: 1, max: 9_999 }),
+            frame: EnumParam::new("Frame", FrameParam::Ms20),
+            complexity: IntParam::new(
+                "Complexity",
+                i32::from(defaults.complexity),
+                IntRange::Linear { min: 0, max: 10 },
+            ),
+            application: EnumParam::new("Application", ApplicationParam::Audio),
+            bandwidth: EnumParam::new("Bandwidth", BandwidthParam::Auto),
+            rate_control: EnumParam::new("Rate control", RateControlParam::ConstrainedVbr),
+            dtx: BoolParam::new("DTX", false),
+            force_mono: BoolParam::new("Force mono", false),
+            fec: BoolParam::new("In-band FEC", false),
+            expected_loss_percent: IntParam::new("Expected loss", -1, IntRange::Linear { min: -1, max: 100 })
+                .with_value_to_string(Arc::new(
+                    |percent| {
+                        if percent < 0 { "Auto".to_owned() } else { format!("{percent} %") }
+                    },
+                ))
+                .with_string_to_value(Arc::new(|text| {
+                    if text.trim().eq_ignore_ascii_case("auto") {
+                        Some(-1)
+                    } else {
+                        parse_number(text, &["%"]).map(|v| v.round() as i32)
+                    }
+                })),
+            dred_tens_of_ms: IntParam::new("DRED", 0, IntRange::Linear { min: 0, max: 104 })
+                .with_value_to_string(Arc::new(
+                    |tens| {
+                        if tens == 0 { "Off".to_owned() } else { format!("{} ms", tens * 10) }
+                    },
+                ))
+                .with_string_to_value(Arc::new(|text| {
+                    if text.trim().eq_ignore_ascii_case("off") {
+                        Some(0)
+                    } else {
+                        parse_number(text, &["ms"]).map(|ms| (ms / 10.0).round() as i32)
+                    }
+                })),
+            decoder_complexity: IntParam::new("Decoder complexity", 0, IntRange::Linear { min: 0, max: 10 }),
+            monitor: EnumParam::new("Monitor", MonitorParam::Decoded),
+            mix: FloatParam::new("Mix", 1.0, FloatRange::Linear { min: 0.0, max: 1.0 })
+                .with_unit(" %")
+                .with_value_to_string(formatters::v2s_f32_percentage(0))
+                .with_string_to_value(formatters::s2v_f32_percentage()),
+            output_gain_db: FloatParam::new("Output gain", 0.0, FloatRange::Linear { min: -60.0, max: 24.0 })
+                .with_step_size(0.1)
+                .with_unit(" dB"),
+        }
+    }
+}
+
+/// Parses "64", "64 kbps" or "64kbps" (any of `units`) into a number.
+fn parse_number(text: &str, units: &[&str]) -> Option<f32> {
+    let text = text.trim();
+    let number = units.iter().find_map(|unit| text.strip_suffix(unit)).unwrap_or(text);
+    number.trim().parse().ok()
+}
+
+impl RoundtripParams {
+    /// The engine settings these parameters describe. Never allocates: called on the audio
+    /// thread every block.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            bitrate_bps: (self.bitrate_kbps.value() * 1000.0).round() as i32,
+            frame: self.frame.value().duration(),
+            complexity: self.complexity.value().clamp(0, 10) as u8,
+            application: match self.application.value() {
+                ApplicationParam::Voip => Application::Voip,
+                ApplicationParam::Audio => Application::Audio,
+                ApplicationParam::LowDelay => Application::RestrictedLowDelay,
+            },
+            bandwidth: match self.bandwidth.value() {
+                BandwidthParam::Auto => None,
+                BandwidthParam::Narrowband => Some(Bandwidth::Narrowband),
+                BandwidthParam::Mediumband => Some(Bandwidth::Mediumband),
+                BandwidthParam::Wideband => Some(Bandwidth::Wideband),
+                BandwidthParam::Superwideband => Some(Bandwidth::Superwideband),
+                BandwidthParam::Fullband => Some(Bandwidth::Fullband),
+            },
+            rate_control: match self.rate_control.value() {
+                RateControlParam::ConstrainedVbr => RateControl::ConstrainedVbr,
+                RateControlParam::Vbr => RateControl::Vbr,
+                RateControlParam::Cbr => RateControl::Cbr,
+            },
+            dtx: self.dtx.value(),
+            fec: self.fec.value(),
+            expected_loss_percent: u8::try_from(self.expected_loss_percent.value()).ok(),
+            dred_duration_ms: (self.dred_tens_of_ms.value().clamp(0, 104) * 10) as u16,
+            decoder_complexity: self.decoder_complexity.value().clamp(0, 10) as u8,
+            force_mono: self.force_mono.value(),
+            loss: LossSettings {
+                model: match self.loss_model.value() {
+                    LossModelParam::Random => LossModel::Bernoulli,
+                    LossModelParam::Bursty => LossModel::GilbertElliott,
+                },
+                loss_percent: self.loss_percent.value(),
+                mean_burst_packets: self.mean_burst_packets.value(),
+                seed: self.seed.value().max(0) as u64,
+            },
+            monitor: match self.monitor.value() {
+                MonitorParam::Decoded => Monitor::Decoded,
+                MonitorParam::Difference => Monitor::Difference,
+                MonitorParam::Dry => Monitor::Dry,
+            },
+            mix: self.mix.value(),
+            output_gain_db: self.output_gain_db.value(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_parameters_give_the_engine_defaults_with_no_loss() {
+        let settings = RoundtripParams::default().settings();
+        assert_eq!(settings, Settings { loss: LossSettings { seed: 1, ..settings.loss }, ..Settings::default() });
+        assert_eq!(settings.bitrate_bps, 64_000);
+        assert_eq!(settings.loss.loss_percent, 0.0);
+    }
+
+    #[test]
+    fn values_read_and_parse_as_a_person_writes_them() {
+        let params = RoundtripParams::default();
+        assert_eq!(params.bitrate_kbps.to_string(), "64 kbps");
+        assert_eq!(params.loss_percent.to_string(), "0.0 %");
+        assert_eq!(params.frame.to_string(), "20 ms");
+        assert_eq!(params.dred_tens_of_ms.to_string(), "Off");
+        assert_eq!(params.expected_loss_percent.to_string(), "Auto");
+        assert_eq!(parse_number("24 kbps", &["kbps"]), Some(24.0));
+        assert_eq!(parse_number(" 5.5% ", &["%"]), Some(5.5));
+    }
+
+    #[test]
+    fn frame_choices_map_to_their_durations_in_order() {
+        let frames: Vec<FrameDuration> =
+            (0..FrameParam::variants().len()).map(|index| FrameParam::from_index(index).duration()).collect();
+        assert_eq!(frames, FrameDuration::FIXED);
+    }
+}

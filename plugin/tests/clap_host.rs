@@ -1,0 +1,204 @@
+//! The built plugin, loaded through a real CLAP host library (`clack-host`) and driven as a DAW
+//! drives it: descriptor, parameters, activation at several rates and block sizes, random block
+//! lengths, latency measured with an impulse, automation, state saved and restored.
+//!
+//! The plugin under test is a debug build with nice-plug's `assert_process_allocs`: any
+//! allocation inside `process` or `reset` aborts this test binary.
+
+mod common;
+
+use common::clap_host::{ClapHarness, ParamDesc, built_plugin_path, list};
+use roundtrip_codec::test_signal;
+
+const PLUGIN_ID: &str = "com.github.opus-roundtrip.opus-roundtrip";
+
+fn harness() -> ClapHarness {
+    ClapHarness::load(&built_plugin_path(), PLUGIN_ID)
+}
+
+fn param(params: &[ParamDesc], name: &str) -> ParamDesc {
+    params.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no parameter named {name}")).clone()
+}
+
+/// Block lengths from 1 to `max` from a fixed-seed xorshift.
+fn random_blocks(max: usize, seed: u64) -> impl Iterator<Item = usize> {
+    let mut state = seed | 1;
+    std::iter::repeat_with(move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        1 + (state % max as u64) as usize
+    })
+}
+
+/// Processes `left`/`right` in random block lengths up to `max_block`, with `events`
+/// (sample offset from the start, parameter id, plain value) delivered in their blocks.
+fn process_random_blocks(
+    host: &mut ClapHarness,
+    left: &[f32],
+    right: &[f32],
+    max_block: usize,
+    events: &[(u32, u32, f64)],
+    seed: u64,
+) -> (Vec<f32>, Vec<f32>) {
+    let mut out = (Vec::with_capacity(left.len()), Vec::with_capacity(left.len()));
+    let mut start = 0;
+    for block in random_blocks(max_block, seed) {
+        if start == left.len() {
+            break;
+        }
+        let end = (start + block).min(left.len());
+        let block_events: Vec<(u32, u32, f64)> = events
+            .iter()
+            .filter(|&&(time, _, _)| (start..end).contains(&(time as usize)))
+            .map(|&(time, id, value)| (time - start as u32, id, value))
+            .collect();
+        let (l, r) = host.process(&left[start..end], &right[start..end], &block_events);
+        out.0.extend(l);
+        out.1.extend(r);
+        start = end;
+    }
+    out
+}
+
+#[test]
+fn the_descriptor_and_parameters_are_what_a_host_shows() {
+    let descriptors = list(&built_plugin_path());
+    assert_eq!(descriptors.len(), 1);
+    let (id, name, vendor, version, features) = &descriptors[0];
+    assert_eq!((id.as_str(), name.as_str()), (PLUGIN_ID, "Opus Roundtrip"));
+    assert!(!vendor.is_empty() && version == env!("CARGO_PKG_VERSION"));
+    for feature in ["audio-effect", "stereo", "mono"] {
+        assert!(features.iter().any(|f| f == feature), "missing feature {feature}: {features:?}");
+    }
+    let mut host = harness();
+    assert_eq!(host.channel_counts(true), vec![2]);
+    assert_eq!(host.channel_counts(false), vec![2]);
+    let params = host.params();
+    assert!(params.len() >= 19, "{} parameters", params.len());
+    let bitrate = param(&params, "Bitrate");
+    assert_eq!(host.value_to_text(bitrate.id, bitrate.default).as_deref(), Some("64 kbps"));
+    assert_eq!(host.value_to_text(bitrate.id, bitrate.min).as_deref(), Some("6 kbps"));
+    assert_eq!(host.value_to_text(bitrate.id, bitrate.max).as_deref(), Some("510 kbps"));
+    let loss = param(&params, "Packet loss");
+    let five = host.text_to_value(loss.id, "5 %").unwrap();
+    assert_eq!(host.value_to_text(loss.id, five).as_deref(), Some("5.0 %"));
+    let frame = param(&params, "Frame");
+    assert_eq!(host.value_to_text(frame.id, frame.default).as_deref(), Some("20 ms"));
+    assert_eq!(host.value_to_text(param(&params, "DRED").id, 0.0).as_deref(), Some("Off"));
+}
+
+/// Where the peak of `signal` lies, to a fraction of a sample.
+fn peak_position(signal: &[f32]) -> f64 {
+    let i = signal.iter().enumerate().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())).unwrap().0;
+    if i == 0 || i + 1 == signal.len() {
+        return i as f64;
+    }
+    let (a, b, c) = (f64::from(signal[i - 1].abs()), f64::from(signal[i].abs()), f64::from(signal[i + 1].abs()));
+    let curvature = a - 2.0 * b + c;
+    if curvature == 0.0 { i as f64 } else { i as f64 + 0.5 * (a - c) / curvature }
+}
+
+#[test]
+fn an_impulse_comes_out_exactly_as_late_as_the_plugin_reports_at_every_rate() {
+    let mut host = harness();
+    let bitrate = param(&host.params(), "Bitrate").id;
+    let full_bitrate = host.text_to_value(bitrate, "510 kbps").unwrap();
+    for (rate, max_block) in [(44_100u32, 512u32), (48_000, 64), (96_000, 2_048)] {
+        host.activate(f64::from(rate), max_block);
+        let latency = host.latency() as usize;
+        // Full bitrate so that the codec keeps the impulse sharp; settle, then one impulse.
+        let settle = vec![0.0f32; rate as usize / 4];
+        process_random_blocks(&mut host, &settle, &settle, max_block as usize, &[(0, bitrate, full_bitrate)], 1);
+        let mut input = vec![0.0f32; rate as usize / 2 + latency];
+        let at = rate as usize / 10 + 17;
+        input[at] = 0.9;
+        let (left, right) = process_random_blocks(&mut host, &input, &input, max_block as usize, &[], u64::from(rate));
+        for output in [&left, &right] {
+            assert!(output.iter().all(|s| s.is_finite()));
+            let peak = peak_position(&output[at..]);
+            assert!((peak - latency as f64).abs() < 1.0, "{rate} Hz: reported {latency}, impulse at {peak:.2}");
+        }
+    }
+}
+
+#[test]
+fn automation_of_bitrate_and_loss_takes_effect_and_a_frame_change_asks_for_a_restart() {
+    let mut host = harness();
+    let params = host.params();
+    let (bitrate, loss, frame) = (param(&params, "Bitrate"), param(&params, "Packet loss"), param(&params, "Frame"));
+    host.activate(48_000.0, 256);
+    let latency_before = host.latency();
+    let music = test_signal::music(48_000, 1, 2.0);
+    // Automation on many samples: bitrate sweeps down, loss sweeps up (CLAP values 0–1).
+    let events: Vec<(u32, u32, f64)> = (0..200)
+        .flat_map(|i| {
+            let time = i * 450 + (i % 7);
+            [(time, bitrate.id, 1.0 - f64::from(i) / 200.0), (time + 3, loss.id, f64::from(i) / 400.0)]
+        })
+        .collect();
+    let (left, _) = process_random_blocks(&mut host, &music, &music, 256, &events, 9);
+    assert!(left.iter().all(|s| s.is_finite() && s.abs() < 4.0));
+    let (last_bitrate, now) = (1.0 - 199.0 / 200.0, host.param_value(bitrate.id).unwrap());
+    assert_eq!(host.value_to_text(bitrate.id, now), host.value_to_text(bitrate.id, last_bitrate));
+    let loss_value = host.param_value(loss.id).unwrap();
+    let loss_text = host.value_to_text(loss.id, loss_value).unwrap();
+    assert_eq!(loss_text, "24.9 %");
+    assert!(!host.restart_requested(), "bitrate and loss must not restart the plugin");
+    // 60 ms frames need more latency: the plugin tells the host, which restarts it.
+    let sixty_ms = host.text_to_value(frame.id, "60 ms").unwrap();
+    host.process(&music[..512], &music[..512], &[(0, frame.id, sixty_ms)]);
+    host.process(&vec![0.0; 4_800], &vec![0.0; 4_800], &[]);
+    assert!(host.restart_requested() || host.latency_changed(), "the host was not told about the new latency");
+    host.activate(48_000.0, 256);
+    assert!(host.latency() > latency_before, "{} vs {latency_before}", host.latency());
+}
+
+#[test]
+fn saved_state_restores_into_a_fresh_instance_with_identical_output() {
+    let input = test_signal::speech(48_000, 1.5);
+    let mut original = harness();
+    let params = original.params();
+    original.activate(48_000.0, 480);
+    let settings: Vec<(u32, u32, f64)> = [
+        ("Bitrate", "24 kbps"),
+        ("Packet loss", "7.5 %"),
+        ("Frame", "10 ms"),
+        ("In-band FEC", "On"),
+        ("Loss seed", "42"),
+    ]
+    .iter()
+    .map(|(name, text)| {
+        let id = param(&params, name).id;
+        (0, id, original.text_to_value(id, text).unwrap_or_else(|| panic!("{name}: {text}")))
+    })
+    .collect();
+    original.process(&input[..480], &input[..480], &settings);
+    let state = original.save_state();
+    assert!(!state.is_empty());
+
+    let mut restored = harness();
+    restored.load_state(&state);
+    for &(_, id, value) in &settings {
+        assert_eq!(restored.param_value(id), Some(value), "parameter {id}");
+    }
+    // Same settings, fresh activations: the same input gives the same output, bit for bit.
+    original.activate(48_000.0, 480);
+    restored.activate(48_000.0, 480);
+    let a = process_random_blocks(&mut original, &input, &input, 480, &[], 3);
+    let b = process_random_blocks(&mut restored, &input, &input, 480, &[], 3);
+    assert!(a == b, "restored instance sounds different");
+}
+
+#[test]
+fn corrupt_state_is_refused_and_the_defaults_stay() {
+    let mut host = harness();
+    let bitrate = param(&host.params(), "Bitrate");
+    for garbage in [&b""[..], b"{", b"\x00\x01\x02not json", br#"{"version":"99.0","params":{"kbps":"x"}}"#] {
+        let _ = host.try_load_state(garbage);
+        assert_eq!(host.param_value(bitrate.id), Some(bitrate.default), "state {garbage:?} changed the bitrate");
+    }
+    host.activate(48_000.0, 128);
+    let (left, _) = host.process(&[0.1; 128], &[0.1; 128], &[]);
+    assert!(left.iter().all(|s| s.is_finite()));
+}

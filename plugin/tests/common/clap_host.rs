@@ -1,0 +1,375 @@
+//! A minimal CLAP host on `clack-host`, enough to drive the built plugin as a DAW would:
+//! load it, read its descriptor and parameters, activate it at a rate and block size, process
+//! blocks with parameter events, read its latency, save and load its state.
+#![allow(dead_code)]
+
+use clack_extensions::audio_ports::{
+    AudioPortInfoBuffer, AudioPortRescanFlags, HostAudioPorts, HostAudioPortsImpl, PluginAudioPorts,
+};
+use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
+use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
+use clack_extensions::params::{
+    HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer, ParamInfoFlags,
+    ParamRescanFlags, PluginParams,
+};
+use clack_extensions::state::{HostState, HostStateImpl, PluginState};
+use clack_host::events::event_types::ParamValueEvent;
+use clack_host::prelude::*;
+use std::cell::Cell;
+use std::ffi::CString;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+
+/// The host's handler types.
+pub struct TestHost;
+
+#[derive(Default)]
+pub struct TestShared {
+    pub restart_requested: AtomicBool,
+    pub process_requested: AtomicBool,
+    pub callback_requested: AtomicBool,
+}
+
+pub struct TestMain<'a> {
+    _shared: &'a TestShared,
+    pub latency_changed: Cell<bool>,
+    pub params_rescanned: Cell<bool>,
+    pub state_dirty: Cell<bool>,
+}
+
+impl<'a> SharedHandler<'a> for TestShared {
+    fn request_restart(&self) {
+        self.restart_requested.store(true, SeqCst)
+    }
+    fn request_process(&self) {
+        self.process_requested.store(true, SeqCst)
+    }
+    fn request_callback(&self) {
+        self.callback_requested.store(true, SeqCst)
+    }
+}
+impl<'a> MainThreadHandler<'a> for TestMain<'a> {}
+
+impl HostHandlers for TestHost {
+    type Shared<'a> = TestShared;
+    type MainThread<'a> = TestMain<'a>;
+    type AudioProcessor<'a> = ();
+    fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &TestShared) {
+        builder
+            .register::<HostLatency>()
+            .register::<HostLog>()
+            .register::<HostParams>()
+            .register::<HostState>()
+            .register::<HostAudioPorts>();
+    }
+}
+
+impl HostLatencyImpl for TestMain<'_> {
+    fn changed(&self) {
+        self.latency_changed.set(true)
+    }
+}
+impl HostStateImpl for TestMain<'_> {
+    fn mark_dirty(&self) {
+        self.state_dirty.set(true)
+    }
+}
+impl HostParamsImplMainThread for TestMain<'_> {
+    fn rescan(&self, _f: ParamRescanFlags) {
+        self.params_rescanned.set(true)
+    }
+    fn clear(&self, _id: ClapId, _f: ParamClearFlags) {}
+}
+impl HostParamsImplShared for TestShared {
+    fn request_flush(&self) {}
+}
+impl HostAudioPortsImpl for TestMain<'_> {
+    fn is_rescan_flag_supported(&self, _f: AudioPortRescanFlags) -> bool {
+        false
+    }
+    fn rescan(&self, _f: AudioPortRescanFlags) {}
+}
+impl HostLogImpl for TestShared {
+    fn log(&self, s: LogSeverity, m: &str) {
+        eprintln!("[{s:?}] {m}")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ParamDesc {
+    pub id: u32,
+    pub name: String,
+    pub min: f64,
+    pub max: f64,
+    pub default: f64,
+    pub flags: ParamInfoFlags,
+}
+
+/// The plugin library, loaded once for the whole test binary and never unloaded: tests running
+/// on parallel threads each loading and dropping their own entry crashed (SIGSEGV) when one
+/// thread's drop unloaded the library under another's instance. A DAW keeps a plugin library
+/// loaded while any instance lives; so does this.
+fn entry(path: &str) -> &'static PluginEntry {
+    static ENTRY: std::sync::OnceLock<PluginEntry> = std::sync::OnceLock::new();
+    // SAFETY: loading runs the library's initialisers; this is our own plugin, built by this
+    // workspace, which is what the tests are about.
+    ENTRY.get_or_init(|| unsafe { PluginEntry::load(path) }.expect("load the plugin library"))
+}
+
+pub struct ClapHarness {
+    instance: PluginInstance<TestHost>,
+    processor: Option<StartedPluginAudioProcessor<TestHost>>,
+    max_block: u32,
+    params: Option<PluginParams>,
+    latency: Option<PluginLatency>,
+    state: Option<PluginState>,
+    ports: Option<PluginAudioPorts>,
+    in_ports: AudioPorts,
+    out_ports: AudioPorts,
+    in_bufs: [Vec<f32>; 2],
+    out_bufs: [Vec<f32>; 2],
+    in_events: EventBuffer,
+    out_events: EventBuffer,
+}
+
+pub fn list(path: &str) -> Vec<(String, String, String, String, Vec<String>)> {
+    let factory = entry(path).get_plugin_factory().unwrap();
+    factory
+        .plugin_descriptors()
+        .map(|d| {
+            let s = |c: Option<&std::ffi::CStr>| c.map(|c| c.to_string_lossy().into_owned()).unwrap_or_default();
+            (
+                s(d.id()),
+                s(d.name()),
+                s(d.vendor()),
+                s(d.version()),
+                d.features().map(|f| f.to_string_lossy().into_owned()).collect(),
+            )
+        })
+        .collect()
+}
+
+impl ClapHarness {
+    pub fn load(path: &str, plugin_id: &str) -> Self {
+        let entry = entry(path);
+        let host_info = HostInfo::new(
+            "opus-roundtrip tests",
+            "Opus Roundtrip developers",
+            "https://github.com/opus-roundtrip",
+            "0.1",
+        )
+        .unwrap();
+        let id = CString::new(plugin_id).unwrap();
+        let mut instance = PluginInstance::<TestHost>::new(
+            |_| TestShared::default(),
+            |shared| TestMain {
+                _shared: shared,
+                latency_changed: Cell::new(false),
+                params_rescanned: Cell::new(false),
+                state_dirty: Cell::new(false),
+            },
+            entry,
+            &id,
+            &host_info,
+        )
+        .expect("instantiate");
+        let h = instance.plugin_handle();
+        let params = h.get_extension::<PluginParams>();
+        let latency = h.get_extension::<PluginLatency>();
+        let state = h.get_extension::<PluginState>();
+        let ports = h.get_extension::<PluginAudioPorts>();
+        Self {
+            instance,
+            processor: None,
+            max_block: 0,
+            params,
+            latency,
+            state,
+            ports,
+            in_ports: AudioPorts::with_capacity(2, 1),
+            out_ports: AudioPorts::with_capacity(2, 1),
+            in_bufs: [Vec::new(), Vec::new()],
+            out_bufs: [Vec::new(), Vec::new()],
+            in_events: EventBuffer::with_capacity(64),
+            out_events: EventBuffer::with_capacity(64),
+        }
+    }
+
+    /// Activates at `rate` with blocks up to `max_block`, and honours a restart the plugin asks
+    /// for during activation (nice-plug asks once whenever the latency it reports changes), as
+    /// a DAW does. Clears the request flags afterwards.
+    pub fn activate(&mut self, rate: f64, max_block: u32) {
+        self.activate_once(rate, max_block);
+        if self.restart_requested() {
+            self.clear_requests();
+            self.activate_once(rate, max_block);
+        }
+        self.clear_requests();
+    }
+
+    /// Forgets restart and latency-change requests seen so far.
+    pub fn clear_requests(&mut self) {
+        self.instance.access_shared_handler(|s| s.restart_requested.store(false, SeqCst));
+        self.instance.access_handler(|m| m.latency_changed.set(false));
+    }
+
+    fn activate_once(&mut self, rate: f64, max_block: u32) {
+        self.deactivate();
+        let cfg = PluginAudioConfiguration { sample_rate: rate, min_frames_count: 1, max_frames_count: max_block };
+        let stopped = self.instance.activate(|_, _| (), cfg).expect("activate");
+        self.processor = Some(stopped.start_processing().expect("start_processing"));
+        self.max_block = max_block;
+        for b in self.in_bufs.iter_mut().chain(self.out_bufs.iter_mut()) {
+            b.resize(max_block as usize, 0.0);
+        }
+        self.pump();
+    }
+
+    pub fn deactivate(&mut self) {
+        if let Some(p) = self.processor.take() {
+            self.instance.deactivate(p.stop_processing());
+        }
+    }
+
+    pub fn pump(&mut self) {
+        if self.instance.access_shared_handler(|s| s.callback_requested.swap(false, SeqCst)) {
+            self.instance.call_on_main_thread_callback();
+        }
+    }
+
+    pub fn restart_requested(&self) -> bool {
+        self.instance.access_shared_handler(|s| s.restart_requested.load(SeqCst))
+    }
+    pub fn latency_changed(&self) -> bool {
+        self.instance.access_handler(|m| m.latency_changed.get())
+    }
+
+    #[allow(clippy::type_complexity)]
+    pub fn process(&mut self, in_l: &[f32], in_r: &[f32], events: &[(u32, u32, f64)]) -> (Vec<f32>, Vec<f32>) {
+        let n = in_l.len();
+        assert_eq!(n, in_r.len());
+        let mut out = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut start = 0usize;
+        while start < n {
+            let len = (n - start).min(self.max_block as usize);
+            let end = start + len;
+            self.in_bufs[0][..len].copy_from_slice(&in_l[start..end]);
+            self.in_bufs[1][..len].copy_from_slice(&in_r[start..end]);
+            self.in_events.clear();
+            for &(t, id, v) in events.iter().filter(|e| (e.0 as usize) >= start && (e.0 as usize) < end) {
+                self.in_events.push(&ParamValueEvent::new(t - start as u32, ClapId::new(id), Pckn::match_all(), v));
+            }
+            self.in_events.sort();
+            self.out_events.clear();
+            let [il, ir] = &mut self.in_bufs;
+            let [ol, or] = &mut self.out_bufs;
+            let inputs = self.in_ports.with_input_buffers([AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_input_only([
+                    InputChannel::variable(&mut il[..len]),
+                    InputChannel::variable(&mut ir[..len]),
+                ]),
+            }]);
+            let mut outputs = self.out_ports.with_output_buffers([AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_output_only([&mut ol[..len], &mut or[..len]]),
+            }]);
+            let input_events = InputEvents::from_buffer(&self.in_events);
+            let mut output_events = OutputEvents::from_buffer(&mut self.out_events);
+            let proc = self.processor.as_mut().expect("not active");
+            proc.process(&inputs, &mut outputs, &input_events, &mut output_events, Some(start as u64), None)
+                .expect("process");
+            out.0.extend_from_slice(&ol[..len]);
+            out.1.extend_from_slice(&or[..len]);
+            start = end;
+        }
+        self.pump();
+        out
+    }
+
+    pub fn latency(&mut self) -> u32 {
+        let ext = self.latency.expect("no latency ext");
+        ext.get(&self.instance.plugin_handle())
+    }
+
+    pub fn save_state(&mut self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        self.state.expect("no state ext").save(&self.instance.plugin_handle(), &mut bytes).expect("save");
+        bytes
+    }
+
+    pub fn load_state(&mut self, bytes: &[u8]) {
+        self.try_load_state(bytes).expect("load state");
+    }
+
+    /// Loads a state, reporting whether the plugin accepted it.
+    pub fn try_load_state(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let mut reader: &[u8] = bytes;
+        self.state
+            .expect("no state ext")
+            .load(&self.instance.plugin_handle(), &mut reader)
+            .map_err(|error| format!("{error:?}"))
+    }
+
+    pub fn params(&mut self) -> Vec<ParamDesc> {
+        let ext = self.params.expect("no params ext");
+        let handle = self.instance.plugin_handle();
+        let mut buf = ParamInfoBuffer::new();
+        (0..ext.count(&handle))
+            .filter_map(|i| {
+                let info = ext.get_info(&handle, i, &mut buf)?;
+                Some(ParamDesc {
+                    id: info.id.get(),
+                    name: String::from_utf8_lossy(info.name).into_owned(),
+                    min: info.min_value,
+                    max: info.max_value,
+                    default: info.default_value,
+                    flags: info.flags,
+                })
+            })
+            .collect()
+    }
+
+    pub fn param_value(&mut self, id: u32) -> Option<f64> {
+        self.params?.get_value(&self.instance.plugin_handle(), ClapId::new(id))
+    }
+
+    pub fn value_to_text(&mut self, id: u32, v: f64) -> Option<String> {
+        let mut buf = [0u8; 256];
+        let s = self.params?.value_to_text(&self.instance.plugin_handle(), ClapId::new(id), v, &mut buf).ok()?;
+        Some(String::from_utf8_lossy(s).into_owned())
+    }
+
+    /// The plugin's own parse of `text` into the parameter's CLAP value. nice-plug exposes
+    /// continuous parameters normalised to 0–1 and stepped ones as step indices, so tests use
+    /// this rather than guessing the mapping.
+    pub fn text_to_value(&mut self, id: u32, text: &str) -> Option<f64> {
+        let text = CString::new(text).ok()?;
+        self.params?.text_to_value(&self.instance.plugin_handle(), ClapId::new(id), &text)
+    }
+
+    pub fn channel_counts(&mut self, is_input: bool) -> Vec<u32> {
+        let ext = self.ports.expect("no audio-ports ext");
+        let handle = self.instance.plugin_handle();
+        let mut buf = AudioPortInfoBuffer::new();
+        (0..ext.count(&handle, is_input))
+            .filter_map(|i| ext.get(&handle, i, is_input, &mut buf).map(|p| p.channel_count))
+            .collect()
+    }
+}
+
+impl Drop for ClapHarness {
+    fn drop(&mut self) {
+        self.deactivate();
+    }
+}
+
+/// The plugin binary this test run built: the `cdylib` beside the test executable. On Linux a
+/// `.clap` bundle is exactly this file renamed (nice-plug-xtask copies it), so loading it tests
+/// what the bundle ships.
+pub fn built_plugin_path() -> String {
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
+    let path = profile_dir.join("libopus_roundtrip.so");
+    assert!(path.exists(), "{} was not built; run the tests with cargo", path.display());
+    path.to_string_lossy().into_owned()
+}

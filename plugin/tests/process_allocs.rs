@@ -1,0 +1,49 @@
+//! The allocation check the plugin's `process` runs under in debug builds would catch an
+//! allocation: nice-plug's `assert_process_allocs` installs `nice_assert_no_alloc`'s allocator
+//! in every debug binary that links the plugin (this test binary too) and wraps `process` and
+//! `reset` in `assert_no_alloc`. The CLAP host tests run the real `process` under that check.
+
+// Link the plugin (and with it nice-plug's allocator) into this test binary.
+use opus_roundtrip as _;
+
+/// Set in the child process that must abort.
+const CHILD_ENV: &str = "OPUS_ROUNDTRIP_ALLOC_CANARY";
+
+#[test]
+fn an_allocation_inside_the_process_check_aborts() {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        nice_assert_no_alloc::assert_no_alloc(|| std::hint::black_box(vec![7u8; 256]));
+        // Only reached if the allocation went unnoticed.
+        std::process::exit(0);
+    }
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "an_allocation_inside_the_process_check_aborts", "--test-threads=1"])
+        .env(CHILD_ENV, "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!status.success(), "an allocation inside assert_no_alloc was not caught: {status}");
+}
+
+#[test]
+fn the_same_check_lets_allocation_free_code_run() {
+    let engine_like = nice_assert_no_alloc::assert_no_alloc(|| (0..1_000).map(|i| i as f32).sum::<f32>());
+    assert_eq!(engine_like, 499_500.0);
+}
+
+#[test]
+fn the_plugin_library_does_not_export_the_c_allocator() {
+    // Interposed `malloc` symbols belong in test binaries only: a plugin exporting them would
+    // replace the allocator of the whole host process.
+    // The plugin library this test run built, beside the test executable's `deps` folder.
+    let exe = std::env::current_exe().unwrap();
+    let path = exe.parent().and_then(|deps| deps.parent()).unwrap().join("libopus_roundtrip.so");
+    let output = std::process::Command::new("nm").args(["-D", "--defined-only"]).arg(&path).output().expect("nm");
+    assert!(output.status.success(), "nm failed on {}", path.display());
+    let symbols = String::from_utf8_lossy(&output.stdout);
+    assert!(symbols.contains("clap_entry"), "not a CLAP plugin: {}", path.display());
+    for name in ["malloc", "free", "calloc", "realloc"] {
+        assert!(!symbols.lines().any(|line| line.split_whitespace().last() == Some(name)), "exports {name}");
+    }
+}
