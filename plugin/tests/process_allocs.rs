@@ -36,9 +36,8 @@ fn the_same_check_lets_allocation_free_code_run() {
 fn the_plugin_library_does_not_export_the_c_allocator() {
     // Interposed `malloc` symbols belong in test binaries only: a plugin exporting them would
     // replace the allocator of the whole host process.
-    // The plugin library this test run built, beside the test executable's `deps` folder.
-    let exe = std::env::current_exe().unwrap();
-    let path = exe.parent().and_then(|deps| deps.parent()).unwrap().join("libopus_roundtrip.so");
+    // The plugin library this test run built, in the test executable's own `deps` folder.
+    let path = std::env::current_exe().unwrap().parent().unwrap().join("libopus_roundtrip.so");
     let output = std::process::Command::new("nm").args(["-D", "--defined-only"]).arg(&path).output().expect("nm");
     assert!(output.status.success(), "nm failed on {}", path.display());
     let symbols = String::from_utf8_lossy(&output.stdout);

@@ -18,6 +18,7 @@ const RATIOS: &[Ratio] = &[
     Ratio { group: "codec_2_5ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: 1.02 },
     Ratio { group: "engine_48k_stereo_20ms_64k", ours: "engine", baseline: "raw_libopus", limit: 1.05 },
     Ratio { group: "engine_44k1_stereo_20ms_64k", ours: "engine", baseline: "raw_libopus", limit: 1.25 },
+    Ratio { group: "plugin_48k_stereo_20ms_64k", ours: "clap_host", baseline: "engine", limit: 1.05 },
 ];
 
 fn target_dir() -> PathBuf {
@@ -53,7 +54,10 @@ fn print_engine_costs(criterion_dir: &Path) {
 }
 
 pub fn run(extra: &[String]) -> Result<(), String> {
-    let mut args = vec!["bench", "--package", "roundtrip-codec", "--package", "roundtrip-engine", "--"];
+    let packages = ["--package", "roundtrip-codec", "--package", "roundtrip-engine", "--package", "opus-roundtrip"];
+    let mut args = vec!["bench"];
+    args.extend(packages);
+    args.push("--");
     args.extend(extra.iter().map(String::as_str));
     crate::cargo(&args)?;
     let criterion_dir = target_dir().join("criterion");

@@ -129,6 +129,8 @@ pub struct ClapHarness {
     out_bufs: [Vec<f32>; 2],
     in_events: EventBuffer,
     out_events: EventBuffer,
+    /// Samples processed so far (CLAP's steady time).
+    steady_time: u64,
 }
 
 pub fn list(path: &str) -> Vec<(String, String, String, String, Vec<String>)> {
@@ -191,6 +193,7 @@ impl ClapHarness {
             out_bufs: [Vec::new(), Vec::new()],
             in_events: EventBuffer::with_capacity(64),
             out_events: EventBuffer::with_capacity(64),
+            steady_time: 0,
         }
     }
 
@@ -243,47 +246,76 @@ impl ClapHarness {
         self.instance.access_handler(|m| m.latency_changed.get())
     }
 
-    #[allow(clippy::type_complexity)]
+    /// Processes `in_l`/`in_r` (any length; split into blocks of at most the maximum) with
+    /// `events` (sample offset, parameter id, CLAP value) and returns the output.
     pub fn process(&mut self, in_l: &[f32], in_r: &[f32], events: &[(u32, u32, f64)]) -> (Vec<f32>, Vec<f32>) {
         let n = in_l.len();
         assert_eq!(n, in_r.len());
-        let mut out = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut out_l, mut out_r) = (vec![0.0; n], vec![0.0; n]);
         let mut start = 0usize;
         while start < n {
-            let len = (n - start).min(self.max_block as usize);
-            let end = start + len;
-            self.in_bufs[0][..len].copy_from_slice(&in_l[start..end]);
-            self.in_bufs[1][..len].copy_from_slice(&in_r[start..end]);
-            self.in_events.clear();
-            for &(t, id, v) in events.iter().filter(|e| (e.0 as usize) >= start && (e.0 as usize) < end) {
-                self.in_events.push(&ParamValueEvent::new(t - start as u32, ClapId::new(id), Pckn::match_all(), v));
-            }
-            self.in_events.sort();
-            self.out_events.clear();
-            let [il, ir] = &mut self.in_bufs;
-            let [ol, or] = &mut self.out_bufs;
-            let inputs = self.in_ports.with_input_buffers([AudioPortBuffer {
-                latency: 0,
-                channels: AudioPortBufferType::f32_input_only([
-                    InputChannel::variable(&mut il[..len]),
-                    InputChannel::variable(&mut ir[..len]),
-                ]),
-            }]);
-            let mut outputs = self.out_ports.with_output_buffers([AudioPortBuffer {
-                latency: 0,
-                channels: AudioPortBufferType::f32_output_only([&mut ol[..len], &mut or[..len]]),
-            }]);
-            let input_events = InputEvents::from_buffer(&self.in_events);
-            let mut output_events = OutputEvents::from_buffer(&mut self.out_events);
-            let proc = self.processor.as_mut().expect("not active");
-            proc.process(&inputs, &mut outputs, &input_events, &mut output_events, Some(start as u64), None)
-                .expect("process");
-            out.0.extend_from_slice(&ol[..len]);
-            out.1.extend_from_slice(&or[..len]);
+            let end = start + (n - start).min(self.max_block as usize);
+            let block_events: Vec<(u32, u32, f64)> = events
+                .iter()
+                .filter(|e| (start..end).contains(&(e.0 as usize)))
+                .map(|&(t, id, v)| (t - start as u32, id, v))
+                .collect();
+            self.process_block(
+                &in_l[start..end],
+                &in_r[start..end],
+                &mut out_l[start..end],
+                &mut out_r[start..end],
+                &block_events,
+            );
             start = end;
         }
         self.pump();
-        out
+        (out_l, out_r)
+    }
+
+    /// Processes one block of at most the maximum length into the caller's buffers, with
+    /// `events` timed within the block. Allocates nothing on the host side, so that benchmarks
+    /// measure the plugin.
+    pub fn process_block(
+        &mut self,
+        in_l: &[f32],
+        in_r: &[f32],
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+        events: &[(u32, u32, f64)],
+    ) {
+        let len = in_l.len();
+        assert!(len <= self.max_block as usize && in_r.len() == len && out_l.len() == len && out_r.len() == len);
+        self.in_bufs[0][..len].copy_from_slice(in_l);
+        self.in_bufs[1][..len].copy_from_slice(in_r);
+        self.in_events.clear();
+        for &(t, id, v) in events {
+            self.in_events.push(&ParamValueEvent::new(t, ClapId::new(id), Pckn::match_all(), v));
+        }
+        self.in_events.sort();
+        self.out_events.clear();
+        let [il, ir] = &mut self.in_bufs;
+        let [ol, or] = &mut self.out_bufs;
+        let inputs = self.in_ports.with_input_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_input_only([
+                InputChannel::variable(&mut il[..len]),
+                InputChannel::variable(&mut ir[..len]),
+            ]),
+        }]);
+        let mut outputs = self.out_ports.with_output_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_output_only([&mut ol[..len], &mut or[..len]]),
+        }]);
+        let input_events = InputEvents::from_buffer(&self.in_events);
+        let mut output_events = OutputEvents::from_buffer(&mut self.out_events);
+        let processor = self.processor.as_mut().expect("not active");
+        self.steady_time += len as u64;
+        processor
+            .process(&inputs, &mut outputs, &input_events, &mut output_events, Some(self.steady_time), None)
+            .expect("process");
+        out_l.copy_from_slice(&ol[..len]);
+        out_r.copy_from_slice(&or[..len]);
     }
 
     pub fn latency(&mut self) -> u32 {
@@ -363,13 +395,14 @@ impl Drop for ClapHarness {
     }
 }
 
-/// The plugin binary this test run built: the `cdylib` beside the test executable. On Linux a
-/// `.clap` bundle is exactly this file renamed (nice-plug-xtask copies it), so loading it tests
-/// what the bundle ships.
+/// The plugin library this test run built: the `cdylib` that cargo writes into the test
+/// executable's own `deps` folder (a plain `cargo test` does not copy it up to
+/// `target/<profile>/`). On Linux a `.clap` bundle is exactly this file renamed (nice-plug-xtask
+/// copies it), so loading it tests what the bundle ships.
 pub fn built_plugin_path() -> String {
     let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
-    let path = profile_dir.join("libopus_roundtrip.so");
+    let deps = exe.parent().expect("target/<profile>/deps");
+    let path = deps.join("libopus_roundtrip.so");
     assert!(path.exists(), "{} was not built; run the tests with cargo", path.display());
     path.to_string_lossy().into_owned()
 }
