@@ -17,6 +17,8 @@ const PACKAGES: &[(&str, &str)] = &[
     ("libxcb-icccm4-dev", "XCB window hints for the editor"),
     ("libxcursor-dev", "mouse cursors in the editor"),
     ("libxkbcommon-dev", "keyboard input in the editor"),
+    ("libxkbcommon-x11-0", "keyboard input in the editor (baseview loads it at run time)"),
+    ("libegl1", "OpenGL contexts for the editor (loaded at run time)"),
     ("libxcb-shape0-dev", "XCB shapes for the editor"),
     ("libxcb-xfixes0-dev", "XCB xfixes for the editor"),
     ("xvfb", "a virtual display for the GUI tests and screenshots"),
