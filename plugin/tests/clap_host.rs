@@ -202,3 +202,19 @@ fn corrupt_state_is_refused_and_the_defaults_stay() {
     let (left, _) = host.process(&[0.1; 128], &[0.1; 128], &[]);
     assert!(left.iter().all(|s| s.is_finite()));
 }
+
+#[test]
+fn the_mono_layout_runs_with_the_same_exact_latency() {
+    let mut host = harness();
+    assert!(host.select_layout(1), "the plugin offers no mono layout");
+    host.activate(48_000.0, 256);
+    assert_eq!(host.channel_counts(true), vec![1]);
+    assert_eq!(host.channel_counts(false), vec![1]);
+    let latency = host.latency() as usize;
+    let mut input = vec![0.0f32; 24_000 + latency];
+    input[4_800] = 0.9;
+    let output = host.process_mono(&input);
+    assert!(output.iter().all(|s| s.is_finite()));
+    let peak = peak_position(&output[4_800..]);
+    assert!((peak - latency as f64).abs() < 1.0, "mono: reported {latency}, impulse at {peak:.2}");
+}

@@ -6,6 +6,7 @@
 use clack_extensions::audio_ports::{
     AudioPortInfoBuffer, AudioPortRescanFlags, HostAudioPorts, HostAudioPortsImpl, PluginAudioPorts,
 };
+use clack_extensions::audio_ports_config::{AudioPortsConfigBuffer, PluginAudioPortsConfig};
 use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
 use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
 use clack_extensions::params::{
@@ -369,6 +370,53 @@ impl ClapHarness {
         let mut buf = [0u8; 256];
         let s = self.params?.value_to_text(&self.instance.plugin_handle(), ClapId::new(id), v, &mut buf).ok()?;
         Some(String::from_utf8_lossy(s).into_owned())
+    }
+
+    /// Selects the audio-port configuration whose main output has `channels` channels (the
+    /// plugin must be inactive). Returns whether the plugin offered and accepted one.
+    pub fn select_layout(&mut self, channels: u32) -> bool {
+        self.deactivate();
+        let handle = self.instance.plugin_handle();
+        let Some(configs) = handle.get_extension::<PluginAudioPortsConfig>() else { return false };
+        let mut buffer = AudioPortsConfigBuffer::new();
+        let id = (0..configs.count(&handle)).find_map(|index| {
+            let config = configs.get(&handle, index, &mut buffer)?;
+            (config.main_output?.channel_count == channels).then_some(config.id)
+        });
+        id.is_some_and(|id| configs.select(&handle, id).is_ok())
+    }
+
+    /// Processes a mono signal in blocks of at most the maximum (after `select_layout(1)`).
+    pub fn process_mono(&mut self, input: &[f32]) -> Vec<f32> {
+        let mut output = vec![0.0; input.len()];
+        let max = self.max_block as usize;
+        for (block_in, block_out) in input.chunks(max).zip(output.chunks_mut(max)) {
+            let len = block_in.len();
+            self.in_bufs[0][..len].copy_from_slice(block_in);
+            self.in_events.clear();
+            self.out_events.clear();
+            let [il, _] = &mut self.in_bufs;
+            let [ol, _] = &mut self.out_bufs;
+            let inputs = self.in_ports.with_input_buffers([AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_input_only([InputChannel::variable(&mut il[..len])]),
+            }]);
+            let mut outputs = self.out_ports.with_output_buffers([AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_output_only([&mut ol[..len]]),
+            }]);
+            let input_events = InputEvents::from_buffer(&self.in_events);
+            let mut output_events = OutputEvents::from_buffer(&mut self.out_events);
+            self.steady_time += len as u64;
+            self.processor
+                .as_mut()
+                .expect("not active")
+                .process(&inputs, &mut outputs, &input_events, &mut output_events, Some(self.steady_time), None)
+                .expect("process");
+            block_out.copy_from_slice(&ol[..len]);
+        }
+        self.pump();
+        output
     }
 
     /// The plugin's own parse of `text` into the parameter's CLAP value. nice-plug exposes
