@@ -285,38 +285,48 @@ impl ClapHarness {
         out_r: &mut [f32],
         events: &[(u32, u32, f64)],
     ) {
-        let len = in_l.len();
-        assert!(len <= self.max_block as usize && in_r.len() == len && out_l.len() == len && out_r.len() == len);
-        self.in_bufs[0][..len].copy_from_slice(in_l);
-        self.in_bufs[1][..len].copy_from_slice(in_r);
+        self.run_block(&[in_l, in_r], &mut [out_l, out_r], events);
+    }
+
+    /// One `process` call on one port of `inputs.len()` channels (1 or 2, matching the
+    /// selected layout). Every slice has the block's length, at most the maximum.
+    fn run_block(&mut self, inputs: &[&[f32]], outputs: &mut [&mut [f32]], events: &[(u32, u32, f64)]) {
+        let len = inputs[0].len();
+        assert!(len <= self.max_block as usize && inputs.len() <= 2 && inputs.len() == outputs.len());
+        assert!(inputs.iter().all(|c| c.len() == len) && outputs.iter().all(|c| c.len() == len));
+        for (buffer, input) in self.in_bufs.iter_mut().zip(inputs) {
+            buffer[..len].copy_from_slice(input);
+        }
         self.in_events.clear();
         for &(t, id, v) in events {
             self.in_events.push(&ParamValueEvent::new(t, ClapId::new(id), Pckn::match_all(), v));
         }
         self.in_events.sort();
         self.out_events.clear();
-        let [il, ir] = &mut self.in_bufs;
-        let [ol, or] = &mut self.out_bufs;
-        let inputs = self.in_ports.with_input_buffers([AudioPortBuffer {
+        let channels = inputs.len();
+        let input_ports = self.in_ports.with_input_buffers([AudioPortBuffer {
             latency: 0,
-            channels: AudioPortBufferType::f32_input_only([
-                InputChannel::variable(&mut il[..len]),
-                InputChannel::variable(&mut ir[..len]),
-            ]),
+            channels: AudioPortBufferType::f32_input_only(
+                self.in_bufs.iter_mut().take(channels).map(|buffer| InputChannel::variable(&mut buffer[..len])),
+            ),
         }]);
-        let mut outputs = self.out_ports.with_output_buffers([AudioPortBuffer {
+        let mut output_ports = self.out_ports.with_output_buffers([AudioPortBuffer {
             latency: 0,
-            channels: AudioPortBufferType::f32_output_only([&mut ol[..len], &mut or[..len]]),
+            channels: AudioPortBufferType::f32_output_only(
+                self.out_bufs.iter_mut().take(channels).map(|buffer| &mut buffer[..len]),
+            ),
         }]);
         let input_events = InputEvents::from_buffer(&self.in_events);
         let mut output_events = OutputEvents::from_buffer(&mut self.out_events);
-        let processor = self.processor.as_mut().expect("not active");
         self.steady_time += len as u64;
-        processor
-            .process(&inputs, &mut outputs, &input_events, &mut output_events, Some(self.steady_time), None)
+        self.processor
+            .as_mut()
+            .expect("not active")
+            .process(&input_ports, &mut output_ports, &input_events, &mut output_events, Some(self.steady_time), None)
             .expect("process");
-        out_l.copy_from_slice(&ol[..len]);
-        out_r.copy_from_slice(&or[..len]);
+        for (output, buffer) in outputs.iter_mut().zip(&self.out_bufs) {
+            output.copy_from_slice(&buffer[..len]);
+        }
     }
 
     pub fn latency(&mut self) -> u32 {
@@ -391,29 +401,7 @@ impl ClapHarness {
         let mut output = vec![0.0; input.len()];
         let max = self.max_block as usize;
         for (block_in, block_out) in input.chunks(max).zip(output.chunks_mut(max)) {
-            let len = block_in.len();
-            self.in_bufs[0][..len].copy_from_slice(block_in);
-            self.in_events.clear();
-            self.out_events.clear();
-            let [il, _] = &mut self.in_bufs;
-            let [ol, _] = &mut self.out_bufs;
-            let inputs = self.in_ports.with_input_buffers([AudioPortBuffer {
-                latency: 0,
-                channels: AudioPortBufferType::f32_input_only([InputChannel::variable(&mut il[..len])]),
-            }]);
-            let mut outputs = self.out_ports.with_output_buffers([AudioPortBuffer {
-                latency: 0,
-                channels: AudioPortBufferType::f32_output_only([&mut ol[..len]]),
-            }]);
-            let input_events = InputEvents::from_buffer(&self.in_events);
-            let mut output_events = OutputEvents::from_buffer(&mut self.out_events);
-            self.steady_time += len as u64;
-            self.processor
-                .as_mut()
-                .expect("not active")
-                .process(&inputs, &mut outputs, &input_events, &mut output_events, Some(self.steady_time), None)
-                .expect("process");
-            block_out.copy_from_slice(&ol[..len]);
+            self.run_block(&[block_in], &mut [block_out], &[]);
         }
         self.pump();
         output
