@@ -9,7 +9,7 @@ use crate::fifo::SampleFifo;
 use crate::latency::{Latency, ResamplerShape, latency};
 use crate::meters::{Counters, Levels, Meters};
 use crate::resampler::ChunkResampler;
-use crate::round_trip::RoundTrip;
+use crate::round_trip::{PacketObserver, RoundTrip};
 use crate::settings::{MAX_DRED_WAIT_MS, Monitor, Settings};
 
 /// Input samples beyond ±this (+12 dBFS) are clamped before the encoder and counted.
@@ -410,6 +410,15 @@ impl Engine {
         self.latency.total_host
     }
 
+    /// How far the encoded stream lags the input, in seconds: the down-resampler's delay plus
+    /// the encoder's lookahead. A file of the packets skips this much at its start (an Ogg Opus
+    /// file's pre-skip).
+    pub fn encoded_delay_seconds(&self) -> f64 {
+        let resampler_frames = self.resamplers.as_ref().map_or(0, |resamplers| resamplers.down.delay_input_frames());
+        resampler_frames as f64 / f64::from(self.config.sample_rate_hz)
+            + self.round_trip.lookahead() as f64 / f64::from(self.codec_rate_hz)
+    }
+
     /// The shared meters, for other threads.
     pub fn meters(&self) -> Arc<Meters> {
         Arc::clone(&self.meters)
@@ -466,12 +475,24 @@ impl Engine {
         output: &mut [f32],
         tap: &mut dyn FnMut(&[f32], &[f32]),
     ) {
+        self.process_interleaved_observed(input, output, tap, &mut ());
+    }
+
+    /// Like [`Engine::process_interleaved_tapped`], and tells `packets` of every packet sent and
+    /// played out (an offline renderer records them; the plugin passes nothing).
+    pub fn process_interleaved_observed(
+        &mut self,
+        input: &[f32],
+        output: &mut [f32],
+        tap: &mut dyn FnMut(&[f32], &[f32]),
+        packets: &mut dyn PacketObserver,
+    ) {
         let channels = self.config.channels;
         if input.len() != output.len() || !input.len().is_multiple_of(channels) {
             output.fill(0.0);
             self.rejected_blocks += 1;
         } else {
-            self.process_pieces(input, output, tap);
+            self.process_pieces(input, output, tap, packets);
         }
         self.publish_meters();
     }
@@ -506,7 +527,7 @@ impl Engine {
                     *sample = channel[done + frame];
                 }
             }
-            self.process_pieces(&interleaved[..len], &mut processed[..len], tap);
+            self.process_pieces(&interleaved[..len], &mut processed[..len], tap, &mut ());
             for (frame, samples) in processed[..len].chunks_exact(count).enumerate() {
                 for (&sample, channel) in samples.iter().zip(channels.iter_mut()) {
                     channel[done + frame] = sample;
@@ -521,7 +542,13 @@ impl Engine {
 
     /// Splits a block into pieces of at most the maximum block size, and at the end of a
     /// restart fade, so that the restart happens at its exact sample.
-    fn process_pieces(&mut self, input: &[f32], output: &mut [f32], tap: &mut dyn FnMut(&[f32], &[f32])) {
+    fn process_pieces(
+        &mut self,
+        input: &[f32],
+        output: &mut [f32],
+        tap: &mut dyn FnMut(&[f32], &[f32]),
+        packets: &mut dyn PacketObserver,
+    ) {
         let channels = self.config.channels;
         let frames = input.len() / channels;
         let mut done = 0;
@@ -531,7 +558,7 @@ impl Engine {
                 piece = piece.min(remaining.max(1));
             }
             let range = done * channels..(done + piece) * channels;
-            self.process_piece(&input[range.clone()], &mut output[range]);
+            self.process_piece(&input[range.clone()], &mut output[range], packets);
             let len = piece * channels;
             tap(&self.scratch.dry[..len], &self.scratch.wet[..len]);
             done += piece;
@@ -545,7 +572,7 @@ impl Engine {
     }
 
     /// Processes at most one maximum block.
-    fn process_piece(&mut self, input: &[f32], output: &mut [f32]) {
+    fn process_piece(&mut self, input: &[f32], output: &mut [f32], packets: &mut dyn PacketObserver) {
         let channels = self.config.channels;
         let len = input.len();
         let frames = len / channels;
@@ -573,7 +600,7 @@ impl Engine {
 
         self.dry.push(&self.scratch.input[..len]);
         self.host_in.push(&self.scratch.input[..len]);
-        self.run_stages();
+        self.run_stages(packets);
         let got = self.host_out.pop_into(&mut self.scratch.wet[..len]);
         if got < len {
             self.scratch.wet[got..len].fill(0.0);
@@ -624,11 +651,12 @@ impl Engine {
 
     /// Runs every stage as far as its input allows: eagerly, so that each stage's output is a
     /// function of its input stream alone and not of how the host cut it into blocks.
-    fn run_stages(&mut self) {
+    fn run_stages(&mut self, packets: &mut dyn PacketObserver) {
         let channels = self.config.channels;
         let Some(resamplers) = self.resamplers.as_mut() else {
             // At an Opus rate the host FIFOs are the codec FIFOs: no copies between them.
-            Self::run_frames(&mut self.round_trip, &mut self.scratch, &mut self.host_in, &mut self.host_out, channels);
+            let (host_in, host_out) = (&mut self.host_in, &mut self.host_out);
+            Self::run_frames(&mut self.round_trip, &mut self.scratch, host_in, host_out, channels, packets);
             return;
         };
         let (down_in, down_out) = (resamplers.down.in_frames() * channels, resamplers.down.out_frames() * channels);
@@ -638,7 +666,7 @@ impl Engine {
             self.host_in.pop_into(&mut scratch.chunk_in[..down_in]);
             resamplers.down.process(&scratch.chunk_in[..down_in], &mut scratch.chunk_out[..down_out]);
             self.codec_in.push(&scratch.chunk_out[..down_out]);
-            Self::run_frames(&mut self.round_trip, scratch, &mut self.codec_in, &mut self.codec_out, channels);
+            Self::run_frames(&mut self.round_trip, scratch, &mut self.codec_in, &mut self.codec_out, channels, packets);
             while self.codec_out.len() >= up_in {
                 self.codec_out.pop_into(&mut scratch.chunk_out[..up_in]);
                 resamplers.up.process(&scratch.chunk_out[..up_in], &mut scratch.chunk_in[..up_out]);
@@ -654,11 +682,12 @@ impl Engine {
         codec_in: &mut SampleFifo,
         codec_out: &mut SampleFifo,
         channels: usize,
+        packets: &mut dyn PacketObserver,
     ) {
         let frame = round_trip.frame_samples() * channels;
         while codec_in.len() >= frame {
             codec_in.pop_into(&mut scratch.frame_in[..frame]);
-            round_trip.process_frame(&scratch.frame_in[..frame], &mut scratch.frame_out[..frame]);
+            round_trip.process_frame(&scratch.frame_in[..frame], &mut scratch.frame_out[..frame], packets);
             codec_out.push(&scratch.frame_out[..frame]);
         }
     }

@@ -40,4 +40,5 @@ pub use engine::{
     Engine, EngineConfig, EngineError, HOST_RATE_RANGE_HZ, MAX_BLOCK_FRAMES, OUTPUT_CEILING, SANITIZE_LIMIT,
 };
 pub use meters::{Counters, Levels, MeterSnapshot, Meters};
+pub use round_trip::{PacketFate, PacketObserver};
 pub use settings::{LossModel, LossSettings, Monitor, Settings};

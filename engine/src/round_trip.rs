@@ -13,6 +13,37 @@ use crate::meters::Counters;
 use crate::packet_queue::PacketQueue;
 use crate::settings::Settings;
 
+/// How the receiver produced a packet's audio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PacketFate {
+    /// The packet arrived and was decoded.
+    Decoded,
+    /// Lost, rebuilt from the next packet's in-band FEC.
+    RecoveredFec,
+    /// Lost, rebuilt from deep redundancy (DRED) in a later packet.
+    RecoveredDred,
+    /// Lost (or undecodable) and concealed.
+    Concealed,
+}
+
+/// Watches packets go by: what the encoder sent, and what became of each at the receiver.
+/// Runs on the thread that processes audio; a real-time caller's observer must not allocate.
+/// Sequence numbers restart from 0 when the codec restarts.
+pub trait PacketObserver {
+    /// The encoder produced `packet`; the simulated network `lost` it or not.
+    fn sent(&mut self, sequence: u64, packet: &[u8], lost: bool) {
+        let _ = (sequence, packet, lost);
+    }
+
+    /// The receiver played packet `sequence` out as `fate`.
+    fn received(&mut self, sequence: u64, fate: PacketFate) {
+        let _ = (sequence, fate);
+    }
+}
+
+/// The observer that ignores everything.
+impl PacketObserver for () {}
+
 /// The codec states, the network and the receiver. Everything allocated in [`RoundTrip::new`].
 #[derive(Debug)]
 pub struct RoundTrip {
@@ -184,18 +215,18 @@ impl RoundTrip {
 
     /// Codes one frame: `input` and `output` hold `frame_samples() × channels` interleaved
     /// samples. The output is the frame `recovery_frames` frames back (silence until then).
-    /// Never allocates.
-    pub fn process_frame(&mut self, input: &[f32], output: &mut [f32]) {
-        self.send(input);
+    /// Never allocates; `observer` hears of the packet sent and the packet played out.
+    pub fn process_frame(&mut self, input: &[f32], output: &mut [f32], observer: &mut dyn PacketObserver) {
+        self.send(input, observer);
         if self.queue.len() > self.recovery_frames {
-            self.receive(output);
+            self.receive(output, observer);
         } else {
             output.fill(0.0);
         }
     }
 
     /// Encodes `input` and puts the packet, lost or not, into the receiver's queue.
-    fn send(&mut self, input: &[f32]) {
+    fn send(&mut self, input: &[f32], observer: &mut dyn PacketObserver) {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         let lost = self.loss.next_is_lost();
@@ -230,25 +261,28 @@ impl RoundTrip {
         counters.packets_lost += u64::from(lost);
         counters.loss_bursts += u64::from(lost && !self.previous_lost);
         self.previous_lost = lost;
+        observer.sent(sequence, packet.bytes(), lost);
     }
 
     /// Decodes the oldest packet in the queue into `output`, or rebuilds or conceals it.
-    fn receive(&mut self, output: &mut [f32]) {
+    fn receive(&mut self, output: &mut [f32], observer: &mut dyn PacketObserver) {
         let Some(oldest) = self.queue.get(0) else {
             output.fill(0.0);
             return;
         };
-        let decoded = if oldest.lost {
+        let sequence = oldest.sequence;
+        let (decoded, fate) = if oldest.lost {
             self.recover(output)
         } else {
             match self.decoder.decode_float(Some(oldest.bytes()), output, false) {
-                Ok(samples) => Ok(samples),
+                Ok(samples) => (Ok(samples), PacketFate::Decoded),
                 Err(_) => {
                     self.counters.codec_errors += 1;
-                    self.conceal(output)
+                    (self.conceal(output), PacketFate::Concealed)
                 }
             }
         };
+        observer.received(sequence, fate);
         let samples = decoded.unwrap_or(0).min(self.frame_samples);
         output[samples * self.channels.count()..].fill(0.0);
         self.queue.pop();
@@ -256,7 +290,7 @@ impl RoundTrip {
 
     /// Rebuilds the oldest (lost) packet: from the next packet's FEC, else from the DRED of the
     /// first later packet that arrived, else by concealment.
-    fn recover(&mut self, output: &mut [f32]) -> Result<usize, ()> {
+    fn recover(&mut self, output: &mut [f32]) -> (Result<usize, ()>, PacketFate) {
         let lost_sequence = self.queue.get(0).map_or(0, |p| p.sequence);
         if self.applied.fec
             && let Some(next) = self.queue.get(1)
@@ -265,7 +299,7 @@ impl RoundTrip {
             && let Ok(samples) = self.decoder.decode_float(Some(next.bytes()), output, true)
         {
             self.counters.recovered_fec += 1;
-            return Ok(samples);
+            return (Ok(samples), PacketFate::RecoveredFec);
         }
         if self.applied.dred_duration_ms > 0 {
             let later = (1..self.queue.len()).filter_map(|offset| self.queue.get(offset)).find(|p| !p.lost);
@@ -286,12 +320,12 @@ impl RoundTrip {
                     && let Ok(samples) = self.decoder.decode_dred_float(&self.dred, needed, output)
                 {
                     self.counters.recovered_dred += 1;
-                    return Ok(samples);
+                    return (Ok(samples), PacketFate::RecoveredDred);
                 }
             }
         }
         self.counters.concealed += 1;
-        self.conceal(output)
+        (self.conceal(output), PacketFate::Concealed)
     }
 
     fn conceal(&mut self, output: &mut [f32]) -> Result<usize, ()> {

@@ -42,9 +42,9 @@ pub enum FrameParam {
     Ms120,
 }
 
-impl FrameParam {
-    fn duration(self) -> FrameDuration {
-        FrameDuration::FIXED[self as usize]
+impl From<FrameParam> for FrameDuration {
+    fn from(frame: FrameParam) -> Self {
+        FrameDuration::FIXED[frame as usize]
     }
 }
 
@@ -269,6 +269,58 @@ impl Default for RoundtripParams {
 }
 
 /// Parses "64", "64 kbps" or "64kbps" (any of `units`) into a number.
+impl From<ApplicationParam> for Application {
+    fn from(application: ApplicationParam) -> Self {
+        match application {
+            ApplicationParam::Voip => Application::Voip,
+            ApplicationParam::Audio => Application::Audio,
+            ApplicationParam::LowDelay => Application::RestrictedLowDelay,
+        }
+    }
+}
+
+impl From<BandwidthParam> for Option<Bandwidth> {
+    fn from(bandwidth: BandwidthParam) -> Self {
+        match bandwidth {
+            BandwidthParam::Auto => None,
+            BandwidthParam::Narrowband => Some(Bandwidth::Narrowband),
+            BandwidthParam::Mediumband => Some(Bandwidth::Mediumband),
+            BandwidthParam::Wideband => Some(Bandwidth::Wideband),
+            BandwidthParam::Superwideband => Some(Bandwidth::Superwideband),
+            BandwidthParam::Fullband => Some(Bandwidth::Fullband),
+        }
+    }
+}
+
+impl From<RateControlParam> for RateControl {
+    fn from(rate_control: RateControlParam) -> Self {
+        match rate_control {
+            RateControlParam::ConstrainedVbr => RateControl::ConstrainedVbr,
+            RateControlParam::Vbr => RateControl::Vbr,
+            RateControlParam::Cbr => RateControl::Cbr,
+        }
+    }
+}
+
+impl From<LossModelParam> for LossModel {
+    fn from(model: LossModelParam) -> Self {
+        match model {
+            LossModelParam::Random => LossModel::Bernoulli,
+            LossModelParam::Bursty => LossModel::GilbertElliott,
+        }
+    }
+}
+
+impl From<MonitorParam> for Monitor {
+    fn from(monitor: MonitorParam) -> Self {
+        match monitor {
+            MonitorParam::Decoded => Monitor::Decoded,
+            MonitorParam::Difference => Monitor::Difference,
+            MonitorParam::Dry => Monitor::Dry,
+        }
+    }
+}
+
 fn parse_number(text: &str, units: &[&str]) -> Option<f32> {
     let text = text.trim();
     let number = units.iter().find_map(|unit| text.strip_suffix(unit)).unwrap_or(text);
@@ -281,26 +333,11 @@ impl RoundtripParams {
     pub fn settings(&self) -> Settings {
         Settings {
             bitrate_bps: (self.bitrate_kbps.value() * 1000.0).round() as i32,
-            frame: self.frame.value().duration(),
+            frame: self.frame.value().into(),
             complexity: self.complexity.value().clamp(0, 10) as u8,
-            application: match self.application.value() {
-                ApplicationParam::Voip => Application::Voip,
-                ApplicationParam::Audio => Application::Audio,
-                ApplicationParam::LowDelay => Application::RestrictedLowDelay,
-            },
-            bandwidth: match self.bandwidth.value() {
-                BandwidthParam::Auto => None,
-                BandwidthParam::Narrowband => Some(Bandwidth::Narrowband),
-                BandwidthParam::Mediumband => Some(Bandwidth::Mediumband),
-                BandwidthParam::Wideband => Some(Bandwidth::Wideband),
-                BandwidthParam::Superwideband => Some(Bandwidth::Superwideband),
-                BandwidthParam::Fullband => Some(Bandwidth::Fullband),
-            },
-            rate_control: match self.rate_control.value() {
-                RateControlParam::ConstrainedVbr => RateControl::ConstrainedVbr,
-                RateControlParam::Vbr => RateControl::Vbr,
-                RateControlParam::Cbr => RateControl::Cbr,
-            },
+            application: self.application.value().into(),
+            bandwidth: self.bandwidth.value().into(),
+            rate_control: self.rate_control.value().into(),
             dtx: self.dtx.value(),
             fec: self.fec.value(),
             expected_loss_percent: u8::try_from(self.expected_loss_percent.value()).ok(),
@@ -308,19 +345,12 @@ impl RoundtripParams {
             decoder_complexity: self.decoder_complexity.value().clamp(0, 10) as u8,
             force_mono: self.force_mono.value(),
             loss: LossSettings {
-                model: match self.loss_model.value() {
-                    LossModelParam::Random => LossModel::Bernoulli,
-                    LossModelParam::Bursty => LossModel::GilbertElliott,
-                },
+                model: self.loss_model.value().into(),
                 loss_percent: self.loss_percent.value(),
                 mean_burst_packets: self.mean_burst_packets.value(),
                 seed: self.seed.value().max(0) as u64,
             },
-            monitor: match self.monitor.value() {
-                MonitorParam::Decoded => Monitor::Decoded,
-                MonitorParam::Difference => Monitor::Difference,
-                MonitorParam::Dry => Monitor::Dry,
-            },
+            monitor: self.monitor.value().into(),
             mix: self.mix.value(),
             output_gain_db: self.output_gain_db.value(),
         }
@@ -354,7 +384,7 @@ mod tests {
     #[test]
     fn frame_choices_map_to_their_durations_in_order() {
         let frames: Vec<FrameDuration> =
-            (0..FrameParam::variants().len()).map(|index| FrameParam::from_index(index).duration()).collect();
+            (0..FrameParam::variants().len()).map(|index| FrameDuration::from(FrameParam::from_index(index))).collect();
         assert_eq!(frames, FrameDuration::FIXED);
     }
 }

@@ -2,6 +2,8 @@
 
 use nice_plug::prelude::*;
 
+use roundtrip_engine::{LossSettings, Settings};
+
 use crate::params::{ApplicationParam, BandwidthParam, FrameParam, LossModelParam, RoundtripParams};
 
 /// One preset: the values it sets. Parameters it does not name keep their values.
@@ -111,6 +113,28 @@ impl Preset {
         set(setter, &params.dred_tens_of_ms, self.dred_tens_of_ms);
         set(setter, &params.expected_loss_percent, self.expected_loss_percent);
         set(setter, &params.force_mono, self.force_mono);
+    }
+
+    /// The engine settings of the preset, over `base` for what it does not name (the offline
+    /// renderer's way to the same sound).
+    pub fn settings(&self, base: Settings) -> Settings {
+        Settings {
+            bitrate_bps: (self.bitrate_kbps * 1000.0).round() as i32,
+            frame: self.frame.into(),
+            application: self.application.into(),
+            bandwidth: self.bandwidth.into(),
+            fec: self.fec,
+            expected_loss_percent: u8::try_from(self.expected_loss_percent).ok(),
+            dred_duration_ms: (self.dred_tens_of_ms.clamp(0, 104) * 10) as u16,
+            force_mono: self.force_mono,
+            loss: LossSettings {
+                model: self.loss_model.into(),
+                loss_percent: self.loss_percent,
+                mean_burst_packets: self.mean_burst_packets,
+                ..base.loss
+            },
+            ..base
+        }
     }
 
     /// Whether `params` currently hold this preset's values.

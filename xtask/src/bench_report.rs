@@ -19,7 +19,11 @@ const RATIOS: &[Ratio] = &[
     Ratio { group: "engine_48k_stereo_20ms_64k", ours: "engine", baseline: "raw_libopus", limit: 1.05 },
     Ratio { group: "engine_44k1_stereo_20ms_64k", ours: "engine", baseline: "raw_libopus", limit: 1.25 },
     Ratio { group: "plugin_48k_stereo_20ms_64k", ours: "clap_host", baseline: "engine", limit: 1.05 },
+    Ratio { group: "render_48k_stereo_20ms_64k", ours: "render", baseline: "raw_libopus", limit: 1.10 },
 ];
+
+/// Seconds of audio in one iteration of the render group (its benchmark renders a 10 s file).
+const RENDER_SECONDS: f64 = 10.0;
 
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
@@ -53,8 +57,27 @@ fn print_engine_costs(criterion_dir: &Path) {
     }
 }
 
+/// Prints the offline render's speed in seconds of audio per second of CPU.
+fn print_render_speed(criterion_dir: &Path) {
+    const GROUP: &str = "render_48k_stereo_20ms_64k";
+    for id in ["render", "raw_libopus"] {
+        if let Ok(ns) = mean_ns(criterion_dir, GROUP, id) {
+            println!("{GROUP}/{id:<12} {:>8.1} s of audio per CPU second", RENDER_SECONDS * 1e9 / ns);
+        }
+    }
+}
+
 pub fn run(extra: &[String]) -> Result<(), String> {
-    let packages = ["--package", "roundtrip-codec", "--package", "roundtrip-engine", "--package", "opus-roundtrip"];
+    let packages = [
+        "--package",
+        "roundtrip-codec",
+        "--package",
+        "roundtrip-engine",
+        "--package",
+        "opus-roundtrip",
+        "--package",
+        "opus-roundtrip-app",
+    ];
     let mut args = vec!["bench"];
     args.extend(packages);
     args.push("--");
@@ -62,6 +85,7 @@ pub fn run(extra: &[String]) -> Result<(), String> {
     crate::cargo(&args)?;
     let criterion_dir = target_dir().join("criterion");
     print_engine_costs(&criterion_dir);
+    print_render_speed(&criterion_dir);
     println!("\n{:<28} {:>14} {:>14} {:>8} {:>7}", "group", "ours µs", "raw µs", "ratio", "limit");
     let mut over = Vec::new();
     for ratio in RATIOS {

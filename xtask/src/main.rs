@@ -52,7 +52,7 @@ pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
 
 fn demo(extra: &[String]) -> Result<(), String> {
     let mut args =
-        vec!["run", "--release", "--quiet", "--package", "roundtrip-engine", "--example", "engine_demo", "--"];
+        vec!["run", "--release", "--quiet", "--package", "opus-roundtrip-app", "--bin", "opus-roundtrip", "--", "demo"];
     args.extend(extra.iter().map(String::as_str));
     cargo(&args)
 }

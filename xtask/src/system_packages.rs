@@ -25,6 +25,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("xauth", "xvfb-run needs it"),
     ("libgl1-mesa-dri", "Mesa's software OpenGL under Xvfb"),
     ("imagemagick", "`import` takes the editor's screenshot under Xvfb"),
+    ("opus-tools", "opusdec: the tests check that a standard player decodes our Ogg Opus files"),
 ];
 
 fn is_installed(package: &str) -> bool {

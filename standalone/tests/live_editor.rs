@@ -1,5 +1,5 @@
-//! The editor opens under a virtual X display (Xvfb, Mesa's software OpenGL), through the
-//! standalone wrapper's dummy audio backend (no sound card needed), and draws: a screenshot is
+//! `opus-roundtrip live --backend dummy` opens the plugin's editor under a virtual X display
+//! (Xvfb, Mesa's software OpenGL) with no sound card, and it draws: a screenshot is
 //! written to `target/editor-screenshot.png` and checked for content and rendered text.
 
 use std::path::{Path, PathBuf};
@@ -16,9 +16,9 @@ fn screenshot_path() -> PathBuf {
 
 /// Runs the standalone app with its editor under Xvfb and saves the screen as a PNG.
 fn take_screenshot(path: &Path) {
-    let standalone = env!("CARGO_BIN_EXE_opus_roundtrip");
+    let standalone = env!("CARGO_BIN_EXE_opus-roundtrip");
     let script = format!(
-        "\"$0\" --backend dummy --sample-rate 48000 --period-size 512 & app=$!; sleep {SETTLE_SECONDS}; \
+        "\"$0\" live --backend dummy & app=$!; sleep {SETTLE_SECONDS}; \
          import -window root \"$1\"; status=$?; kill $app; wait $app; exit $status"
     );
     let status = Command::new("xvfb-run")

@@ -1,0 +1,276 @@
+//! The command line: subcommands and their flags (`clap`). Values take units (`24k`, `5%`,
+//! `20ms`); see [`crate::units`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
+use roundtrip_engine::{LossModel, LossSettings, Monitor, Settings};
+
+use crate::units;
+use crate::wav::WavFormat;
+
+/// Hear audio through the Opus codec: live, or file in, file out, with reports.
+///
+/// With no subcommand, runs `demo`.
+#[derive(Debug, Parser)]
+#[command(name = "opus-roundtrip", version, propagate_version = true)]
+#[command(after_help = "Exit codes: 0 success, 1 internal error, 2 bad command line, 3 bad input file, \
+                        4 output not writable, 5 no usable audio device.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Monitor an input device live through the codec, with the plugin's editor open.
+    Live(LiveArgs),
+    /// Render a WAV file through the codec into another WAV file (and, optionally, the
+    /// difference and the packets as Ogg Opus).
+    Render(RenderArgs),
+    /// Summarise a render and draw its spectrograms and loss pattern into a PNG.
+    Report(ReportArgs),
+    /// Render built-in speech and music through a handful of presets into a folder of WAVs,
+    /// Ogg Opus files and PNG reports. Needs no audio device and no files.
+    Demo(DemoArgs),
+}
+
+/// The audio backend for `live`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// JACK if a server runs, else ALSA.
+    Auto,
+    /// A running JACK server (rate and period are the server's).
+    Jack,
+    /// ALSA devices through cpal.
+    Alsa,
+    /// No audio at all: only the editor (for trying the controls, or screenshots).
+    Dummy,
+}
+
+/// `live` flags.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Audio backend.
+    #[arg(long, short = 'b', value_enum, default_value_t = Backend::Auto)]
+    pub backend: Backend,
+    /// Input device (the microphone), by the name `--list-devices` shows; the first found when omitted.
+    #[arg(long, short = 'i')]
+    pub input_device: Option<String>,
+    /// Output device (headphones), by the name `--list-devices` shows; the first found when omitted.
+    #[arg(long, short = 'o')]
+    pub output_device: Option<String>,
+    /// Sample rate in hertz (ALSA; JACK uses the server's).
+    #[arg(long, short = 'r', default_value_t = 48_000)]
+    pub sample_rate: u32,
+    /// Period size in frames (ALSA; JACK uses the server's).
+    #[arg(long, short = 'p', default_value_t = 256)]
+    pub period_size: u32,
+    /// Process one channel (a microphone) instead of two.
+    #[arg(long)]
+    pub mono: bool,
+    /// List the audio devices found and exit.
+    #[arg(long)]
+    pub list_devices: bool,
+}
+
+/// Every engine setting as a flag.
+#[derive(Debug, Clone, Args)]
+pub struct CodecArgs {
+    /// Target bitrate: 6k to 510k.
+    #[arg(long, short = 'b', value_parser = units::parse_bitrate, default_value = "64k")]
+    pub bitrate: i32,
+    /// Frame (packet) duration: 2.5, 5, 10, 20, 40, 60, 80, 100 or 120 ms.
+    #[arg(long, short = 'f', value_parser = units::parse_frame, default_value = "20ms")]
+    pub frame: FrameDuration,
+    /// Encoder complexity, 0 (fastest) to 10 (best).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10), default_value_t = 10)]
+    pub complexity: u8,
+    /// Encoder application.
+    #[arg(long, value_enum, default_value_t = ApplicationArg::Audio)]
+    pub application: ApplicationArg,
+    /// Bandwidth limit (auto lets the encoder choose).
+    #[arg(long, value_enum, default_value_t = BandwidthArg::Auto)]
+    pub bandwidth: BandwidthArg,
+    /// Rate control.
+    #[arg(long, value_enum, default_value_t = RateControlArg::Cvbr)]
+    pub rate_control: RateControlArg,
+    /// Discontinuous transmission: send almost nothing during silence.
+    #[arg(long)]
+    pub dtx: bool,
+    /// In-band forward error correction (SILK/hybrid modes; needs loss to show).
+    #[arg(long)]
+    pub fec: bool,
+    /// Deep redundancy (DRED): how far back each packet can rebuild, 10 to 1040 ms.
+    #[arg(long, value_parser = units::parse_dred, default_value = "0ms")]
+    pub dred: u16,
+    /// The loss the encoder is told to expect (sizes FEC and DRED); defaults to --loss.
+    #[arg(long, value_parser = units::parse_percent)]
+    pub expect_loss: Option<f32>,
+    /// Decoder complexity: 0, or 5 and up for deep PLC and OSCE enhancement.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10), default_value_t = 0)]
+    pub decoder_complexity: u8,
+    /// Code a stereo input as mono.
+    #[arg(long)]
+    pub force_mono: bool,
+    /// Packet loss, 0 to 100 %.
+    #[arg(long, short = 'l', value_parser = units::parse_percent, default_value = "0%")]
+    pub loss: f32,
+    /// Loss model: random (independent) or bursty (Gilbert–Elliott). --burst implies bursty.
+    #[arg(long, value_enum)]
+    pub loss_model: Option<LossModelArg>,
+    /// Mean burst length in packets for bursty loss.
+    #[arg(long, value_parser = units::parse_burst)]
+    pub burst: Option<f32>,
+    /// Seed of the loss pattern: the same seed gives the same pattern.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output gain, -60 to +24 dB.
+    #[arg(long, value_parser = units::parse_gain_db, default_value = "0dB", allow_hyphen_values = true)]
+    pub gain: f32,
+}
+
+impl CodecArgs {
+    /// The engine settings, or why the flags contradict each other.
+    pub fn settings(&self) -> Result<Settings, String> {
+        let model = match (self.loss_model, self.burst) {
+            (Some(LossModelArg::Random), Some(_)) => {
+                return Err("--burst needs bursty loss, but --loss-model random was given".into());
+            }
+            (Some(LossModelArg::Random), None) | (None, None) => LossModel::Bernoulli,
+            (Some(LossModelArg::Bursty), _) | (None, Some(_)) => LossModel::GilbertElliott,
+        };
+        let application = match self.application {
+            ApplicationArg::Voip => Application::Voip,
+            ApplicationArg::Audio => Application::Audio,
+            ApplicationArg::Lowdelay => Application::RestrictedLowDelay,
+        };
+        if application == Application::RestrictedLowDelay && (self.fec || self.dred > 0) {
+            return Err("--fec and --dred need the SILK coder, which --application lowdelay turns off".into());
+        }
+        Ok(Settings {
+            bitrate_bps: self.bitrate,
+            frame: self.frame,
+            complexity: self.complexity,
+            application,
+            bandwidth: match self.bandwidth {
+                BandwidthArg::Auto => None,
+                BandwidthArg::Narrow => Some(Bandwidth::Narrowband),
+                BandwidthArg::Medium => Some(Bandwidth::Mediumband),
+                BandwidthArg::Wide => Some(Bandwidth::Wideband),
+                BandwidthArg::Superwide => Some(Bandwidth::Superwideband),
+                BandwidthArg::Full => Some(Bandwidth::Fullband),
+            },
+            rate_control: match self.rate_control {
+                RateControlArg::Cvbr => RateControl::ConstrainedVbr,
+                RateControlArg::Vbr => RateControl::Vbr,
+                RateControlArg::Cbr => RateControl::Cbr,
+            },
+            dtx: self.dtx,
+            fec: self.fec,
+            expected_loss_percent: self.expect_loss.map(|percent| percent.round() as u8),
+            dred_duration_ms: self.dred,
+            decoder_complexity: self.decoder_complexity,
+            force_mono: self.force_mono,
+            loss: LossSettings {
+                model,
+                loss_percent: self.loss,
+                mean_burst_packets: self.burst.unwrap_or(if model == LossModel::GilbertElliott { 3.0 } else { 1.0 }),
+                seed: self.seed,
+            },
+            monitor: Monitor::Decoded,
+            mix: 1.0,
+            output_gain_db: self.gain,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApplicationArg {
+    Voip,
+    Audio,
+    Lowdelay,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BandwidthArg {
+    Auto,
+    Narrow,
+    Medium,
+    Wide,
+    Superwide,
+    Full,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RateControlArg {
+    /// Constrained VBR.
+    Cvbr,
+    Vbr,
+    Cbr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LossModelArg {
+    Random,
+    Bursty,
+}
+
+/// `render` flags.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The WAV file to render (8/16/24/32-bit integer or 32-bit float, mono or stereo, 8–192 kHz).
+    pub input: PathBuf,
+    /// Where to write the decoded audio (WAV, the input's length, latency removed).
+    #[arg(long, short = 'o')]
+    pub output: PathBuf,
+    /// Also write the difference, input minus decoded, here (WAV).
+    #[arg(long, short = 'd')]
+    pub difference: Option<PathBuf>,
+    /// Also write the packets the encoder sent here, as an Ogg Opus file.
+    #[arg(long, short = 'r')]
+    pub record: Option<PathBuf>,
+    /// Sample format of the written WAVs (default: the input's).
+    #[arg(long, value_enum)]
+    pub format: Option<WavFormat>,
+    /// Also draw the report (spectrograms and loss pattern) into this PNG.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Hide the progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub codec: CodecArgs,
+}
+
+/// `report` flags.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The WAV a render wrote (its `.stats.json` must sit beside it).
+    pub rendered: PathBuf,
+    /// The input of the render, if it has moved since.
+    #[arg(long, short = 'i')]
+    pub input: Option<PathBuf>,
+    /// Where to draw the PNG (default: the rendered file's name with `.png`).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Print the summary only; draw nothing.
+    #[arg(long)]
+    pub no_png: bool,
+}
+
+/// `demo` flags.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The folder to write into (created if missing).
+    #[arg(long, short = 'o', default_value = "opus-roundtrip-demo")]
+    pub out: PathBuf,
+    /// Length of each built-in signal, e.g. 8s.
+    #[arg(long = "duration", value_parser = units::parse_millis, default_value = "8s")]
+    pub duration_ms: f64,
+    /// Hide the progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}

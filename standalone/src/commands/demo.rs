@@ -1,0 +1,113 @@
+//! `demo`: the built-in signals through a handful of the plugin's presets, into a folder of
+//! WAVs, Ogg Opus files, stats and PNG reports. Needs no device and no input files.
+//!
+//! The signals are the project's own, synthesised by `roundtrip_codec::test_signal`: "speech" is
+//! a glottal pulse train with a wandering pitch through moving formant resonators, cut into
+//! syllables with pauses and breath noise; "music" is a changing chord of harmonic tones with
+//! decaying notes, a bass line and a little noise. Nothing is recorded or downloaded, so the
+//! demo's numbers are the same on every machine.
+
+use std::path::{Path, PathBuf};
+
+use opus_roundtrip::presets::PRESETS;
+use roundtrip_codec::{Application, test_signal};
+use roundtrip_engine::Settings;
+
+use super::render::{Outputs, render_audio};
+use crate::cli::DemoArgs;
+use crate::error::{AppError, Result};
+use crate::stats::{Quality, RenderStats};
+use crate::wav::{self, Audio, WavFormat};
+
+/// The demo's rate and layout: what a streamer's interface runs at.
+const SAMPLE_RATE_HZ: u32 = 48_000;
+const CHANNELS: usize = 2;
+
+/// One rendered preset.
+#[derive(Debug, Clone)]
+pub struct DemoResult {
+    pub preset: &'static str,
+    pub stats: RenderStats,
+    pub quality: Quality,
+    pub files: Vec<PathBuf>,
+}
+
+/// Runs `demo` from the command line.
+pub fn run(args: &DemoArgs) -> Result<()> {
+    let results = run_demo(&args.out, args.duration_ms / 1000.0, args.quiet)?;
+    for result in &results {
+        println!("{}", result.preset);
+        print!("{}", result.stats.summary(Some(&result.quality)));
+        println!();
+    }
+    let folder = std::path::absolute(&args.out).unwrap_or_else(|_| args.out.clone());
+    println!("Wrote {} files to {}:", results.iter().map(|r| r.files.len()).sum::<usize>() + 2, folder.display());
+    println!("  speech.wav, music.wav (the inputs)");
+    for result in &results {
+        let names: Vec<_> =
+            result.files.iter().filter_map(|path| path.file_name()).map(|name| name.to_string_lossy()).collect();
+        println!("  {}", names.join(", "));
+    }
+    println!("Listen to the .wav files, play the .opus files (opusdec, ffmpeg, VLC), look at the .png reports.");
+    Ok(())
+}
+
+/// Renders every preset into `folder`; returns what each wrote.
+pub fn run_demo(folder: &Path, seconds: f64, quiet: bool) -> Result<Vec<DemoResult>> {
+    if !(0.5..=600.0).contains(&seconds) {
+        return Err(AppError::Usage(format!("--duration {seconds} s: choose 0.5 to 600 s")));
+    }
+    std::fs::create_dir_all(folder).map_err(|err| AppError::output(folder, err))?;
+    let speech = Audio {
+        sample_rate_hz: SAMPLE_RATE_HZ,
+        channels: CHANNELS,
+        samples: test_signal::interleave_mono(&test_signal::speech(SAMPLE_RATE_HZ, seconds), CHANNELS),
+    };
+    let music = Audio {
+        sample_rate_hz: SAMPLE_RATE_HZ,
+        channels: CHANNELS,
+        samples: test_signal::music(SAMPLE_RATE_HZ, CHANNELS, seconds),
+    };
+    let speech_path = folder.join("speech.wav");
+    let music_path = folder.join("music.wav");
+    wav::write(&speech_path, &speech, WavFormat::Int24)?;
+    wav::write(&music_path, &music, WavFormat::Int24)?;
+
+    let mut results = Vec::new();
+    for preset in PRESETS {
+        let settings = preset.settings(Settings::default());
+        // Voice presets get the voice; the others music.
+        let (input_path, input) =
+            if settings.application == Application::Voip { (&speech_path, &speech) } else { (&music_path, &music) };
+        let slug = slug(preset.name);
+        let outputs = Outputs {
+            decoded: folder.join(format!("{slug}.wav")),
+            difference: Some(folder.join(format!("{slug}.difference.wav"))),
+            record: Some(folder.join(format!("{slug}.opus"))),
+            report: Some(folder.join(format!("{slug}.png"))),
+            format: Some(WavFormat::Int24),
+        };
+        let (stats, quality) = render_audio(input_path, input, WavFormat::Int24, &outputs, settings, quiet)?;
+        // The outputs include a report, so the quality was measured.
+        let quality = quality.ok_or_else(|| AppError::Internal("no quality measured".into()))?;
+        let mut files = outputs.paths_owned();
+        files.push(RenderStats::path_for(&outputs.decoded));
+        results.push(DemoResult { preset: preset.name, stats, quality, files });
+    }
+    Ok(results)
+}
+
+/// A file name from a preset name: "Bad Wi-Fi + DRED" → "bad-wi-fi-dred".
+fn slug(name: &str) -> String {
+    let lower: String = name.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    lower.split('-').filter(|part| !part.is_empty()).collect::<Vec<_>>().join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slugs_are_file_names() {
+        assert_eq!(super::slug("Bad Wi-Fi + DRED"), "bad-wi-fi-dred");
+        assert_eq!(super::slug("Bad Wi-Fi: 10 % bursty loss"), "bad-wi-fi-10-bursty-loss");
+    }
+}

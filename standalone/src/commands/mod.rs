@@ -1,0 +1,6 @@
+//! One file per subcommand.
+
+pub mod demo;
+pub mod live;
+pub mod render;
+pub mod report;

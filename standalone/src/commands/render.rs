@@ -1,0 +1,151 @@
+//! `render`: a WAV file through the codec into WAV files, an Ogg Opus file, stats and a report.
+
+use std::path::{Path, PathBuf};
+
+use roundtrip_engine::Settings;
+
+use crate::cli::RenderArgs;
+use crate::error::{AppError, Result};
+use crate::ogg_opus::{self, GRANULE_RATE_HZ, OpusHead};
+use crate::output_file::OutputFile;
+use crate::progress::Progress;
+use crate::render::{Rendered, render};
+use crate::stats::{Quality, RenderStats, describe};
+use crate::wav::{self, Audio, WavFormat};
+
+/// Where a render writes.
+#[derive(Debug, Clone)]
+pub struct Outputs {
+    pub decoded: PathBuf,
+    pub difference: Option<PathBuf>,
+    pub record: Option<PathBuf>,
+    pub report: Option<PathBuf>,
+    pub format: Option<WavFormat>,
+}
+
+impl Outputs {
+    /// Every path written, with the stats file.
+    fn paths(&self) -> Vec<&Path> {
+        let mut paths = vec![self.decoded.as_path()];
+        paths.extend(self.difference.as_deref());
+        paths.extend(self.record.as_deref());
+        paths.extend(self.report.as_deref());
+        paths
+    }
+
+    /// Every path written, owned.
+    pub fn paths_owned(&self) -> Vec<PathBuf> {
+        self.paths().into_iter().map(Path::to_path_buf).collect()
+    }
+
+    /// Refuses outputs that would overwrite the input or each other.
+    fn check(&self, input: &Path) -> Result<()> {
+        let stats = RenderStats::path_for(&self.decoded);
+        let mut seen: Vec<PathBuf> = vec![normalise(input)];
+        for path in self.paths().into_iter().chain([stats.as_path()]) {
+            let normal = normalise(path);
+            if seen.contains(&normal) {
+                let what = if normal == seen[0] { "the input" } else { "another output" };
+                return Err(AppError::Usage(format!(
+                    "'{}' would overwrite {what}; give each output its own name",
+                    path.display()
+                )));
+            }
+            seen.push(normal);
+        }
+        Ok(())
+    }
+}
+
+fn normalise(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Runs `render` from the command line.
+pub fn run(args: &RenderArgs) -> Result<()> {
+    let settings = args.codec.settings().map_err(AppError::Usage)?;
+    let outputs = Outputs {
+        decoded: args.output.clone(),
+        difference: args.difference.clone(),
+        record: args.record.clone(),
+        report: args.report.clone(),
+        format: args.format,
+    };
+    let (stats, quality) = render_file(&args.input, &outputs, settings, args.quiet)?;
+    print!("{}", stats.summary(quality.as_ref()));
+    if quality.is_none() {
+        println!("  (`opus-roundtrip report {}` adds SNR, difference level and a picture)", args.output.display());
+    }
+    for path in outputs.paths() {
+        println!("  wrote      {}", path.display());
+    }
+    Ok(())
+}
+
+/// Renders `input` into `outputs`; returns the stats it also saved beside the output, and the
+/// quality when it drew a report.
+pub fn render_file(
+    input_path: &Path,
+    outputs: &Outputs,
+    settings: Settings,
+    quiet: bool,
+) -> Result<(RenderStats, Option<Quality>)> {
+    outputs.check(input_path)?;
+    let (input, input_format) = wav::read(input_path)?;
+    render_audio(input_path, &input, input_format, outputs, settings, quiet)
+}
+
+/// Renders `input` (read from, or standing for, `input_path`) into `outputs`.
+pub fn render_audio(
+    input_path: &Path,
+    input: &Audio,
+    input_format: WavFormat,
+    outputs: &Outputs,
+    settings: Settings,
+    quiet: bool,
+) -> Result<(RenderStats, Option<Quality>)> {
+    // Open every output before the long work, so that an unwritable path fails at once.
+    for path in outputs.paths() {
+        drop(OutputFile::create(path)?);
+    }
+    let label = input_path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let progress = Progress::new(&label, input.seconds(), quiet);
+    let rendered = render(input, settings, &progress)?;
+    let format = outputs.format.unwrap_or(input_format);
+    wav::write(&outputs.decoded, &rendered.decoded, format)?;
+    if let Some(path) = &outputs.difference {
+        wav::write(path, &rendered.difference(input), format)?;
+    }
+    let recorded = match &outputs.record {
+        Some(path) => write_ogg(path, input, &rendered)?,
+        None => 0,
+    };
+    let mut stats = RenderStats::measure(input_path, &outputs.decoded, input, &rendered);
+    stats.packets_recorded = recorded as u64;
+    stats.save(&RenderStats::path_for(&outputs.decoded))?;
+    let quality = match &outputs.report {
+        Some(path) => {
+            let quality = Quality::measure(input, &rendered.decoded);
+            crate::plot::draw_report(path, &stats, &quality, input, &rendered.decoded)?;
+            Some(quality)
+        }
+        None => None,
+    };
+    Ok((stats, quality))
+}
+
+/// Writes the packets the encoder sent as an Ogg Opus file.
+fn write_ogg(path: &Path, input: &Audio, rendered: &Rendered) -> Result<usize> {
+    let head =
+        OpusHead { channels: input.channels as u8, pre_skip: rendered.pre_skip, input_rate_hz: input.sample_rate_hz };
+    let total = (input.frames() as u64 * u64::from(GRANULE_RATE_HZ)).div_ceil(u64::from(input.sample_rate_hz));
+    let comments = [
+        format!("ENCODER=Opus Roundtrip {}", env!("CARGO_PKG_VERSION")),
+        format!("COMMENT={}", describe(&rendered.settings)),
+    ];
+    let mut file = OutputFile::create(path)?;
+    let written = ogg_opus::write(file.writer(), head, &comments, &rendered.packets, total)
+        .map_err(|err| AppError::output(path, err))?;
+    file.commit()?;
+    Ok(written)
+}

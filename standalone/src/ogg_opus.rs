@@ -1,0 +1,154 @@
+//! Ogg Opus files (RFC 7845) through the `ogg` crate: the identification header, the comment
+//! header, then the packets, with granule positions counted in 48 kHz samples so that players
+//! skip the encoder's delay at the start and trim the padding at the end.
+
+use std::io::{Read, Seek, Write};
+
+use ogg::{PacketReader, PacketWriteEndInfo, PacketWriter};
+use roundtrip_codec::PacketInfo;
+
+/// Opus's granule rate: positions count samples at 48 kHz whatever the coded rate.
+pub const GRANULE_RATE_HZ: u32 = 48_000;
+
+/// How many packets go on one page at most (about a second of 20 ms packets): pages small
+/// enough to seek well, large enough that the Ogg overhead stays near 1 %.
+const PACKETS_PER_PAGE: usize = 50;
+
+/// The identification header's fields (RFC 7845 §5.1), for channel mapping family 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpusHead {
+    /// 1 or 2.
+    pub channels: u8,
+    /// 48 kHz samples to drop from the start of the decoded stream.
+    pub pre_skip: u16,
+    /// The sample rate of the original input (informational).
+    pub input_rate_hz: u32,
+}
+
+impl OpusHead {
+    fn to_bytes(self) -> Vec<u8> {
+        let mut bytes = b"OpusHead".to_vec();
+        bytes.push(1); // version
+        bytes.push(self.channels);
+        bytes.extend_from_slice(&self.pre_skip.to_le_bytes());
+        bytes.extend_from_slice(&self.input_rate_hz.to_le_bytes());
+        bytes.extend_from_slice(&0i16.to_le_bytes()); // output gain
+        bytes.push(0); // channel mapping family 0: mono or stereo, no mapping table
+        bytes
+    }
+
+    fn parse(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() < 19 || &bytes[..8] != b"OpusHead" || bytes[8] & 0xF0 != 0 {
+            return None;
+        }
+        Some(Self {
+            channels: bytes[9],
+            pre_skip: u16::from_le_bytes([bytes[10], bytes[11]]),
+            input_rate_hz: u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]),
+        })
+    }
+}
+
+/// The comment header (RFC 7845 §5.2): a vendor string and `KEY=value` comments.
+fn opus_tags(vendor: &str, comments: &[String]) -> Vec<u8> {
+    let mut bytes = b"OpusTags".to_vec();
+    let mut field = |text: &[u8]| {
+        bytes.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(text);
+    };
+    field(vendor.as_bytes());
+    let count = comments.len() as u32;
+    bytes.extend_from_slice(&count.to_le_bytes());
+    for comment in comments {
+        bytes.extend_from_slice(&(comment.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(comment.as_bytes());
+    }
+    bytes
+}
+
+/// 48 kHz samples a packet decodes to (0 for an invalid packet).
+fn samples_48k(packet: &[u8]) -> u64 {
+    PacketInfo::parse(packet, GRANULE_RATE_HZ).map_or(0, |info| info.samples_per_channel as u64)
+}
+
+/// How many of `packets` a file ending at granule position `end` holds: up to the one that
+/// reaches the end. Later packets (the encoder ran on past the input to flush the latency) are
+/// left out, as RFC 7845 allows end trimming within the last packet only.
+pub fn packets_covering(packets: &[Vec<u8>], end: u64) -> usize {
+    let mut granule = 0;
+    for (index, packet) in packets.iter().enumerate() {
+        granule += samples_48k(packet);
+        if granule >= end {
+            return index + 1;
+        }
+    }
+    packets.len()
+}
+
+/// Writes a whole Ogg Opus stream: `packets` in order, as many as cover `total_samples` (48 kHz
+/// samples of real audio after the pre-skip), and the position that trims the last one's padding.
+/// Returns how many packets it wrote.
+pub fn write<W: Write>(
+    writer: W,
+    head: OpusHead,
+    comments: &[String],
+    packets: &[Vec<u8>],
+    total_samples: u64,
+) -> std::io::Result<usize> {
+    // Any fixed serial number is valid for a file with one logical stream; a fixed one keeps
+    // renders reproducible byte for byte.
+    const SERIAL: u32 = 0x4F52_5450; // "ORTP"
+    let mut ogg = PacketWriter::new(writer);
+    let vendor = format!("Opus Roundtrip {} ({})", env!("CARGO_PKG_VERSION"), roundtrip_codec::libopus_version());
+    ogg.write_packet(head.to_bytes(), SERIAL, PacketWriteEndInfo::EndPage, 0)?;
+    let tags_end = if packets.is_empty() { PacketWriteEndInfo::EndStream } else { PacketWriteEndInfo::EndPage };
+    ogg.write_packet(opus_tags(&vendor, comments), SERIAL, tags_end, 0)?;
+    let end = u64::from(head.pre_skip) + total_samples;
+    let packets = &packets[..packets_covering(packets, end)];
+    let mut granule = 0u64;
+    for (index, packet) in packets.iter().enumerate() {
+        granule += samples_48k(packet);
+        let last = index + 1 == packets.len();
+        let info = if last {
+            PacketWriteEndInfo::EndStream
+        } else if (index + 1) % PACKETS_PER_PAGE == 0 {
+            PacketWriteEndInfo::EndPage
+        } else {
+            PacketWriteEndInfo::NormalPacket
+        };
+        // The last page's position marks the end of the real audio (end trimming, §4.4).
+        let position = if last { end.min(granule) } else { granule };
+        ogg.write_packet(packet.as_slice(), SERIAL, info, position)?;
+    }
+    Ok(packets.len())
+}
+
+/// An Ogg Opus stream read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OggOpus {
+    /// The identification header.
+    pub head: OpusHead,
+    /// The audio packets, in order.
+    pub packets: Vec<Vec<u8>>,
+    /// The last granule position: pre-skip plus the 48 kHz samples of real audio.
+    pub final_granule: u64,
+}
+
+/// Reads an Ogg Opus stream (the first logical stream).
+pub fn read<R: Read + Seek>(reader: R) -> Result<OggOpus, String> {
+    let mut ogg = PacketReader::new(reader);
+    let mut next = || ogg.read_packet().map_err(|err| err.to_string());
+    let head = next()?.ok_or("empty file")?;
+    let head = OpusHead::parse(&head.data).ok_or("not an Ogg Opus stream (no OpusHead)")?;
+    let tags = next()?.ok_or("no comment header")?;
+    if !tags.data.starts_with(b"OpusTags") {
+        return Err("no OpusTags header".into());
+    }
+    let mut packets = Vec::new();
+    let mut final_granule = 0;
+    while let Some(packet) = next()? {
+        final_granule = packet.absgp_page();
+        packets.push(packet.data);
+    }
+    Ok(OggOpus { head, packets, final_granule })
+}

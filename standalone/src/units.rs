@@ -1,0 +1,120 @@
+//! Values with units as people type them: `24k`, `64kbps`, `5%`, `20ms`, `2.5 ms`, `0.1s`.
+//! Used as `clap` value parsers, so a bad value is a usage error naming the flag.
+
+use roundtrip_codec::FrameDuration;
+
+/// Splits `text` into its number and its unit (lower case, spaces ignored).
+fn number_and_unit(text: &str) -> Option<(f64, String)> {
+    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+')).unwrap_or(text.len());
+    let number = text[..split].parse::<f64>().ok().filter(|n| n.is_finite())?;
+    Some((number, text[split..].to_string()))
+}
+
+/// A bitrate in bits per second: `24k`, `24kbps`, `24 kb/s`, `24000`, `24000bps`, `0.5M`.
+pub fn parse_bitrate(text: &str) -> Result<i32, String> {
+    let (number, unit) = number_and_unit(text).ok_or_else(|| format!("'{text}' is not a bitrate; write e.g. 24k"))?;
+    let scale = match unit.as_str() {
+        "" | "b" | "bps" | "b/s" => 1.0,
+        "k" | "kb" | "kbps" | "kb/s" | "kbit/s" => 1_000.0,
+        "m" | "mb" | "mbps" | "mb/s" => 1_000_000.0,
+        _ => return Err(format!("unknown bitrate unit '{unit}'; write e.g. 24k or 24000")),
+    };
+    let bps = (number * scale).round();
+    let (low, high) = roundtrip_engine::settings::BITRATE_RANGE_BPS;
+    if bps < f64::from(low) || bps > f64::from(high) {
+        return Err(format!("{text} is outside Opus's {} to {} kbps", low / 1000, high / 1000));
+    }
+    Ok(bps as i32)
+}
+
+/// A percentage from 0 to 100: `5%`, `5`, `12.5 %`.
+pub fn parse_percent(text: &str) -> Result<f32, String> {
+    let (number, unit) = number_and_unit(text).ok_or_else(|| format!("'{text}' is not a percentage; write e.g. 5%"))?;
+    if !matches!(unit.as_str(), "" | "%") {
+        return Err(format!("unknown unit '{unit}'; write a percentage such as 5%"));
+    }
+    if !(0.0..=100.0).contains(&number) {
+        return Err(format!("{text} is outside 0 to 100 %"));
+    }
+    Ok(number as f32)
+}
+
+/// A duration in milliseconds: `20ms`, `2.5 ms`, `0.1s`, `100` (milliseconds).
+pub fn parse_millis(text: &str) -> Result<f64, String> {
+    let (number, unit) = number_and_unit(text).ok_or_else(|| format!("'{text}' is not a duration; write e.g. 20ms"))?;
+    let scale = match unit.as_str() {
+        "" | "ms" => 1.0,
+        "s" => 1_000.0,
+        _ => return Err(format!("unknown duration unit '{unit}'; write e.g. 20ms or 0.1s")),
+    };
+    let millis = number * scale;
+    if millis < 0.0 {
+        return Err(format!("{text} is negative"));
+    }
+    Ok(millis)
+}
+
+/// An Opus frame duration: one of 2.5, 5, 10, 20, 40, 60, 80, 100, 120 ms.
+pub fn parse_frame(text: &str) -> Result<FrameDuration, String> {
+    let millis = parse_millis(text)?;
+    FrameDuration::FIXED
+        .into_iter()
+        .find(|frame| frame.millis().is_some_and(|ms| (f64::from(ms) - millis).abs() < 1e-6))
+        .ok_or_else(|| format!("{text} is not an Opus frame; use 2.5, 5, 10, 20, 40, 60, 80, 100 or 120 ms"))
+}
+
+/// A DRED duration: 0 to 1040 ms in steps of 10 ms.
+pub fn parse_dred(text: &str) -> Result<u16, String> {
+    let millis = parse_millis(text)?;
+    let max = roundtrip_engine::settings::MAX_DRED_DURATION_MS;
+    if millis > f64::from(max) || (millis / 10.0).fract() != 0.0 {
+        return Err(format!("{text}: DRED reaches 0 to {max} ms in steps of 10 ms"));
+    }
+    Ok(millis as u16)
+}
+
+/// A mean burst length in packets, at least 1: `3`, `2.5`.
+pub fn parse_burst(text: &str) -> Result<f32, String> {
+    let (number, unit) = number_and_unit(text).ok_or_else(|| format!("'{text}' is not a number of packets"))?;
+    if !matches!(unit.as_str(), "" | "packets" | "packet" | "p") || !(1.0..=1_000.0).contains(&number) {
+        return Err(format!("{text}: the mean burst is 1 to 1000 packets"));
+    }
+    Ok(number as f32)
+}
+
+/// A gain in decibels: `-6dB`, `3`, `+2.5 dB`.
+pub fn parse_gain_db(text: &str) -> Result<f32, String> {
+    let (number, unit) = number_and_unit(text).ok_or_else(|| format!("'{text}' is not a gain; write e.g. -6dB"))?;
+    if !matches!(unit.as_str(), "" | "db") || !(-60.0..=24.0).contains(&number) {
+        return Err(format!("{text}: the gain is -60 to +24 dB"));
+    }
+    Ok(number as f32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_parse_as_people_write_them() {
+        assert_eq!(parse_bitrate("24k"), Ok(24_000));
+        assert_eq!(parse_bitrate("64 kbps"), Ok(64_000));
+        assert_eq!(parse_bitrate("96000"), Ok(96_000));
+        assert_eq!(parse_bitrate("0.5M"), Ok(500_000));
+        assert!(parse_bitrate("2k").unwrap_err().contains("outside"));
+        assert!(parse_bitrate("24q").unwrap_err().contains("unit"));
+        assert_eq!(parse_percent("5%"), Ok(5.0));
+        assert_eq!(parse_percent("12.5 %"), Ok(12.5));
+        assert!(parse_percent("120%").is_err());
+        assert_eq!(parse_frame("2.5ms"), Ok(FrameDuration::Ms2_5));
+        assert_eq!(parse_frame("0.02s"), Ok(FrameDuration::Ms20));
+        assert!(parse_frame("30ms").is_err());
+        assert_eq!(parse_dred("100ms"), Ok(100));
+        assert!(parse_dred("105ms").is_err());
+        assert_eq!(parse_burst("3"), Ok(3.0));
+        assert!(parse_burst("0.5").is_err());
+        assert_eq!(parse_gain_db("-6dB"), Ok(-6.0));
+        assert!(parse_millis("abc").is_err());
+    }
+}

@@ -1,0 +1,153 @@
+//! WAV files through `hound`: 8/16/24/32-bit integer and 32-bit float, mono or stereo, read into
+//! interleaved `f32` and written back in any of those formats.
+
+use std::io::BufReader;
+use std::path::Path;
+
+use hound::{SampleFormat, WavReader, WavSpec, WavWriter};
+
+use crate::error::{AppError, Result};
+use crate::output_file::OutputFile;
+
+/// Interleaved audio in memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Audio {
+    /// Sample rate in hertz.
+    pub sample_rate_hz: u32,
+    /// 1 or 2.
+    pub channels: usize,
+    /// Interleaved samples, nominally within ±1.
+    pub samples: Vec<f32>,
+}
+
+impl Audio {
+    /// Samples per channel.
+    pub fn frames(&self) -> usize {
+        self.samples.len() / self.channels.max(1)
+    }
+
+    /// Duration in seconds.
+    pub fn seconds(&self) -> f64 {
+        self.frames() as f64 / f64::from(self.sample_rate_hz.max(1))
+    }
+}
+
+/// A sample format a WAV file can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WavFormat {
+    /// 8-bit integer (unsigned in the file, as WAV defines it).
+    Int8,
+    /// 16-bit integer.
+    Int16,
+    /// 24-bit integer.
+    Int24,
+    /// 32-bit integer.
+    Int32,
+    /// 32-bit IEEE float.
+    Float32,
+}
+
+impl WavFormat {
+    fn of(spec: WavSpec) -> Option<Self> {
+        match (spec.sample_format, spec.bits_per_sample) {
+            (SampleFormat::Int, 8) => Some(Self::Int8),
+            (SampleFormat::Int, 16) => Some(Self::Int16),
+            (SampleFormat::Int, 24) => Some(Self::Int24),
+            (SampleFormat::Int, 32) => Some(Self::Int32),
+            (SampleFormat::Float, 32) => Some(Self::Float32),
+            _ => None,
+        }
+    }
+
+    fn spec(self, sample_rate_hz: u32, channels: usize) -> WavSpec {
+        let (sample_format, bits_per_sample) = match self {
+            Self::Int8 => (SampleFormat::Int, 8),
+            Self::Int16 => (SampleFormat::Int, 16),
+            Self::Int24 => (SampleFormat::Int, 24),
+            Self::Int32 => (SampleFormat::Int, 32),
+            Self::Float32 => (SampleFormat::Float, 32),
+        };
+        WavSpec { channels: channels as u16, sample_rate: sample_rate_hz, bits_per_sample, sample_format }
+    }
+}
+
+/// Reads a WAV file. Refuses what the engine cannot take (more than two channels, rates outside
+/// 8–192 kHz), formats other than those of [`WavFormat`], and truncated files.
+pub fn read(path: &Path) -> Result<(Audio, WavFormat)> {
+    let file = std::fs::File::open(path).map_err(|err| AppError::input(path, err))?;
+    let reader = WavReader::new(BufReader::new(file)).map_err(|err| AppError::input(path, describe(err)))?;
+    let spec = reader.spec();
+    let format = WavFormat::of(spec).ok_or_else(|| {
+        AppError::input(
+            path,
+            format!(
+                "{}-bit {:?} samples are not supported; use 8/16/24/32-bit integer or 32-bit float",
+                spec.bits_per_sample, spec.sample_format
+            ),
+        )
+    })?;
+    let channels = usize::from(spec.channels);
+    if !(1..=2).contains(&channels) {
+        return Err(AppError::input(path, format!("{channels} channels; only mono and stereo are supported")));
+    }
+    let (low, high) = roundtrip_engine::HOST_RATE_RANGE_HZ;
+    if !(low..=high).contains(&spec.sample_rate) {
+        return Err(AppError::input(
+            path,
+            format!("sample rate {} Hz is not supported; use {low} to {high} Hz", spec.sample_rate),
+        ));
+    }
+    let declared = reader.len() as usize;
+    let samples = match format {
+        WavFormat::Float32 => reader.into_samples::<f32>().collect::<Result<Vec<_>, _>>(),
+        _ => {
+            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
+            reader.into_samples::<i32>().map(|sample| sample.map(|s| s as f32 * scale)).collect()
+        }
+    }
+    .map_err(|err| AppError::input(path, describe(err)))?;
+    if samples.len() != declared || !samples.len().is_multiple_of(channels) {
+        return Err(AppError::input(path, "the file is truncated (fewer samples than its header declares)"));
+    }
+    Ok((Audio { sample_rate_hz: spec.sample_rate, channels, samples }, format))
+}
+
+fn describe(err: hound::Error) -> String {
+    match err {
+        hound::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "the file is truncated (it ends inside the audio data)".into()
+        }
+        hound::Error::FormatError(what) if what.contains("RIFF") || what.contains("WAVE") => {
+            format!("not a WAV file ({what})")
+        }
+        hound::Error::FormatError(what) => {
+            format!("this WAV format is not supported ({what}); use 8/16/24/32-bit integer or 32-bit float")
+        }
+        hound::Error::Unsupported => "this WAV variant is not supported".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Writes `audio` as a WAV file in `format`, whole or not at all. Integer formats are rounded
+/// and clipped to full scale.
+pub fn write(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
+    let mut file = OutputFile::create(path)?;
+    let spec = format.spec(audio.sample_rate_hz, audio.channels);
+    let fail = |err: hound::Error| AppError::output(path, err);
+    {
+        let mut writer = WavWriter::new(file.writer(), spec).map_err(fail)?;
+        if format == WavFormat::Float32 {
+            for &sample in &audio.samples {
+                writer.write_sample(sample).map_err(fail)?;
+            }
+        } else {
+            let full_scale = (1u64 << (spec.bits_per_sample - 1)) as f32;
+            let (low, high) = (-full_scale, full_scale - 1.0);
+            for &sample in &audio.samples {
+                writer.write_sample((sample * full_scale).round().clamp(low, high) as i32).map_err(fail)?;
+            }
+        }
+        writer.finalize().map_err(fail)?;
+    }
+    file.commit()
+}

@@ -1,0 +1,149 @@
+//! Every bad input gets a one-line message naming the problem, its exit code, and leaves no file
+//! behind: missing, unreadable, non-WAV and truncated inputs, unsupported formats, rates and
+//! layouts, contradictory flags, unwritable outputs, and no audio device.
+
+mod common;
+
+use std::path::Path;
+
+use roundtrip_app::error::{EXIT_DEVICE, EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE};
+use roundtrip_app::wav::WavFormat;
+
+use common::{app, files_in, folder, music_file};
+
+/// Runs the app and checks the exit code and that stderr is one line containing `expected`.
+fn fails(args: &[&str], code: i32, expected: &str) {
+    let output = app(args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|line| !line.trim().is_empty()).collect();
+    assert!(lines.iter().any(|line| line.contains(expected)), "{args:?}: expected '{expected}' in: {stderr}");
+    if code != EXIT_USAGE {
+        assert_eq!(lines.len(), 1, "{args:?}: not one line: {stderr}");
+        assert!(lines[0].starts_with("opus-roundtrip: error: "), "{stderr}");
+    }
+}
+
+/// A WAV header (PCM, 16-bit unless `bits`/`format` say otherwise) over `data` bytes of audio.
+fn wav_bytes(channels: u16, rate: u32, bits: u16, format_tag: u16, data: &[u8], declared: u32) -> Vec<u8> {
+    let block = channels * bits / 8;
+    let mut bytes = b"RIFF".to_vec();
+    bytes.extend_from_slice(&(36 + declared).to_le_bytes());
+    bytes.extend_from_slice(b"WAVEfmt ");
+    bytes.extend_from_slice(&16u32.to_le_bytes());
+    bytes.extend_from_slice(&format_tag.to_le_bytes());
+    bytes.extend_from_slice(&channels.to_le_bytes());
+    bytes.extend_from_slice(&rate.to_le_bytes());
+    bytes.extend_from_slice(&(rate * u32::from(block)).to_le_bytes());
+    bytes.extend_from_slice(&block.to_le_bytes());
+    bytes.extend_from_slice(&bits.to_le_bytes());
+    bytes.extend_from_slice(b"data");
+    bytes.extend_from_slice(&declared.to_le_bytes());
+    bytes.extend_from_slice(data);
+    bytes
+}
+
+fn render_args<'a>(input: &'a str, output: &'a str) -> Vec<&'a str> {
+    vec!["render", input, "-o", output, "-q"]
+}
+
+/// Nothing but `expected` in `dir`: no output and no temporary file left behind.
+fn only(dir: &Path, expected: &[&str]) {
+    assert_eq!(files_in(dir), expected.iter().map(|name| name.to_string()).collect::<Vec<_>>());
+}
+
+#[test]
+fn bad_input_files_are_refused_and_leave_nothing_behind() {
+    let dir = folder();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let out = path("out.wav");
+    std::fs::write(path("text.wav"), "this is not audio").unwrap();
+    let audio = vec![0u8; 4000];
+    std::fs::write(path("truncated.wav"), wav_bytes(2, 48_000, 16, 1, &audio, 400_000)).unwrap();
+    std::fs::write(path("six.wav"), wav_bytes(6, 48_000, 16, 1, &audio, 3996)).unwrap();
+    std::fs::write(path("slow.wav"), wav_bytes(1, 4_000, 16, 1, &audio, 4000)).unwrap();
+    std::fs::write(path("double.wav"), wav_bytes(1, 48_000, 64, 3, &audio, 4000)).unwrap();
+    std::fs::write(path("twelve.wav"), wav_bytes(1, 48_000, 12, 1, &audio, 4000)).unwrap();
+    std::fs::create_dir(path("folder.wav")).unwrap();
+    let existing = ["double.wav", "folder.wav", "six.wav", "slow.wav", "text.wav", "truncated.wav", "twelve.wav"];
+
+    for (input, message) in [
+        ("missing.wav", "No such file"),
+        ("folder.wav", "cannot use input"),
+        ("text.wav", "not a WAV file"),
+        ("truncated.wav", "truncated"),
+        ("six.wav", "6 channels; only mono and stereo"),
+        ("slow.wav", "sample rate 4000 Hz is not supported"),
+        ("double.wav", "not supported"),
+        ("twelve.wav", "not supported"),
+    ] {
+        fails(&render_args(&path(input), &out), EXIT_INPUT, message);
+        only(dir.path(), &existing);
+    }
+}
+
+#[test]
+fn contradictory_flags_are_usage_errors() {
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 48_000, 0.5, WavFormat::Int16);
+    let input = input.to_str().unwrap();
+    let out = dir.path().join("out.wav");
+    let out = out.to_str().unwrap();
+    let with = |extra: &[&'static str]| [render_args(input, out), extra.to_vec()].concat();
+    fails(&with(&["--loss-model", "random", "--burst", "3"]), EXIT_USAGE, "--burst needs bursty loss");
+    fails(&with(&["--application", "lowdelay", "--fec"]), EXIT_USAGE, "--fec and --dred need the SILK coder");
+    fails(&with(&["--bitrate", "2k"]), EXIT_USAGE, "outside Opus's 6 to 510 kbps");
+    fails(&with(&["--frame", "30ms"]), EXIT_USAGE, "not an Opus frame");
+    fails(&with(&["--loss", "120%"]), EXIT_USAGE, "outside 0 to 100");
+    fails(&with(&["--dred", "2s"]), EXIT_USAGE, "DRED reaches 0 to 1040 ms");
+    fails(&[render_args(input, out), vec!["--difference", out]].concat(), EXIT_USAGE, "would overwrite another output");
+    fails(&render_args(input, input), EXIT_USAGE, "would overwrite the input");
+    fails(&["render", input], EXIT_USAGE, "--output");
+    fails(&["demo", "--duration", "0.1s", "-o", dir.path().join("demo").to_str().unwrap()], EXIT_USAGE, "--duration");
+    fails(&["live", "--sample-rate", "1000"], EXIT_USAGE, "--sample-rate 1000");
+    only(dir.path(), &["in.wav"]);
+}
+
+#[test]
+fn unwritable_outputs_are_refused_before_any_work_and_leave_nothing() {
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 48_000, 0.5, WavFormat::Int16);
+    let input = input.to_str().unwrap();
+    let nowhere = dir.path().join("no/such/folder/out.wav");
+    fails(&render_args(input, nowhere.to_str().unwrap()), EXIT_OUTPUT, "does not exist");
+    let folder_out = dir.path().to_str().unwrap();
+    fails(&render_args(input, folder_out), EXIT_OUTPUT, "it is a folder");
+    // The decoded WAV could be written, the recording cannot: nothing at all is written.
+    let out = dir.path().join("out.wav");
+    let mut args = render_args(input, out.to_str().unwrap());
+    args.extend(["--record", nowhere.to_str().unwrap()]);
+    fails(&args, EXIT_OUTPUT, "does not exist");
+    only(dir.path(), &["in.wav"]);
+}
+
+#[test]
+fn report_without_a_render_says_what_to_do() {
+    let dir = folder();
+    let wav = music_file(dir.path(), "in.wav", 48_000, 0.5, WavFormat::Int16);
+    fails(&["report", wav.to_str().unwrap()], EXIT_INPUT, "render first");
+}
+
+#[test]
+fn live_without_a_device_names_the_flag_to_use() {
+    // No JACK server runs on a test machine; a named ALSA device that does not exist fails
+    // the same on machines with and without sound cards.
+    fails(&["live", "--backend", "jack"], EXIT_DEVICE, "no JACK server is running");
+    fails(&["live", "--backend", "alsa", "--input-device", "No Such Microphone"], EXIT_DEVICE, "--input-device");
+    let listing = app(&["live", "--list-devices"]);
+    assert!(listing.status.success());
+    assert!(String::from_utf8_lossy(&listing.stdout).contains("ALSA inputs:"));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for command in ["live", "render", "report", "demo"] {
+        let output = app(&[command, "--help"]);
+        assert!(output.status.success(), "{command} --help");
+        assert!(String::from_utf8_lossy(&output.stdout).contains("Usage: opus-roundtrip"), "{command}");
+    }
+}

@@ -1,0 +1,37 @@
+//! Helpers the app's tests share: generated input files and running the binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use roundtrip_app::wav::{self, Audio, WavFormat};
+use roundtrip_codec::test_signal;
+
+/// A fresh folder for one test's files, removed when dropped.
+pub fn folder() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary folder")
+}
+
+/// Writes `seconds` of generated stereo music at `rate` as a WAV in `format`.
+pub fn music_file(dir: &Path, name: &str, rate: u32, seconds: f64, format: WavFormat) -> PathBuf {
+    let audio = Audio { sample_rate_hz: rate, channels: 2, samples: test_signal::music(rate, 2, seconds) };
+    let path = dir.join(name);
+    wav::write(&path, &audio, format).expect("writing the test input");
+    path
+}
+
+/// Runs `opus-roundtrip` with `args`.
+pub fn app(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_opus-roundtrip")).args(args).output().expect("the opus-roundtrip binary runs")
+}
+
+/// The file names in `dir`, sorted.
+pub fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("folder")
+        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

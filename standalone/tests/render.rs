@@ -1,0 +1,125 @@
+//! `render` end to end: reproducible with a seed, exactly the input's length, and an Ogg Opus
+//! recording that parses back and decodes (with our decoder, and with opusdec) to the same audio.
+
+mod common;
+
+use std::path::Path;
+
+use roundtrip_app::ogg_opus;
+use roundtrip_app::stats::RenderStats;
+use roundtrip_app::wav::{self, WavFormat};
+use roundtrip_codec::{Channels, Decoder, measure};
+
+use common::{app, folder, music_file};
+
+fn render(input: &Path, output: &Path, extra: &[&str]) {
+    let mut args = vec!["render", input.to_str().unwrap(), "-o", output.to_str().unwrap(), "-q"];
+    args.extend_from_slice(extra);
+    let result = app(&args);
+    assert!(result.status.success(), "render failed: {}", String::from_utf8_lossy(&result.stderr));
+}
+
+#[test]
+fn a_seeded_render_is_reproducible_and_as_long_as_its_input() {
+    let dir = folder();
+    // 44.1 kHz: the engine resamples, the longest latency path.
+    let input = music_file(dir.path(), "in.wav", 44_100, 3.0, WavFormat::Int16);
+    let flags = ["--bitrate", "24k", "--loss", "10%", "--burst", "3", "--fec", "--seed", "7", "--application", "voip"];
+    let (first, second) = (dir.path().join("a.wav"), dir.path().join("b.wav"));
+    render(&input, &first, &flags);
+    render(&input, &second, &flags);
+    assert_eq!(std::fs::read(&first).unwrap(), std::fs::read(&second).unwrap(), "same seed, different output");
+
+    let (original, _) = wav::read(&input).unwrap();
+    let (decoded, format) = wav::read(&first).unwrap();
+    assert_eq!(format, WavFormat::Int16, "the output keeps the input's format");
+    assert_eq!(decoded.samples.len(), original.samples.len());
+    assert_eq!(decoded.sample_rate_hz, 44_100);
+
+    let stats = RenderStats::load(&RenderStats::path_for(&first)).unwrap();
+    assert!(stats.packets_lost > 0 && stats.recovered_fec > 0, "{stats:?}");
+    let count = |fate| stats.fates.chars().filter(|&c| c == fate).count() as u64;
+    assert_eq!(count('F'), stats.recovered_fec, "the loss pattern agrees with the counters");
+
+    // Another seed, another loss pattern.
+    let third = dir.path().join("c.wav");
+    let other_seed =
+        ["--bitrate", "24k", "--loss", "10%", "--burst", "3", "--fec", "--seed", "8", "--application", "voip"];
+    render(&input, &third, &other_seed);
+    assert_ne!(std::fs::read(&first).unwrap(), std::fs::read(&third).unwrap());
+}
+
+#[test]
+fn the_recording_parses_back_and_decodes_to_the_rendered_audio() {
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 48_000, 2.0, WavFormat::Float32);
+    let (output, opus) = (dir.path().join("out.wav"), dir.path().join("out.opus"));
+    render(&input, &output, &["--bitrate", "96k", "--record", opus.to_str().unwrap()]);
+
+    let stats = RenderStats::load(&RenderStats::path_for(&output)).unwrap();
+    let stream = ogg_opus::read(std::fs::File::open(&opus).unwrap()).unwrap();
+    assert_eq!(stream.packets.len() as u64, stats.packets_recorded);
+    // 2 s of 20 ms packets, plus the one that carries the encoder's lookahead.
+    assert_eq!(stream.packets.len(), 101);
+    assert_eq!(stream.head.channels, 2);
+    assert_eq!(stream.head.pre_skip, 312, "libopus's lookahead at 48 kHz");
+    assert_eq!(stream.final_granule - u64::from(stream.head.pre_skip), 96_000, "end trimming to the input");
+
+    // Our decoder, fed the file's packets, gives the rendered audio sample for sample.
+    let mut decoder = Decoder::new(48_000, Channels::Stereo).unwrap();
+    let mut decoded = Vec::new();
+    let mut frame = vec![0.0f32; 5760 * 2];
+    for packet in &stream.packets {
+        let samples = decoder.decode_float(Some(packet), &mut frame, false).unwrap();
+        decoded.extend_from_slice(&frame[..samples * 2]);
+    }
+    let skip = usize::from(stream.head.pre_skip) * 2;
+    let (rendered, _) = wav::read(&output).unwrap();
+    let from_file = &decoded[skip..skip + rendered.samples.len()];
+    let worst = from_file.iter().zip(&rendered.samples).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(worst <= 1e-6, "file and render differ by up to {worst}");
+}
+
+#[test]
+fn opusdec_plays_the_recording() {
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 48_000, 2.0, WavFormat::Int24);
+    let (output, opus) = (dir.path().join("out.wav"), dir.path().join("out.opus"));
+    render(&input, &output, &["--bitrate", "128k", "--record", opus.to_str().unwrap()]);
+    let played = dir.path().join("opusdec.wav");
+    let status = std::process::Command::new("opusdec")
+        .args(["--quiet", "--float"])
+        .arg(&opus)
+        .arg(&played)
+        .status()
+        .expect("opusdec is missing: run `cargo xtask setup` (Debian package opus-tools)");
+    assert!(status.success());
+    let mut reader = hound::WavReader::open(&played).unwrap();
+    assert_eq!((reader.spec().sample_rate, reader.spec().channels), (48_000, 2));
+    let samples: Vec<f32> = reader.samples::<f32>().map(Result::unwrap).collect();
+    let (rendered, _) = wav::read(&output).unwrap();
+    assert_eq!(samples.len(), rendered.samples.len(), "opusdec trims to the input's length");
+    // opusdec decodes the same packets; only the 24-bit rounding of our WAV separates them.
+    let snr = measure::snr_db(&samples, &rendered.samples);
+    assert!(snr > 80.0, "opusdec's audio differs from the render: {snr:.1} dB");
+}
+
+#[test]
+fn every_wav_format_reads_back_as_written() {
+    let dir = folder();
+    for (format, tolerance) in [
+        (WavFormat::Int8, 1.0 / 128.0),
+        (WavFormat::Int16, 1.0 / 32_768.0),
+        (WavFormat::Int24, 1.0 / 8_388_608.0),
+        (WavFormat::Int32, 1e-7),
+        (WavFormat::Float32, 0.0),
+    ] {
+        let path = music_file(dir.path(), &format!("{format:?}.wav"), 16_000, 0.25, format);
+        let (audio, read_format) = wav::read(&path).unwrap();
+        assert_eq!(read_format, format);
+        let expected = roundtrip_codec::test_signal::music(16_000, 2, 0.25);
+        let worst = audio.samples.iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        assert!(worst <= tolerance, "{format:?}: off by {worst}");
+        assert_eq!(audio.samples.len(), expected.len());
+    }
+}
