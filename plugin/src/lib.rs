@@ -13,6 +13,7 @@
 #![allow(missing_debug_implementations)]
 
 mod editor;
+mod fault;
 pub mod params;
 pub mod presets;
 pub mod spectrum;
@@ -45,6 +46,8 @@ pub struct OpusRoundtrip {
     editor_state: Option<Arc<EguiEditorState>>,
     /// The latency last reported to the host, in samples.
     reported_latency: u32,
+    /// Set when `process` panicked (see [`fault`]): silent until the next activation.
+    faulted: bool,
 }
 
 impl Default for OpusRoundtrip {
@@ -57,6 +60,7 @@ impl Default for OpusRoundtrip {
             spectrum_slot: Arc::new(Mutex::new(None)),
             editor_state: None,
             reported_latency: 0,
+            faulted: false,
         }
     }
 }
@@ -117,6 +121,7 @@ impl Plugin for OpusRoundtrip {
                 context.set_latency_samples(self.reported_latency);
                 self.engine = Some(engine);
                 self.spectrum_feed = Some(spectrum::new_feed(&self.spectrum_slot));
+                self.faulted = false;
                 true
             }
             Err(error) => {
@@ -127,7 +132,7 @@ impl Plugin for OpusRoundtrip {
     }
 
     fn reset(&mut self) {
-        if let Some(engine) = self.engine.as_mut() {
+        if let Some(engine) = self.engine.as_mut().filter(|_| !self.faulted) {
             engine.reset();
         }
     }
@@ -138,9 +143,30 @@ impl Plugin for OpusRoundtrip {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        // A panic must not unwind into the host (see `fault`).
+        if !self.faulted && !fault::completes(|| self.process_audio(buffer, context)) {
+            self.faulted = true;
+            fault::report();
+        }
+        if self.faulted {
+            fault::silence(buffer.as_slice());
+        }
+        ProcessStatus::Normal
+    }
+
+    fn deactivate(&mut self) {
+        self.engine = None;
+        self.spectrum_feed = None;
+    }
+}
+
+impl OpusRoundtrip {
+    /// The work of `process`: parameters into the engine, the block through it, a latency
+    /// change to the host. Never allocates.
+    fn process_audio(&mut self, buffer: &mut Buffer, context: &mut impl ProcessContext<Self>) {
         let Some(engine) = self.engine.as_mut() else {
             // Not activated (never happens in a conforming host): pass the input through.
-            return ProcessStatus::Normal;
+            return;
         };
         engine.set_settings(&self.params.settings());
         let channels = buffer.channels();
@@ -157,12 +183,6 @@ impl Plugin for OpusRoundtrip {
             self.reported_latency = latency;
             context.set_latency_samples(latency);
         }
-        ProcessStatus::Normal
-    }
-
-    fn deactivate(&mut self) {
-        self.engine = None;
-        self.spectrum_feed = None;
     }
 }
 

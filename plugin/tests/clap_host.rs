@@ -8,6 +8,7 @@
 mod common;
 
 use common::clap_host::{ClapHarness, ParamDesc, built_plugin_path, list};
+use common::signals::{peak_position, random_blocks};
 use roundtrip_codec::test_signal;
 
 const PLUGIN_ID: &str = "com.github.opus-roundtrip.opus-roundtrip";
@@ -18,17 +19,6 @@ fn harness() -> ClapHarness {
 
 fn param(params: &[ParamDesc], name: &str) -> ParamDesc {
     params.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no parameter named {name}")).clone()
-}
-
-/// Block lengths from 1 to `max` from a fixed-seed xorshift.
-fn random_blocks(max: usize, seed: u64) -> impl Iterator<Item = usize> {
-    let mut state = seed | 1;
-    std::iter::repeat_with(move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        1 + (state % max as u64) as usize
-    })
 }
 
 /// Processes `left`/`right` in random block lengths up to `max_block`, with `events`
@@ -86,17 +76,6 @@ fn the_descriptor_and_parameters_are_what_a_host_shows() {
     let frame = param(&params, "Frame");
     assert_eq!(host.value_to_text(frame.id, frame.default).as_deref(), Some("20 ms"));
     assert_eq!(host.value_to_text(param(&params, "DRED").id, 0.0).as_deref(), Some("Off"));
-}
-
-/// Where the peak of `signal` lies, to a fraction of a sample.
-fn peak_position(signal: &[f32]) -> f64 {
-    let i = signal.iter().enumerate().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())).unwrap().0;
-    if i == 0 || i + 1 == signal.len() {
-        return i as f64;
-    }
-    let (a, b, c) = (f64::from(signal[i - 1].abs()), f64::from(signal[i].abs()), f64::from(signal[i + 1].abs()));
-    let curvature = a - 2.0 * b + c;
-    if curvature == 0.0 { i as f64 } else { i as f64 + 0.5 * (a - c) / curvature }
 }
 
 #[test]
@@ -213,7 +192,7 @@ fn the_mono_layout_runs_with_the_same_exact_latency() {
     let latency = host.latency() as usize;
     let mut input = vec![0.0f32; 24_000 + latency];
     input[4_800] = 0.9;
-    let output = host.process_mono(&input);
+    let output = host.process_mono(&input, &[]);
     assert!(output.iter().all(|s| s.is_finite()));
     let peak = peak_position(&output[4_800..]);
     assert!((peak - latency as f64).abs() < 1.0, "mono: reported {latency}, impulse at {peak:.2}");

@@ -13,6 +13,10 @@ commands:
   demo    set up, then run the product's demonstration
   test    set up, then check formatting and lints and run every test
   bench   run the criterion benchmarks and print our-code / raw-libopus ratios
+  fuzz    the packet-path and setting-sequence fuzz tests, long: `cargo xtask fuzz [scale]`
+          (scale multiplies the test suite's bounded counts; default 100)
+  soak    an hour of audio through the engine with settings changing every second:
+          `cargo xtask soak [minutes]`
   bundle  build the plugin bundles: `cargo xtask bundle opus-roundtrip --release`
           (target/bundled/Opus Roundtrip.clap and .vst3; nice-plug-xtask's bundler)
   help    this text";
@@ -23,6 +27,11 @@ fn main() -> ExitCode {
         Some("setup") => system_packages::ensure_installed(),
         Some("demo") => system_packages::ensure_installed().and_then(|()| demo(&args[1..])),
         Some("test") => system_packages::ensure_installed().and_then(|()| test()),
+        Some("fuzz") => fuzz(args.get(1).map_or("100", String::as_str)),
+        Some("soak") => {
+            let minutes = args.get(1).map_or("60", String::as_str);
+            cargo(&["run", "--release", "--package", "roundtrip-engine", "--example", "soak", "--", minutes])
+        }
         Some("bench") => system_packages::ensure_installed().and_then(|()| bench_report::run(&args[1..])),
         Some("bundle" | "bundle-universal" | "known-packages") => system_packages::ensure_installed()
             .and_then(|()| nice_plug_xtask::main_with_args("cargo xtask", args).map_err(|error| format!("{error:#}"))),
@@ -55,6 +64,21 @@ fn demo(extra: &[String]) -> Result<(), String> {
         vec!["run", "--release", "--quiet", "--package", "opus-roundtrip-app", "--bin", "opus-roundtrip", "--", "demo"];
     args.extend(extra.iter().map(String::as_str));
     cargo(&args)
+}
+
+/// The bounded fuzz tests of the suite, `scale` times longer, optimised.
+fn fuzz(scale: &str) -> Result<(), String> {
+    let scale: u64 = scale.parse().map_err(|_| format!("`{scale}` is not a whole number"))?;
+    let packets = (20_000 * scale).to_string();
+    let changes = (2_000 * scale).to_string();
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+        .args(["test", "--release", "--package", "roundtrip-codec", "--package", "roundtrip-engine"])
+        .args(["--test", "packet_fuzz", "--test", "settings_fuzz", "--", "--nocapture"])
+        .env("ROUNDTRIP_FUZZ_PACKETS", packets)
+        .env("ROUNDTRIP_FUZZ_CHANGES", changes)
+        .status()
+        .map_err(|error| format!("could not start cargo: {error}"))?;
+    if status.success() { Ok(()) } else { Err(format!("fuzzing failed ({status})")) }
 }
 
 fn test() -> Result<(), String> {

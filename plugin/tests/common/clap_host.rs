@@ -118,12 +118,18 @@ fn entry(path: &str) -> &'static PluginEntry {
 
 pub struct ClapHarness {
     instance: PluginInstance<TestHost>,
-    processor: Option<StartedPluginAudioProcessor<TestHost>>,
-    max_block: u32,
     params: Option<PluginParams>,
     latency: Option<PluginLatency>,
     state: Option<PluginState>,
     ports: Option<PluginAudioPorts>,
+    /// What the audio thread owns; it can move to another thread while the instance stays.
+    audio: AudioThread,
+}
+
+/// The audio thread's side of the host: the started processor, buffers and event lists.
+pub struct AudioThread {
+    processor: Option<StartedPluginAudioProcessor<TestHost>>,
+    max_block: u32,
     in_ports: AudioPorts,
     out_ports: AudioPorts,
     in_bufs: [Vec<f32>; 2],
@@ -182,19 +188,21 @@ impl ClapHarness {
         let ports = h.get_extension::<PluginAudioPorts>();
         Self {
             instance,
-            processor: None,
-            max_block: 0,
             params,
             latency,
             state,
             ports,
-            in_ports: AudioPorts::with_capacity(2, 1),
-            out_ports: AudioPorts::with_capacity(2, 1),
-            in_bufs: [Vec::new(), Vec::new()],
-            out_bufs: [Vec::new(), Vec::new()],
-            in_events: EventBuffer::with_capacity(64),
-            out_events: EventBuffer::with_capacity(64),
-            steady_time: 0,
+            audio: AudioThread {
+                processor: None,
+                max_block: 0,
+                in_ports: AudioPorts::with_capacity(2, 1),
+                out_ports: AudioPorts::with_capacity(2, 1),
+                in_bufs: [Vec::new(), Vec::new()],
+                out_bufs: [Vec::new(), Vec::new()],
+                in_events: EventBuffer::with_capacity(64),
+                out_events: EventBuffer::with_capacity(64),
+                steady_time: 0,
+            },
         }
     }
 
@@ -220,24 +228,68 @@ impl ClapHarness {
         self.deactivate();
         let cfg = PluginAudioConfiguration { sample_rate: rate, min_frames_count: 1, max_frames_count: max_block };
         let stopped = self.instance.activate(|_, _| (), cfg).expect("activate");
-        self.processor = Some(stopped.start_processing().expect("start_processing"));
-        self.max_block = max_block;
-        for b in self.in_bufs.iter_mut().chain(self.out_bufs.iter_mut()) {
+        self.audio.processor = Some(stopped.start_processing().expect("start_processing"));
+        self.audio.max_block = max_block;
+        for b in self.audio.in_bufs.iter_mut().chain(self.audio.out_bufs.iter_mut()) {
             b.resize(max_block as usize, 0.0);
         }
         self.pump();
     }
 
     pub fn deactivate(&mut self) {
-        if let Some(p) = self.processor.take() {
+        if let Some(p) = self.audio.processor.take() {
             self.instance.deactivate(p.stop_processing());
         }
     }
 
     pub fn pump(&mut self) {
-        if self.instance.access_shared_handler(|s| s.callback_requested.swap(false, SeqCst)) {
-            self.instance.call_on_main_thread_callback();
-        }
+        self.main_thread().pump();
+    }
+
+    /// The main-thread side of the instance: what a host may call while audio runs elsewhere.
+    pub fn main_thread(&mut self) -> MainThread<'_> {
+        MainThread { instance: &mut self.instance, params: self.params, latency: self.latency }
+    }
+
+    /// Processes `left`/`right` in blocks of `block` frames on a second thread, the audio thread,
+    /// while this thread, the host's main thread, keeps calling `main` until the audio is done.
+    /// `main` gets the main-thread side and a sender for parameter changes (id, CLAP value),
+    /// which the audio thread delivers at the start of its next block: how a host forwards
+    /// edits from its GUI to an active plugin. Returns the output and the changes delivered.
+    pub fn process_concurrently(
+        &mut self,
+        left: &[f32],
+        right: &[f32],
+        block: usize,
+        mut main: impl FnMut(&mut MainThread<'_>, &std::sync::mpsc::Sender<(u32, f64)>),
+    ) -> (Vec<f32>, Vec<f32>, usize) {
+        let (sender, receiver) = std::sync::mpsc::channel::<(u32, f64)>();
+        let done = AtomicBool::new(false);
+        let audio = &mut self.audio;
+        let mut main_side = MainThread { instance: &mut self.instance, params: self.params, latency: self.latency };
+        let block = block.clamp(1, audio.max_block as usize);
+        std::thread::scope(|scope| {
+            let done = &done;
+            let worker = scope.spawn(move || {
+                let (mut out_l, mut out_r) = (vec![0.0; left.len()], vec![0.0; left.len()]);
+                let (mut events, mut delivered) = (Vec::new(), 0);
+                for start in (0..left.len()).step_by(block) {
+                    let end = (start + block).min(left.len());
+                    events.clear();
+                    events.extend(receiver.try_iter().map(|(id, value)| (0, id, value)));
+                    delivered += events.len();
+                    let (l, r) = (&mut out_l[start..end], &mut out_r[start..end]);
+                    audio.run_block(&[&left[start..end], &right[start..end]], &mut [l, r], &events);
+                }
+                done.store(true, SeqCst);
+                (out_l, out_r, delivered)
+            });
+            while !done.load(SeqCst) {
+                main(&mut main_side, &sender);
+                main_side.pump();
+            }
+            worker.join().expect("the audio thread panicked")
+        })
     }
 
     pub fn restart_requested(&self) -> bool {
@@ -248,14 +300,18 @@ impl ClapHarness {
     }
 
     /// Processes `in_l`/`in_r` (any length; split into blocks of at most the maximum) with
-    /// `events` (sample offset, parameter id, CLAP value) and returns the output.
+    /// `events` (sample offset, parameter id, CLAP value) and returns the output. An empty input
+    /// is one zero-length `process` call, as some hosts make.
     pub fn process(&mut self, in_l: &[f32], in_r: &[f32], events: &[(u32, u32, f64)]) -> (Vec<f32>, Vec<f32>) {
         let n = in_l.len();
         assert_eq!(n, in_r.len());
         let (mut out_l, mut out_r) = (vec![0.0; n], vec![0.0; n]);
+        if n == 0 {
+            self.process_block(&[], &[], &mut [], &mut [], events);
+        }
         let mut start = 0usize;
         while start < n {
-            let end = start + (n - start).min(self.max_block as usize);
+            let end = start + (n - start).min(self.audio.max_block as usize);
             let block_events: Vec<(u32, u32, f64)> = events
                 .iter()
                 .filter(|e| (start..end).contains(&(e.0 as usize)))
@@ -288,50 +344,17 @@ impl ClapHarness {
         self.run_block(&[in_l, in_r], &mut [out_l, out_r], events);
     }
 
-    /// One `process` call on one port of `inputs.len()` channels (1 or 2, matching the
-    /// selected layout). Every slice has the block's length, at most the maximum.
     fn run_block(&mut self, inputs: &[&[f32]], outputs: &mut [&mut [f32]], events: &[(u32, u32, f64)]) {
-        let len = inputs[0].len();
-        assert!(len <= self.max_block as usize && inputs.len() <= 2 && inputs.len() == outputs.len());
-        assert!(inputs.iter().all(|c| c.len() == len) && outputs.iter().all(|c| c.len() == len));
-        for (buffer, input) in self.in_bufs.iter_mut().zip(inputs) {
-            buffer[..len].copy_from_slice(input);
-        }
-        self.in_events.clear();
-        for &(t, id, v) in events {
-            self.in_events.push(&ParamValueEvent::new(t, ClapId::new(id), Pckn::match_all(), v));
-        }
-        self.in_events.sort();
-        self.out_events.clear();
-        let channels = inputs.len();
-        let input_ports = self.in_ports.with_input_buffers([AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_input_only(
-                self.in_bufs.iter_mut().take(channels).map(|buffer| InputChannel::variable(&mut buffer[..len])),
-            ),
-        }]);
-        let mut output_ports = self.out_ports.with_output_buffers([AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_output_only(
-                self.out_bufs.iter_mut().take(channels).map(|buffer| &mut buffer[..len]),
-            ),
-        }]);
-        let input_events = InputEvents::from_buffer(&self.in_events);
-        let mut output_events = OutputEvents::from_buffer(&mut self.out_events);
-        self.steady_time += len as u64;
-        self.processor
-            .as_mut()
-            .expect("not active")
-            .process(&input_ports, &mut output_ports, &input_events, &mut output_events, Some(self.steady_time), None)
-            .expect("process");
-        for (output, buffer) in outputs.iter_mut().zip(&self.out_bufs) {
-            output.copy_from_slice(&buffer[..len]);
-        }
+        self.audio.run_block(inputs, outputs, events);
+    }
+
+    /// CLAP `reset` on the audio thread: clears the plugin's buffers without deactivating.
+    pub fn reset(&mut self) {
+        self.audio.processor.as_mut().expect("not active").reset();
     }
 
     pub fn latency(&mut self) -> u32 {
-        let ext = self.latency.expect("no latency ext");
-        ext.get(&self.instance.plugin_handle())
+        self.main_thread().latency()
     }
 
     pub fn save_state(&mut self) -> Vec<u8> {
@@ -373,13 +396,11 @@ impl ClapHarness {
     }
 
     pub fn param_value(&mut self, id: u32) -> Option<f64> {
-        self.params?.get_value(&self.instance.plugin_handle(), ClapId::new(id))
+        self.main_thread().param_value(id)
     }
 
     pub fn value_to_text(&mut self, id: u32, v: f64) -> Option<String> {
-        let mut buf = [0u8; 256];
-        let s = self.params?.value_to_text(&self.instance.plugin_handle(), ClapId::new(id), v, &mut buf).ok()?;
-        Some(String::from_utf8_lossy(s).into_owned())
+        self.main_thread().value_to_text(id, v)
     }
 
     /// Selects the audio-port configuration whose main output has `channels` channels (the
@@ -396,12 +417,16 @@ impl ClapHarness {
         id.is_some_and(|id| configs.select(&handle, id).is_ok())
     }
 
-    /// Processes a mono signal in blocks of at most the maximum (after `select_layout(1)`).
-    pub fn process_mono(&mut self, input: &[f32]) -> Vec<f32> {
+    /// Processes a mono signal in blocks of at most the maximum (after `select_layout(1)`), with
+    /// `events` delivered in the first block. An empty input is one zero-length `process` call.
+    pub fn process_mono(&mut self, input: &[f32], events: &[(u32, u32, f64)]) -> Vec<f32> {
         let mut output = vec![0.0; input.len()];
-        let max = self.max_block as usize;
-        for (block_in, block_out) in input.chunks(max).zip(output.chunks_mut(max)) {
-            self.run_block(&[block_in], &mut [block_out], &[]);
+        if input.is_empty() {
+            self.run_block(&[&[]], &mut [&mut []], events);
+        }
+        let max = self.audio.max_block as usize;
+        for (index, (block_in, block_out)) in input.chunks(max).zip(output.chunks_mut(max)).enumerate() {
+            self.run_block(&[block_in], &mut [block_out], if index == 0 { events } else { &[] });
         }
         self.pump();
         output
@@ -441,4 +466,78 @@ pub fn built_plugin_path() -> String {
     let path = deps.join("libopus_roundtrip.so");
     assert!(path.exists(), "{} was not built; run the tests with cargo", path.display());
     path.to_string_lossy().into_owned()
+}
+
+/// The calls a host makes on its main thread, also while the audio thread processes.
+pub struct MainThread<'a> {
+    instance: &'a mut PluginInstance<TestHost>,
+    params: Option<PluginParams>,
+    latency: Option<PluginLatency>,
+}
+
+impl MainThread<'_> {
+    pub fn param_value(&mut self, id: u32) -> Option<f64> {
+        self.params?.get_value(&self.instance.plugin_handle(), ClapId::new(id))
+    }
+
+    pub fn value_to_text(&mut self, id: u32, v: f64) -> Option<String> {
+        let mut buf = [0u8; 256];
+        let s = self.params?.value_to_text(&self.instance.plugin_handle(), ClapId::new(id), v, &mut buf).ok()?;
+        Some(String::from_utf8_lossy(s).into_owned())
+    }
+
+    pub fn latency(&mut self) -> u32 {
+        let ext = self.latency.expect("no latency ext");
+        ext.get(&self.instance.plugin_handle())
+    }
+
+    /// Runs the main-thread callback the plugin asked for, if it asked.
+    pub fn pump(&mut self) {
+        if self.instance.access_shared_handler(|s| s.callback_requested.swap(false, SeqCst)) {
+            self.instance.call_on_main_thread_callback();
+        }
+    }
+}
+
+impl AudioThread {
+    /// One `process` call on one port of `inputs.len()` channels (1 or 2, matching the
+    /// selected layout). Every slice has the block's length, at most the maximum.
+    pub fn run_block(&mut self, inputs: &[&[f32]], outputs: &mut [&mut [f32]], events: &[(u32, u32, f64)]) {
+        let len = inputs[0].len();
+        assert!(len <= self.max_block as usize && inputs.len() <= 2 && inputs.len() == outputs.len());
+        assert!(inputs.iter().all(|c| c.len() == len) && outputs.iter().all(|c| c.len() == len));
+        for (buffer, input) in self.in_bufs.iter_mut().zip(inputs) {
+            buffer[..len].copy_from_slice(input);
+        }
+        self.in_events.clear();
+        for &(t, id, v) in events {
+            self.in_events.push(&ParamValueEvent::new(t, ClapId::new(id), Pckn::match_all(), v));
+        }
+        self.in_events.sort();
+        self.out_events.clear();
+        let channels = inputs.len();
+        let input_ports = self.in_ports.with_input_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_input_only(
+                self.in_bufs.iter_mut().take(channels).map(|buffer| InputChannel::variable(&mut buffer[..len])),
+            ),
+        }]);
+        let mut output_ports = self.out_ports.with_output_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_output_only(
+                self.out_bufs.iter_mut().take(channels).map(|buffer| &mut buffer[..len]),
+            ),
+        }]);
+        let input_events = InputEvents::from_buffer(&self.in_events);
+        let mut output_events = OutputEvents::from_buffer(&mut self.out_events);
+        self.steady_time += len as u64;
+        self.processor
+            .as_mut()
+            .expect("not active")
+            .process(&input_ports, &mut output_ports, &input_events, &mut output_events, Some(self.steady_time), None)
+            .expect("process");
+        for (output, buffer) in outputs.iter_mut().zip(&self.out_bufs) {
+            output.copy_from_slice(&buffer[..len]);
+        }
+    }
 }

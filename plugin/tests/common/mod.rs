@@ -1,2 +1,3 @@
 //! Helpers shared by the plugin's integration tests.
 pub mod clap_host;
+pub mod signals;
