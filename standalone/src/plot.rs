@@ -105,7 +105,7 @@ where
         .caption(name, (FONT, 18))
         .margin_left(10)
         .margin_right(24)
-        .x_label_area_size(28)
+        .x_label_area_size(40)
         .y_label_area_size(56)
         .build_cartesian_2d(0.0..seconds, 0.0..nyquist_khz)?;
     chart
@@ -142,7 +142,7 @@ where
         .margin_left(10)
         .margin_right(24)
         .margin_bottom(8)
-        .x_label_area_size(28)
+        .x_label_area_size(40)
         .y_label_area_size(56)
         .build_cartesian_2d(0.0..seconds, 0.0..1.0)?;
     chart.configure_mesh().disable_mesh().disable_y_axis().x_desc("time (s)").label_style((FONT, 13)).draw()?;
@@ -151,6 +151,7 @@ where
         RGBColor(200, 200, 200).filled(),
     )))?;
     let packet_seconds = f64::from(stats.frame_ms) / 1000.0;
+    let delay_seconds = stats.packet_delay_ms / 1000.0;
     let bars = stats.fates.chars().enumerate().filter_map(|(index, fate)| {
         let colour = match fate {
             fate_char::CONCEALED => RGBColor(215, 40, 40),
@@ -158,7 +159,7 @@ where
             fate_char::DRED => RGBColor(30, 160, 70),
             _ => return None,
         };
-        let start = index as f64 * packet_seconds;
+        let start = (index as f64 * packet_seconds - delay_seconds).max(0.0);
         Some(Rectangle::new([(start, 0.0), (start + packet_seconds, 1.0)], colour.filled()))
     });
     chart.draw_series(bars)?;

@@ -67,6 +67,10 @@ pub struct RenderStats {
     pub channels: usize,
     pub frames: usize,
     pub frame_ms: f32,
+    /// How far the packets lag the input (resampler and encoder lookahead), in ms: packet k
+    /// covers the input from k × `frame_ms` − this.
+    #[serde(default)]
+    pub packet_delay_ms: f64,
     pub latency_samples: usize,
     /// Packets the encoder sent, including those that flushed the latency after the input.
     pub packets_sent: u64,
@@ -110,6 +114,7 @@ impl RenderStats {
             channels: input.channels,
             frames: input.frames(),
             frame_ms: rendered.settings.frame.millis().unwrap_or(20.0),
+            packet_delay_ms: f64::from(rendered.pre_skip) * 1000.0 / f64::from(crate::ogg_opus::GRANULE_RATE_HZ),
             latency_samples: rendered.latency_samples,
             packets_sent: counters.packets_sent,
             packets_recorded: 0,

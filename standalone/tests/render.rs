@@ -105,6 +105,27 @@ fn opusdec_plays_the_recording() {
 }
 
 #[test]
+fn a_mono_file_at_a_low_rate_renders_to_its_own_length_and_rate() {
+    let dir = folder();
+    let audio = roundtrip_app::wav::Audio {
+        sample_rate_hz: 16_000,
+        channels: 1,
+        samples: roundtrip_codec::test_signal::speech(16_000, 1.5),
+    };
+    let input = dir.path().join("voice.wav");
+    wav::write(&input, &audio, WavFormat::Int16).unwrap();
+    let (output, opus) = (dir.path().join("out.wav"), dir.path().join("out.opus"));
+    render(&input, &output, &["--bitrate", "12k", "--application", "voip", "--record", opus.to_str().unwrap()]);
+    let (decoded, _) = wav::read(&output).unwrap();
+    assert_eq!((decoded.sample_rate_hz, decoded.channels, decoded.samples.len()), (16_000, 1, audio.samples.len()));
+    let stream = ogg_opus::read(std::fs::File::open(&opus).unwrap()).unwrap();
+    assert_eq!((stream.head.channels, stream.head.input_rate_hz), (1, 16_000));
+    // 1.5 s at 16 kHz is 72,000 samples at Opus's 48 kHz granule rate.
+    assert_eq!(stream.final_granule - u64::from(stream.head.pre_skip), 72_000);
+    assert!(measure::snr_db(&audio.samples, &decoded.samples) > 3.0, "the voice did not come through");
+}
+
+#[test]
 fn every_wav_format_reads_back_as_written() {
     let dir = folder();
     for (format, tolerance) in [
