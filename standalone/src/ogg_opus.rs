@@ -66,23 +66,10 @@ fn opus_tags(vendor: &str, comments: &[String]) -> Vec<u8> {
     bytes
 }
 
-/// 48 kHz samples a packet decodes to (0 for an invalid packet).
-fn samples_48k(packet: &[u8]) -> u64 {
+/// 48 kHz samples a packet decodes to (0 for an invalid packet): its share of the granule
+/// position.
+pub fn packet_samples_48k(packet: &[u8]) -> u64 {
     PacketInfo::parse(packet, GRANULE_RATE_HZ).map_or(0, |info| info.samples_per_channel as u64)
-}
-
-/// How many of `packets` a file ending at granule position `end` holds: up to the one that
-/// reaches the end. Later packets (the encoder ran on past the input to flush the latency) are
-/// left out, as RFC 7845 allows end trimming within the last packet only.
-pub fn packets_covering(packets: &[Vec<u8>], end: u64) -> usize {
-    let mut granule = 0;
-    for (index, packet) in packets.iter().enumerate() {
-        granule += samples_48k(packet);
-        if granule >= end {
-            return index + 1;
-        }
-    }
-    packets.len()
 }
 
 /// Writes a whole Ogg Opus stream: `packets` in order, as many as cover `total_samples` (48 kHz
@@ -104,11 +91,13 @@ pub fn write<W: Write>(
     let tags_end = if packets.is_empty() { PacketWriteEndInfo::EndStream } else { PacketWriteEndInfo::EndPage };
     ogg.write_packet(opus_tags(&vendor, comments), SERIAL, tags_end, 0)?;
     let end = u64::from(head.pre_skip) + total_samples;
-    let packets = &packets[..packets_covering(packets, end)];
     let mut granule = 0u64;
     for (index, packet) in packets.iter().enumerate() {
-        granule += samples_48k(packet);
-        let last = index + 1 == packets.len();
+        granule += packet_samples_48k(packet);
+        // The stream ends with the packet that reaches `end`. Later packets (the encoder ran on
+        // past the input to flush the latency) are left out: RFC 7845 allows end trimming
+        // within the last packet only.
+        let last = granule >= end || index + 1 == packets.len();
         let info = if last {
             PacketWriteEndInfo::EndStream
         } else if (index + 1) % PACKETS_PER_PAGE == 0 {
@@ -119,8 +108,11 @@ pub fn write<W: Write>(
         // The last page's position marks the end of the real audio (end trimming, §4.4).
         let position = if last { end.min(granule) } else { granule };
         ogg.write_packet(packet.as_slice(), SERIAL, info, position)?;
+        if last {
+            return Ok(index + 1);
+        }
     }
-    Ok(packets.len())
+    Ok(0)
 }
 
 /// An Ogg Opus stream read back.

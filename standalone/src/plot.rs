@@ -11,7 +11,7 @@ use plotters::style::FontStyle;
 
 use crate::error::{AppError, Result};
 use crate::spectrogram::{Spectrogram, colour};
-use crate::stats::{Quality, RenderStats, fate_char};
+use crate::stats::{Comparison, Quality, RenderStats, fate_char};
 use crate::wav::Audio;
 
 const WIDTH: u32 = 1400;
@@ -28,11 +28,11 @@ fn register_font() {
     });
 }
 
-/// Draws the report of `stats` for `input` and `decoded` into `path` (a PNG), whole or not at all.
-pub fn draw_report(path: &Path, stats: &RenderStats, quality: &Quality, input: &Audio, decoded: &Audio) -> Result<()> {
+/// Draws the report of `stats` for the compared signals into `path` (a PNG), whole or not at all.
+pub fn draw_report(path: &Path, stats: &RenderStats, quality: &Quality, compared: &Comparison<'_>) -> Result<()> {
     register_font();
     let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
-    draw(&mut pixels, stats, quality, input, decoded).map_err(|err| AppError::output(path, err))?;
+    draw(&mut pixels, stats, quality, compared).map_err(|err| AppError::output(path, err))?;
     let mut file = crate::output_file::OutputFile::create(path)?;
     {
         let mut encoder = png::Encoder::new(file.writer(), WIDTH, HEIGHT);
@@ -47,13 +47,7 @@ pub fn draw_report(path: &Path, stats: &RenderStats, quality: &Quality, input: &
 
 type Error = Box<dyn std::error::Error>;
 
-fn draw(
-    pixels: &mut [u8],
-    stats: &RenderStats,
-    quality: &Quality,
-    input: &Audio,
-    decoded: &Audio,
-) -> Result<(), Error> {
+fn draw(pixels: &mut [u8], stats: &RenderStats, quality: &Quality, compared: &Comparison<'_>) -> Result<(), Error> {
     let root = BitMapBackend::with_buffer(pixels, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let (header, body) = root.split_vertically(78);
@@ -78,10 +72,13 @@ fn draw(
 
     let (spectra, losses) = body.split_vertically(HEIGHT - 78 - 150);
     let panels = spectra.split_evenly((3, 1));
-    let difference: Vec<f32> = input.samples.iter().zip(&decoded.samples).map(|(x, y)| x - y).collect();
+    let input = compared.input;
     let seconds = input.seconds().max(1e-3);
-    let signals: [(&str, &[f32]); 3] =
-        [("Input", &input.samples), ("Decoded", &decoded.samples), ("Difference (input − decoded)", &difference)];
+    let signals: [(&str, &[f32]); 3] = [
+        ("Input", &input.samples),
+        ("Decoded", &compared.decoded.samples),
+        ("Difference (input − decoded)", &compared.difference.samples),
+    ];
     for (panel, (name, samples)) in panels.iter().zip(signals) {
         draw_spectrogram(panel, name, samples, input, seconds)?;
     }

@@ -4,7 +4,7 @@
 use roundtrip_engine::{Counters, Engine, EngineConfig, PacketFate, PacketObserver, Settings};
 
 use crate::error::{AppError, Result};
-use crate::ogg_opus::GRANULE_RATE_HZ;
+use crate::ogg_opus::{GRANULE_RATE_HZ, packet_samples_48k};
 use crate::progress::Progress;
 use crate::wav::Audio;
 
@@ -31,20 +31,9 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    /// The input minus the decoded audio, sample for sample.
-    pub fn difference(&self, input: &Audio) -> Audio {
-        let samples = input.samples.iter().zip(&self.decoded.samples).map(|(x, y)| x - y).collect();
-        Audio { sample_rate_hz: input.sample_rate_hz, channels: input.channels, samples }
-    }
-
     /// Bitrate of the packets, bits per second over the packets' own duration.
     pub fn packet_bitrate_bps(&self) -> f64 {
-        let samples: usize = self
-            .packets
-            .iter()
-            .filter_map(|packet| roundtrip_codec::PacketInfo::parse(packet, GRANULE_RATE_HZ).ok())
-            .map(|info| info.samples_per_channel)
-            .sum();
+        let samples: u64 = self.packets.iter().map(|packet| packet_samples_48k(packet)).sum();
         let bytes: usize = self.packets.iter().map(Vec::len).sum();
         if samples == 0 { 0.0 } else { bytes as f64 * 8.0 * f64::from(GRANULE_RATE_HZ) / samples as f64 }
     }

@@ -27,6 +27,25 @@ pub mod fate_char {
     pub const CONCEALED: char = 'x';
 }
 
+/// A render's input, its decoded audio (equal lengths, aligned) and their difference, computed
+/// once for the difference file, the quality figures and the report's picture.
+#[derive(Debug, Clone)]
+pub struct Comparison<'a> {
+    pub input: &'a Audio,
+    pub decoded: &'a Audio,
+    /// Input minus decoded, sample for sample.
+    pub difference: Audio,
+}
+
+impl<'a> Comparison<'a> {
+    /// Subtracts `decoded` from `input`.
+    pub fn new(input: &'a Audio, decoded: &'a Audio) -> Self {
+        let samples = input.samples.iter().zip(&decoded.samples).map(|(x, y)| x - y).collect();
+        let difference = Audio { sample_rate_hz: input.sample_rate_hz, channels: input.channels, samples };
+        Self { input, decoded, difference }
+    }
+}
+
 /// How close the decoded audio is to the input: measured from the two signals, by `report`
 /// (and by `render --report`), not by every render, as the spectral measure costs a quarter of
 /// a render's time.
@@ -42,15 +61,15 @@ pub struct Quality {
 }
 
 impl Quality {
-    /// Measures `decoded` against `input` (equal lengths, aligned).
-    pub fn measure(input: &Audio, decoded: &Audio) -> Self {
-        let difference: Vec<f32> = input.samples.iter().zip(&decoded.samples).map(|(x, y)| x - y).collect();
+    /// Measures the decoded audio against the input.
+    pub fn measure(compared: &Comparison<'_>) -> Self {
+        let (input, decoded) = (compared.input, compared.decoded);
         let window = (input.sample_rate_hz as usize / 50).next_power_of_two();
         Self {
             snr_db: measure::snr_db(&input.samples, &decoded.samples),
             spectral_snr_db: measure::spectral_snr_db(&input.samples, &decoded.samples, window),
             input_rms_dbfs: measure::rms_dbfs(&input.samples),
-            difference_rms_dbfs: measure::rms_dbfs(&difference),
+            difference_rms_dbfs: measure::rms_dbfs(&compared.difference.samples),
         }
     }
 }

@@ -61,8 +61,9 @@ fn pick(direction: &str, asked: Option<&String>, available: &[String], found: &s
 
 /// Runs `live` from the command line.
 pub fn run(args: &LiveArgs) -> Result<()> {
-    if !(8_000..=192_000).contains(&args.sample_rate) {
-        return Err(AppError::Usage(format!("--sample-rate {}: use 8000 to 192000 Hz", args.sample_rate)));
+    let (low, high) = roundtrip_engine::HOST_RATE_RANGE_HZ;
+    if !(low..=high).contains(&args.sample_rate) {
+        return Err(AppError::Usage(format!("--sample-rate {}: use {low} to {high} Hz", args.sample_rate)));
     }
     if !(16..=8192).contains(&args.period_size) {
         return Err(AppError::Usage(format!("--period-size {}: use 16 to 8192 frames", args.period_size)));

@@ -10,7 +10,7 @@ use crate::ogg_opus::{self, GRANULE_RATE_HZ, OpusHead};
 use crate::output_file::OutputFile;
 use crate::progress::Progress;
 use crate::render::{Rendered, render};
-use crate::stats::{Quality, RenderStats, describe};
+use crate::stats::{Comparison, Quality, RenderStats, describe};
 use crate::wav::{self, Audio, WavFormat};
 
 /// Where a render writes.
@@ -24,7 +24,7 @@ pub struct Outputs {
 }
 
 impl Outputs {
-    /// Every path written, with the stats file.
+    /// Every path written, but the stats file beside the decoded WAV.
     fn paths(&self) -> Vec<&Path> {
         let mut paths = vec![self.decoded.as_path()];
         paths.extend(self.difference.as_deref());
@@ -113,8 +113,11 @@ pub fn render_audio(
     let rendered = render(input, settings, &progress)?;
     let format = outputs.format.unwrap_or(input_format);
     wav::write(&outputs.decoded, &rendered.decoded, format)?;
-    if let Some(path) = &outputs.difference {
-        wav::write(path, &rendered.difference(input), format)?;
+    // The difference is computed once, and only if a file or the report needs it.
+    let compared =
+        (outputs.difference.is_some() || outputs.report.is_some()).then(|| Comparison::new(input, &rendered.decoded));
+    if let (Some(path), Some(compared)) = (&outputs.difference, &compared) {
+        wav::write(path, &compared.difference, format)?;
     }
     let recorded = match &outputs.record {
         Some(path) => write_ogg(path, input, &rendered)?,
@@ -123,13 +126,13 @@ pub fn render_audio(
     let mut stats = RenderStats::measure(input_path, &outputs.decoded, input, &rendered);
     stats.packets_recorded = recorded as u64;
     stats.save(&RenderStats::path_for(&outputs.decoded))?;
-    let quality = match &outputs.report {
-        Some(path) => {
-            let quality = Quality::measure(input, &rendered.decoded);
-            crate::plot::draw_report(path, &stats, &quality, input, &rendered.decoded)?;
+    let quality = match (&outputs.report, &compared) {
+        (Some(path), Some(compared)) => {
+            let quality = Quality::measure(compared);
+            crate::plot::draw_report(path, &stats, &quality, compared)?;
             Some(quality)
         }
-        None => None,
+        _ => None,
     };
     Ok((stats, quality))
 }

@@ -2,7 +2,7 @@
 
 use crate::cli::ReportArgs;
 use crate::error::{AppError, Result};
-use crate::stats::{Quality, RenderStats};
+use crate::stats::{Comparison, Quality, RenderStats};
 use crate::wav;
 
 /// Runs `report` from the command line.
@@ -15,11 +15,12 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         let reason = format!("it does not match '{}' (not the input of that render?)", args.rendered.display());
         return Err(AppError::input(input_path, reason));
     }
-    let quality = Quality::measure(&input, &decoded);
+    let compared = Comparison::new(&input, &decoded);
+    let quality = Quality::measure(&compared);
     print!("{}", stats.summary(Some(&quality)));
     if !args.no_png {
         let png = args.output.clone().unwrap_or_else(|| args.rendered.with_extension("png"));
-        crate::plot::draw_report(&png, &stats, &quality, &input, &decoded)?;
+        crate::plot::draw_report(&png, &stats, &quality, &compared)?;
         println!("  wrote      {}", png.display());
     }
     Ok(())
