@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::clap_host::{ClapHarness, ParamDesc, built_plugin_path, list};
+use common::clap_host::{ClapHarness, built_plugin_path, list, param_named};
 use common::signals::{peak_position, random_blocks};
 use roundtrip_codec::test_signal;
 
@@ -15,10 +15,6 @@ const PLUGIN_ID: &str = "com.github.opus-roundtrip.opus-roundtrip";
 
 fn harness() -> ClapHarness {
     ClapHarness::load(&built_plugin_path(), PLUGIN_ID)
-}
-
-fn param(params: &[ParamDesc], name: &str) -> ParamDesc {
-    params.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no parameter named {name}")).clone()
 }
 
 /// Processes `left`/`right` in random block lengths up to `max_block`, with `events`
@@ -66,22 +62,22 @@ fn the_descriptor_and_parameters_are_what_a_host_shows() {
     assert_eq!(host.channel_counts(false), vec![2]);
     let params = host.params();
     assert!(params.len() >= 19, "{} parameters", params.len());
-    let bitrate = param(&params, "Bitrate");
+    let bitrate = param_named(&params, "Bitrate");
     assert_eq!(host.value_to_text(bitrate.id, bitrate.default).as_deref(), Some("64 kbps"));
     assert_eq!(host.value_to_text(bitrate.id, bitrate.min).as_deref(), Some("6 kbps"));
     assert_eq!(host.value_to_text(bitrate.id, bitrate.max).as_deref(), Some("510 kbps"));
-    let loss = param(&params, "Packet loss");
+    let loss = param_named(&params, "Packet loss");
     let five = host.text_to_value(loss.id, "5 %").unwrap();
     assert_eq!(host.value_to_text(loss.id, five).as_deref(), Some("5.0 %"));
-    let frame = param(&params, "Frame");
+    let frame = param_named(&params, "Frame");
     assert_eq!(host.value_to_text(frame.id, frame.default).as_deref(), Some("20 ms"));
-    assert_eq!(host.value_to_text(param(&params, "DRED").id, 0.0).as_deref(), Some("Off"));
+    assert_eq!(host.value_to_text(param_named(&params, "DRED").id, 0.0).as_deref(), Some("Off"));
 }
 
 #[test]
 fn an_impulse_comes_out_exactly_as_late_as_the_plugin_reports_at_every_rate() {
     let mut host = harness();
-    let bitrate = param(&host.params(), "Bitrate").id;
+    let bitrate = param_named(&host.params(), "Bitrate").id;
     let full_bitrate = host.text_to_value(bitrate, "510 kbps").unwrap();
     for (rate, max_block) in [(44_100u32, 512u32), (48_000, 64), (96_000, 2_048)] {
         host.activate(f64::from(rate), max_block);
@@ -105,7 +101,8 @@ fn an_impulse_comes_out_exactly_as_late_as_the_plugin_reports_at_every_rate() {
 fn automation_of_bitrate_and_loss_takes_effect_and_a_frame_change_asks_for_a_restart() {
     let mut host = harness();
     let params = host.params();
-    let (bitrate, loss, frame) = (param(&params, "Bitrate"), param(&params, "Packet loss"), param(&params, "Frame"));
+    let (bitrate, loss, frame) =
+        (param_named(&params, "Bitrate"), param_named(&params, "Packet loss"), param_named(&params, "Frame"));
     host.activate(48_000.0, 256);
     let latency_before = host.latency();
     let music = test_signal::music(48_000, 1, 2.0);
@@ -148,7 +145,7 @@ fn saved_state_restores_into_a_fresh_instance_with_identical_output() {
     ]
     .iter()
     .map(|(name, text)| {
-        let id = param(&params, name).id;
+        let id = param_named(&params, name).id;
         (0, id, original.text_to_value(id, text).unwrap_or_else(|| panic!("{name}: {text}")))
     })
     .collect();
@@ -172,7 +169,7 @@ fn saved_state_restores_into_a_fresh_instance_with_identical_output() {
 #[test]
 fn corrupt_state_is_refused_and_the_defaults_stay() {
     let mut host = harness();
-    let bitrate = param(&host.params(), "Bitrate");
+    let bitrate = param_named(&host.params(), "Bitrate");
     for garbage in [&b""[..], b"{", b"\x00\x01\x02not json", br#"{"version":"99.0","params":{"kbps":"x"}}"#] {
         let _ = host.try_load_state(garbage);
         assert_eq!(host.param_value(bitrate.id), Some(bitrate.default), "state {garbage:?} changed the bitrate");

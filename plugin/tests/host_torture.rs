@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::clap_host::{ClapHarness, ParamDesc, built_plugin_path};
+use common::clap_host::{ClapHarness, ParamDesc, built_plugin_path, param_named};
 use common::signals::{peak_position, random_blocks};
 use roundtrip_codec::test_signal;
 use roundtrip_engine::OUTPUT_CEILING;
@@ -28,8 +28,7 @@ fn harness() -> ClapHarness {
 }
 
 fn param_id(host: &mut ClapHarness, name: &str) -> u32 {
-    let params: Vec<ParamDesc> = host.params();
-    params.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no parameter {name}")).id
+    param_named(&host.params(), name).id
 }
 
 /// Fails unless every sample is finite and within the ceiling.
@@ -210,34 +209,26 @@ fn parameter_changes_from_a_second_thread_while_the_audio_thread_processes() {
     let mut host = harness();
     host.activate(48_000.0, 512);
     let params = host.params();
-    let changed: Vec<(u32, String)> =
+    let changed: Vec<ParamDesc> =
         ["Bitrate", "Packet loss", "Complexity", "Mix", "Output gain", "Monitor", "Loss model"]
             .into_iter()
-            .map(|name| {
-                (params.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no {name}")).id, name.to_string())
-            })
+            .map(|name| param_named(&params, name))
             .collect();
-    let ranges: Vec<(f64, f64)> =
-        changed.iter().map(|(id, _)| params.iter().find(|p| p.id == *id).map(|p| (p.min, p.max)).unwrap()).collect();
     let music = test_signal::music(48_000, 1, 20.0);
     let mut draws = random_blocks(1 << 20, 31);
     let (mut sent, mut reads) = (0usize, 0usize);
     let (left, right, delivered) = host.process_concurrently(&music, &music, 256, |main, changes| {
-        let which = draws.next().unwrap() % changed.len();
-        let (min, max) = ranges[which];
-        let value = min + (max - min) * (draws.next().unwrap() as f64 / f64::from(1u32 << 20));
-        let value = if max - min >= 1.0 && params.iter().any(|p| p.id == changed[which].0 && p.max > 1.0) {
-            value.round()
-        } else {
-            value
-        };
-        if changes.send((changed[which].0, value)).is_ok() {
+        let param = &changed[draws.next().unwrap() % changed.len()];
+        let value = param.min + (param.max - param.min) * (draws.next().unwrap() as f64 / f64::from(1u32 << 20));
+        // Stepped parameters take step indices (max above 1); continuous ones 0–1.
+        let value = if param.max > 1.0 { value.round() } else { value };
+        if changes.send((param.id, value)).is_ok() {
             sent += 1;
         }
         // What a host's GUI reads meanwhile, on this thread.
-        for (id, name) in &changed {
-            let value = main.param_value(*id).unwrap_or_else(|| panic!("no value for {name}"));
-            assert!(main.value_to_text(*id, value).is_some(), "{name} has no text for {value}");
+        for param in &changed {
+            let value = main.param_value(param.id).unwrap_or_else(|| panic!("no value for {}", param.name));
+            assert!(main.value_to_text(param.id, value).is_some(), "{} has no text for {value}", param.name);
             reads += 1;
         }
         assert!(main.latency() > 0);
@@ -248,8 +239,7 @@ fn parameter_changes_from_a_second_thread_while_the_audio_thread_processes() {
     assert!(sent > 100 && delivered > 100 && reads > 500, "{sent} sent, {delivered} delivered, {reads} reads");
     eprintln!("second thread: {sent} changes sent, {delivered} delivered to the audio thread, {reads} parameter reads");
     // Back to the defaults (loss 0 %, decoded signal), then the latency still holds.
-    let defaults: Vec<(u32, u32, f64)> =
-        changed.iter().map(|(id, _)| (0, *id, params.iter().find(|p| p.id == *id).unwrap().default)).collect();
+    let defaults: Vec<(u32, u32, f64)> = changed.iter().map(|param| (0, param.id, param.default)).collect();
     host.process(&[], &[], &defaults);
     full_bitrate(&mut host, true);
     assert_impulse_latency(&mut host, 48_000, true, "after second-thread changes");

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::clap_host::{ClapHarness, built_plugin_path};
+use common::clap_host::{ClapHarness, built_plugin_path, param_named};
 use common::signals::random_blocks;
 use roundtrip_engine::OUTPUT_CEILING;
 
@@ -33,7 +33,7 @@ fn damaged_states_are_refused_or_loaded_within_range() {
     let mut host = ClapHarness::load(&built_plugin_path(), PLUGIN_ID);
     host.activate(48_000.0, 256);
     // A valid state with non-default values.
-    let bitrate = host.params().into_iter().find(|p| p.name == "Bitrate").unwrap().id;
+    let bitrate = param_named(&host.params(), "Bitrate").id;
     let value = host.text_to_value(bitrate, "96 kbps").unwrap();
     host.process(&[0.0], &[0.0], &[(0, bitrate, value)]);
     host.deactivate();

@@ -52,10 +52,18 @@ fn main() -> ExitCode {
 
 /// Runs `cargo` with `args` in the workspace, failing with a message naming the command.
 pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
+    cargo_with_env(args, &[])
+}
+
+/// [`cargo`] with environment variables set for it.
+fn cargo_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("xtask: cargo {}", args.join(" "));
-    let status =
-        Command::new(&cargo).args(args).status().map_err(|error| format!("could not start `{cargo}`: {error}"))?;
+    let status = Command::new(&cargo)
+        .args(args)
+        .envs(env.iter().copied())
+        .status()
+        .map_err(|error| format!("could not start `{cargo}`: {error}"))?;
     if status.success() { Ok(()) } else { Err(format!("`cargo {}` failed ({status})", args.join(" "))) }
 }
 
@@ -69,16 +77,11 @@ fn demo(extra: &[String]) -> Result<(), String> {
 /// The bounded fuzz tests of the suite, `scale` times longer, optimised.
 fn fuzz(scale: &str) -> Result<(), String> {
     let scale: u64 = scale.parse().map_err(|_| format!("`{scale}` is not a whole number"))?;
-    let packets = (20_000 * scale).to_string();
-    let changes = (2_000 * scale).to_string();
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
-        .args(["test", "--release", "--package", "roundtrip-codec", "--package", "roundtrip-engine"])
-        .args(["--test", "packet_fuzz", "--test", "settings_fuzz", "--", "--nocapture"])
-        .env("ROUNDTRIP_FUZZ_PACKETS", packets)
-        .env("ROUNDTRIP_FUZZ_CHANGES", changes)
-        .status()
-        .map_err(|error| format!("could not start cargo: {error}"))?;
-    if status.success() { Ok(()) } else { Err(format!("fuzzing failed ({status})")) }
+    let (packets, changes) = ((20_000 * scale).to_string(), (2_000 * scale).to_string());
+    let args = ["test", "--release", "--package", "roundtrip-codec", "--package", "roundtrip-engine"];
+    let targets = ["--test", "packet_fuzz", "--test", "settings_fuzz", "--", "--nocapture"];
+    let env = [("ROUNDTRIP_FUZZ_PACKETS", packets.as_str()), ("ROUNDTRIP_FUZZ_CHANGES", changes.as_str())];
+    cargo_with_env(&[&args[..], &targets[..]].concat(), &env)
 }
 
 fn test() -> Result<(), String> {

@@ -157,6 +157,11 @@ pub fn list(path: &str) -> Vec<(String, String, String, String, Vec<String>)> {
         .collect()
 }
 
+/// The parameter called `name` (panics naming it if there is none).
+pub fn param_named(params: &[ParamDesc], name: &str) -> ParamDesc {
+    params.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no parameter named {name}")).clone()
+}
+
 impl ClapHarness {
     pub fn load(path: &str, plugin_id: &str) -> Self {
         let entry = entry(path);
