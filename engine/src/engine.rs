@@ -872,15 +872,8 @@ fn sanitize(sample: f32) -> (f32, bool) {
     (if ordinary { sample } else { replacement }, !ordinary)
 }
 
-/// `settings` with the shape fields (frame, application, FEC and DRED wait) of `shape`, so that
+/// `settings` with the shape fields (the latency's, and the application) of `shape`, so that
 /// they wait for a restart while everything else applies now.
 fn with_shape_of(settings: &Settings, shape: &Settings) -> Settings {
-    let mut merged = *settings;
-    merged.frame = shape.frame;
-    merged.application = shape.application;
-    if shape.recovery_frames() != settings.recovery_frames() {
-        merged.fec = shape.fec;
-        merged.dred_duration_ms = shape.dred_duration_ms;
-    }
-    merged
+    Settings { application: shape.application, ..settings.with_latency_of(shape) }
 }

@@ -41,4 +41,4 @@ pub use engine::{
 };
 pub use meters::{Counters, Levels, MeterSnapshot, Meters};
 pub use round_trip::{PacketFate, PacketObserver};
-pub use settings::{LossModel, LossSettings, Monitor, Settings};
+pub use settings::{LatencyShape, LossModel, LossSettings, Monitor, Settings};

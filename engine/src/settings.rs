@@ -159,13 +159,50 @@ impl Settings {
         self.expected_loss_percent.unwrap_or(self.loss.loss_percent.round().clamp(0.0, 100.0) as u8)
     }
 
-    /// Whether going from `self` to `next` changes the pipeline's shape (and so its latency),
-    /// which the engine handles by fading out, restarting the codec and fading back in.
-    pub(crate) fn needs_restart(&self, next: &Self) -> bool {
-        self.frame != next.frame
-            || self.application != next.application
-            || self.recovery_frames() != next.recovery_frames()
+    /// What of these settings decides the latency: two settings with the same shape give the
+    /// engine the same latency at any host rate.
+    pub fn latency_shape(&self) -> LatencyShape {
+        LatencyShape {
+            frame: self.frame,
+            restricted_low_delay: self.application == Application::RestrictedLowDelay,
+            recovery_frames: self.recovery_frames(),
+        }
     }
+
+    /// These settings with the latency-deciding fields of `held` (frame, low delay or not, and
+    /// the FEC and DRED wait), so that the latency stays that of `held` while everything else
+    /// takes the new values. A plugin host must restart the plugin before its latency changes;
+    /// until it does, the plugin runs these.
+    pub fn with_latency_of(&self, held: &Self) -> Self {
+        let mut merged = *self;
+        merged.frame = held.frame;
+        if merged.latency_shape().restricted_low_delay != held.latency_shape().restricted_low_delay {
+            merged.application = held.application;
+        }
+        if merged.recovery_frames() != held.recovery_frames() {
+            merged.fec = held.fec;
+            merged.dred_duration_ms = held.dred_duration_ms;
+        }
+        merged
+    }
+
+    /// Whether going from `self` to `next` changes the pipeline's shape: its latency, or the
+    /// encoder's application (which libopus takes only from a fresh state). The engine handles it
+    /// by fading out, restarting the codec and fading back in.
+    pub(crate) fn needs_restart(&self, next: &Self) -> bool {
+        self.latency_shape() != next.latency_shape() || self.application != next.application
+    }
+}
+
+/// The settings that decide the engine's latency (see [`Settings::latency_shape`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LatencyShape {
+    /// Packet duration.
+    pub frame: FrameDuration,
+    /// Restricted low delay: a shorter encoder lookahead.
+    pub restricted_low_delay: bool,
+    /// Frames the receiver holds back for FEC or DRED.
+    pub recovery_frames: usize,
 }
 
 #[cfg(test)]
@@ -206,5 +243,26 @@ mod tests {
         assert_eq!(Settings { dred_duration_ms: 1_000, ..base }.recovery_frames(), 6);
         let long = Settings { dred_duration_ms: 100, frame: FrameDuration::Ms120, ..base };
         assert_eq!(long.recovery_frames(), 1);
+    }
+
+    #[test]
+    fn holding_the_latency_keeps_its_shape_and_takes_everything_else() {
+        let held = Settings { fec: true, ..Settings::default() };
+        let wanted = Settings {
+            frame: FrameDuration::Ms60,
+            application: Application::RestrictedLowDelay,
+            fec: false,
+            dred_duration_ms: 100,
+            bitrate_bps: 24_000,
+            ..Settings::default()
+        };
+        let merged = wanted.with_latency_of(&held);
+        assert_eq!(merged.latency_shape(), held.latency_shape());
+        assert_eq!((merged.frame, merged.application, merged.fec), (held.frame, held.application, true));
+        assert_eq!(merged.bitrate_bps, 24_000);
+        // VoIP and Audio have the same latency: the application changes at once.
+        let voip = Settings { application: Application::Voip, ..held }.with_latency_of(&held);
+        assert_eq!(voip.application, Application::Voip);
+        assert!(held.needs_restart(&voip) && held.latency_shape() == voip.latency_shape());
     }
 }

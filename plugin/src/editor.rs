@@ -9,6 +9,7 @@ mod meters_view;
 mod spectrum_view;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
@@ -33,6 +34,8 @@ pub struct EditorApp {
     params: Arc<RoundtripParams>,
     /// The engine's meters.
     meters: Arc<Meters>,
+    /// Set by the audio thread while a latency change waits for the host's restart.
+    latency_held: Arc<AtomicBool>,
     /// Turns the audio thread's samples into spectra.
     analyzer: SpectrumAnalyzer,
     /// The window's size and open flag, shared with the plugin.
@@ -51,13 +54,15 @@ pub fn editor_state(params: &RoundtripParams) -> Arc<EguiEditorState> {
 pub fn create(
     params: Arc<RoundtripParams>,
     meters: Arc<Meters>,
+    latency_held: Arc<AtomicBool>,
     spectrum: ConsumerSlot,
     state: Arc<EguiEditorState>,
 ) -> Option<EguiEditor<EditorApp>> {
     let settings = EguiNiceSettings::new()
         .with_tile("Opus Roundtrip")
         .with_resize_hint(ResizeHint::resizable().with_min_logical_size(LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1)));
-    let app = EditorApp { params, meters, analyzer: SpectrumAnalyzer::new(spectrum), state: state.clone(), gui: None };
+    let analyzer = SpectrumAnalyzer::new(spectrum);
+    let app = EditorApp { params, meters, latency_held, analyzer, state: state.clone(), gui: None };
     nice_plug_egui::create_egui_editor(state, RepaintNotifier::new(), settings, app)
 }
 
@@ -113,7 +118,8 @@ impl NiceEguiApp for EditorApp {
                     });
                 });
                 ui.separator();
-                meters_view::show(ui, &self.meters.snapshot(), params);
+                let latency_held = self.latency_held.load(Ordering::Relaxed);
+                meters_view::show(ui, &self.meters.snapshot(), params, latency_held);
                 ui.separator();
                 spectrum_view::show(ui, self.analyzer.update());
             });

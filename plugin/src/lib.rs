@@ -7,22 +7,32 @@
 //! (every codec state, FIFO, resampler and buffer) and reports its latency; [`Plugin::reset`]
 //! clears it; [`Plugin::process`] never allocates (debug builds abort if it does, through
 //! nice-plug's `assert_process_allocs`).
+//!
+//! Latency, per the hosts' rules: a plugin host compensates the latency it was told at
+//! activation, and CLAP and VST3 both let it change only across a restart (deactivate, then
+//! activate). So while active, a setting that would change the latency (frame size, low delay,
+//! the FEC or DRED wait) is held: the engine keeps the latency the host knows, everything else
+//! applies at once, and the plugin asks the host once for a restart; the next `activate` builds
+//! the engine with the new settings and reports the new latency there (CLAP through
+//! [`clap_entry`]). The standalone app has no host to compensate and applies it at once.
 
 // Parameter, editor and GUI-context types of the framework implement no `Debug`, so neither do
 // the types that hold them.
 #![allow(missing_debug_implementations)]
 
+pub mod clap_entry;
 mod editor;
 mod fault;
 pub mod params;
 pub mod presets;
 pub mod spectrum;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState};
-use roundtrip_engine::{Engine, EngineConfig, MAX_BLOCK_FRAMES, Meters};
+use roundtrip_engine::{Engine, EngineConfig, MAX_BLOCK_FRAMES, Meters, Settings};
 
 use crate::editor::EditorApp;
 use crate::params::RoundtripParams;
@@ -46,6 +56,12 @@ pub struct OpusRoundtrip {
     editor_state: Option<Arc<EguiEditorState>>,
     /// The latency last reported to the host, in samples.
     reported_latency: u32,
+    /// The settings of the last activation: their latency is the one the host compensates.
+    activated_settings: Settings,
+    /// Whether this activation has asked the host for a restart (once is enough).
+    restart_requested: bool,
+    /// Whether a latency change is held for the host's restart; the editor says so.
+    latency_held: Arc<AtomicBool>,
     /// Set when `process` panicked (see [`fault`]): silent until the next activation.
     faulted: bool,
 }
@@ -60,6 +76,9 @@ impl Default for OpusRoundtrip {
             spectrum_slot: Arc::new(Mutex::new(None)),
             editor_state: None,
             reported_latency: 0,
+            activated_settings: Settings::default(),
+            restart_requested: false,
+            latency_held: Arc::new(AtomicBool::new(false)),
             faulted: false,
         }
     }
@@ -100,7 +119,8 @@ impl Plugin for OpusRoundtrip {
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         let state = editor::editor_state(&self.params);
         self.editor_state = Some(state.clone());
-        editor::create(self.params.clone(), self.meters.clone(), self.spectrum_slot.clone(), state)
+        let (params, meters, latency_held) = (self.params.clone(), self.meters.clone(), self.latency_held.clone());
+        editor::create(params, meters, latency_held, self.spectrum_slot.clone(), state)
     }
 
     fn activate(
@@ -118,7 +138,11 @@ impl Plugin for OpusRoundtrip {
         match Engine::with_meters(config, self.params.settings(), self.meters.clone()) {
             Ok(engine) => {
                 self.reported_latency = engine.latency_samples() as u32;
-                context.set_latency_samples(self.reported_latency);
+                if !clap_entry::report_activation_latency(self.reported_latency) {
+                    context.set_latency_samples(self.reported_latency);
+                }
+                self.activated_settings = *engine.settings();
+                self.restart_requested = false;
                 self.engine = Some(engine);
                 self.spectrum_feed = Some(spectrum::new_feed(&self.spectrum_slot));
                 self.faulted = false;
@@ -161,14 +185,28 @@ impl Plugin for OpusRoundtrip {
 }
 
 impl OpusRoundtrip {
-    /// The work of `process`: parameters into the engine, the block through it, a latency
-    /// change to the host. Never allocates.
+    /// The work of `process`: parameters into the engine (a latency change held for a host
+    /// restart, see the crate's documentation), the block through it. Never allocates.
     fn process_audio(&mut self, buffer: &mut Buffer, context: &mut impl ProcessContext<Self>) {
         let Some(engine) = self.engine.as_mut() else {
             // Not activated (never happens in a conforming host): pass the input through.
             return;
         };
-        engine.set_settings(&self.params.settings());
+        let wanted = self.params.settings().clamped();
+        let host_compensates = context.plugin_api() != PluginApi::Standalone;
+        let held = host_compensates && wanted.latency_shape() != self.activated_settings.latency_shape();
+        self.latency_held.store(held, Ordering::Relaxed);
+        if held {
+            if !self.restart_requested {
+                // CLAP's `request_restart` is thread-safe; nice-plug's VST3 wrapper turns it into
+                // `restartComponent(kLatencyChanged)` on the main thread.
+                self.restart_requested = true;
+                context.request_restart();
+            }
+            engine.set_settings(&wanted.with_latency_of(&self.activated_settings));
+        } else {
+            engine.set_settings(&wanted);
+        }
         let channels = buffer.channels();
         let feeding = self.editor_state.as_ref().is_some_and(|state| state.is_open());
         match self.spectrum_feed.as_mut().filter(|_| feeding) {
@@ -179,7 +217,7 @@ impl OpusRoundtrip {
         }
         let latency = engine.latency_samples() as u32;
         if latency != self.reported_latency {
-            // A frame-size, application or FEC/DRED change: the host re-compensates.
+            // Only without a host (the standalone app): the latency changed at once.
             self.reported_latency = latency;
             context.set_latency_samples(latency);
         }
@@ -202,5 +240,4 @@ impl Vst3Plugin for OpusRoundtrip {
         &[Vst3SubCategory::Fx, Vst3SubCategory::Tools, Vst3SubCategory::Stereo, Vst3SubCategory::Mono];
 }
 
-nice_export_clap!(OpusRoundtrip);
 nice_export_vst3!(OpusRoundtrip);

@@ -126,6 +126,12 @@ pub enum MonitorParam {
 
 /// Every parameter. Shared (`Arc`) between the host, the audio thread and the editor; each
 /// field is read lock-free.
+///
+/// Numeric parameters state their unit as their unit (`with_unit`) and print the bare number,
+/// so that a VST3 host shows the number beside its unit and a CLAP host (which has no unit
+/// field: nice-plug appends it) reads "64 kbps". Text entry takes the number with or without its
+/// unit. DRED and Expected loss are the exceptions: their lowest value is a word ("Off",
+/// "Auto"), which an appended unit would turn into "Off ms"; they print their unit in the text.
 #[derive(Params)]
 pub struct RoundtripParams {
     /// The editor window's logical size, saved with the session.
@@ -205,16 +211,19 @@ impl Default for RoundtripParams {
                 FloatRange::Skewed { min: 6.0, max: 510.0, factor: FloatRange::skew_factor(-1.5) },
             )
             .with_step_size(1.0)
-            .with_value_to_string(Arc::new(|kbps| format!("{kbps:.0} kbps")))
+            .with_unit(" kbps")
+            .with_value_to_string(Arc::new(|kbps| format!("{kbps:.0}")))
             .with_string_to_value(Arc::new(|text| parse_number(text, &["kbps", "kb/s", "k"]))),
             loss_percent: FloatParam::new("Packet loss", 0.0, FloatRange::Linear { min: 0.0, max: 50.0 })
                 .with_step_size(0.1)
-                .with_value_to_string(Arc::new(|percent| format!("{percent:.1} %")))
+                .with_unit(" %")
+                .with_value_to_string(Arc::new(|percent| format!("{percent:.1}")))
                 .with_string_to_value(Arc::new(|text| parse_number(text, &["%"]))),
             loss_model: EnumParam::new("Loss model", LossModelParam::Random),
             mean_burst_packets: FloatParam::new("Mean burst", 3.0, FloatRange::Linear { min: 1.0, max: 20.0 })
                 .with_step_size(0.1)
-                .with_value_to_string(Arc::new(|packets| format!("{packets:.1} packets")))
+                .with_unit(" packets")
+                .with_value_to_string(Arc::new(|packets| format!("{packets:.1}")))
                 .with_string_to_value(Arc::new(|text| parse_number(text, &["packets", "pkts"]))),
             seed: IntParam::new("Loss seed", 1, IntRange::Linear { min: 1, max: 9_999 }),
             frame: EnumParam::new("Frame", FrameParam::Ms20),

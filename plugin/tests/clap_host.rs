@@ -7,6 +7,7 @@
 
 mod common;
 
+use clack_extensions::params::ParamInfoFlags;
 use common::clap_host::{ClapHarness, built_plugin_path, list, param_named};
 use common::signals::{peak_position, random_blocks};
 use roundtrip_codec::test_signal;
@@ -74,6 +75,58 @@ fn the_descriptor_and_parameters_are_what_a_host_shows() {
     assert_eq!(host.value_to_text(param_named(&params, "DRED").id, 0.0).as_deref(), Some("Off"));
 }
 
+/// The unit each numeric parameter states, and the word that stands for its lowest value where
+/// one does ("" for plain numbers).
+const NUMERIC_UNITS: [(&str, &str, Option<&str>); 10] = [
+    ("Bitrate", "kbps", None),
+    ("Packet loss", "%", None),
+    ("Mean burst", "packets", None),
+    ("Loss seed", "", None),
+    ("Complexity", "", None),
+    ("Expected loss", "%", Some("Auto")),
+    ("DRED", "ms", Some("Off")),
+    ("Decoder complexity", "", None),
+    ("Mix", "%", None),
+    ("Output gain", "dB", None),
+];
+
+#[test]
+fn numeric_parameters_read_as_a_number_and_their_unit_and_take_the_bare_number_back() {
+    let mut host = harness();
+    let params = host.params();
+    let mut checked = 0;
+    for (name, unit, word) in NUMERIC_UNITS {
+        let param = param_named(&params, name);
+        let steps = 40.0;
+        for step in 0..=steps as u32 {
+            let value = param.min + (param.max - param.min) * f64::from(step) / steps;
+            let value = if param.flags.contains(ParamInfoFlags::IS_STEPPED) { value.round() } else { value };
+            let text = host.value_to_text(param.id, value).unwrap_or_else(|| panic!("{name}: no text for {value}"));
+            if word == Some(text.as_str()) {
+                assert_eq!(value, param.min, "{name}: the word {text:?} stands for the lowest value only");
+                continue;
+            }
+            let (number, rest) = text.split_at(text.find(' ').unwrap_or(text.len()));
+            let number: f64 =
+                number.parse().unwrap_or_else(|_| panic!("{name}: {text:?} does not start with a number"));
+            assert_eq!(rest.trim(), unit, "{name}: {text:?} has another unit");
+            // The bare number and the full text both set the value the text shows.
+            let from_number = host.text_to_value(param.id, &number.to_string());
+            let from_text = host.text_to_value(param.id, &text);
+            assert_eq!(from_number, from_text, "{name}: {number} and {text:?} parse differently");
+            let shown = host.value_to_text(param.id, from_number.unwrap()).unwrap();
+            assert_eq!(shown, text, "{name}: {text:?} read back as {shown:?}");
+            checked += 1;
+        }
+    }
+    // Text entry also takes the short forms a person types.
+    let bitrate = param_named(&params, "Bitrate").id;
+    let forms = ["24", "24k", "24 kbps", "24kbps", "24 kb/s"].map(|text| host.text_to_value(bitrate, text));
+    assert!(forms.iter().all(|form| form.is_some() && *form == forms[0]), "{forms:?}");
+    assert_eq!(host.value_to_text(bitrate, forms[0].unwrap()).as_deref(), Some("24 kbps"));
+    assert!(checked > 350, "{checked} values checked");
+}
+
 #[test]
 fn an_impulse_comes_out_exactly_as_late_as_the_plugin_reports_at_every_rate() {
     let mut host = harness();
@@ -120,13 +173,15 @@ fn automation_of_bitrate_and_loss_takes_effect_and_a_frame_change_asks_for_a_res
     let loss_value = host.param_value(loss.id).unwrap();
     let loss_text = host.value_to_text(loss.id, loss_value).unwrap();
     assert_eq!(loss_text, "24.9 %");
-    assert!(!host.restart_requested(), "bitrate and loss must not restart the plugin");
-    // 60 ms frames need more latency: the plugin tells the host, which restarts it.
+    assert_eq!(host.restart_requests(), 0, "bitrate and loss must not restart the plugin");
+    // 60 ms frames need more latency: the plugin asks the host for a restart and reports the
+    // new latency from the activation that follows.
     let sixty_ms = host.text_to_value(frame.id, "60 ms").unwrap();
     host.process(&music[..512], &music[..512], &[(0, frame.id, sixty_ms)]);
     host.process(&vec![0.0; 4_800], &vec![0.0; 4_800], &[]);
-    assert!(host.restart_requested() || host.latency_changed(), "the host was not told about the new latency");
-    host.activate(48_000.0, 256);
+    assert_eq!(host.restart_requests(), 1, "the host was not asked to restart");
+    assert_eq!(host.latency(), latency_before, "the latency changed before the restart");
+    assert!(host.honour_restart());
     assert!(host.latency() > latency_before, "{} vs {latency_before}", host.latency());
 }
 

@@ -146,9 +146,9 @@ fn automation_on_every_sample_and_at_random_offsets() {
         (0..8).map(|i| (i * 9_000 + (values.next().unwrap() % 5_000) as u32, frame, f64::from(i % 9))).collect();
     let (left, _) = host.process(&music, &music, &frames);
     assert_sane("frame automation", &left);
-    // The latency changed: the plugin asked for a restart, and after it the report is exact.
-    assert!(host.restart_requested(), "frame changes must ask the host for a restart");
-    host.activate(44_100.0, 512);
+    // The latency changed: the plugin asked once for a restart, and after it the report is exact.
+    assert_eq!(host.restart_requests(), 1, "frame changes must ask the host for one restart");
+    assert!(host.honour_restart());
     let loss_off = host.text_to_value(loss, "0 %").unwrap();
     host.process(&[], &[], &[(0, loss, loss_off)]);
     full_bitrate(&mut host, true);
@@ -214,10 +214,12 @@ fn parameter_changes_from_a_second_thread_while_the_audio_thread_processes() {
             .into_iter()
             .map(|name| param_named(&params, name))
             .collect();
-    let music = test_signal::music(48_000, 1, 20.0);
+    let music = test_signal::music(48_000, 1, 5.0);
     let mut draws = random_blocks(1 << 20, 31);
     let (mut sent, mut reads) = (0usize, 0usize);
-    let (left, right, delivered) = host.process_concurrently(&music, &music, 256, |main, changes| {
+    // The audio thread keeps playing until this many changes have reached the plugin.
+    const CHANGES: usize = 400;
+    let (left, right, delivered) = host.process_concurrently(&music, &music, 256, CHANGES, |main, changes| {
         let param = &changed[draws.next().unwrap() % changed.len()];
         let value = param.min + (param.max - param.min) * (draws.next().unwrap() as f64 / f64::from(1u32 << 20));
         // Stepped parameters take step indices (max above 1); continuous ones 0–1.
@@ -236,7 +238,10 @@ fn parameter_changes_from_a_second_thread_while_the_audio_thread_processes() {
     });
     assert_sane("second-thread changes", &left);
     assert_sane("second-thread changes", &right);
-    assert!(sent > 100 && delivered > 100 && reads > 500, "{sent} sent, {delivered} delivered, {reads} reads");
+    // Counts, not speed: the audio thread ran until the changes arrived, and every change sent
+    // came with one round of reads.
+    assert!(delivered >= CHANGES && sent >= delivered, "{sent} sent, {delivered} delivered");
+    assert!(reads >= delivered * changed.len(), "{delivered} delivered, {reads} reads");
     eprintln!("second thread: {sent} changes sent, {delivered} delivered to the audio thread, {reads} parameter reads");
     // Back to the defaults (loss 0 %, decoded signal), then the latency still holds.
     let defaults: Vec<(u32, u32, f64)> = changed.iter().map(|param| (0, param.id, param.default)).collect();

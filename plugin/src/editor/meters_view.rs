@@ -4,8 +4,9 @@ use roundtrip_engine::MeterSnapshot;
 
 use crate::params::RoundtripParams;
 
-/// Shows the meters, with warnings where a requested feature is not happening.
-pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams) {
+/// Shows the meters, with warnings where a requested feature is not happening. `latency_held`:
+/// a latency-changing setting waits for the host to restart the plugin.
+pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams, latency_held: bool) {
     let counters = &meters.counters;
     let levels = &meters.levels;
     egui::Grid::new("meters").num_columns(8).spacing([16.0, 4.0]).show(ui, |ui| {
@@ -31,6 +32,13 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams)
         meter(ui, "Output", format!("{:.1} dBFS", levels.output_rms_dbfs));
         ui.end_row();
     });
+    if latency_held {
+        ui.colored_label(
+            egui::Color32::YELLOW,
+            "The new frame size, low delay, FEC or DRED setting changes the latency: it applies when the host \
+             restarts the plugin (most do at once; otherwise stop and start playback).",
+        );
+    }
     let sent = counters.packets_sent.max(1);
     if params.fec.value() && counters.packets_sent > 50 && counters.packets_with_fec * 20 < sent {
         ui.colored_label(

@@ -1,6 +1,13 @@
 //! A minimal CLAP host on `clack-host`, enough to drive the built plugin as a DAW would:
 //! load it, read its descriptor and parameters, activate it at a rate and block size, process
 //! blocks with parameter events, read its latency, save and load its state.
+//!
+//! It is also strict about the protocol: it implements the thread-check extension, records
+//! every call the plugin makes into it with the thread and the plugin state it came in, and
+//! fails the test (when the harness is dropped, or on [`ClapHarness::assert_protocol`]) on any
+//! call that CLAP's headers do not allow there, e.g. `latency.changed()` outside `activate`. It
+//! can run the plugin's main-thread callbacks promptly, only once the plugin is deactivated, or
+//! never (see [`Callbacks`]), as real hosts variously do.
 #![allow(dead_code)]
 
 use clack_extensions::audio_ports::{
@@ -14,37 +21,145 @@ use clack_extensions::params::{
     ParamRescanFlags, PluginParams,
 };
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
+use clack_extensions::thread_check::{HostThreadCheck, HostThreadCheckImpl};
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 use std::cell::Cell;
 use std::ffi::CString;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::SeqCst};
+use std::thread::ThreadId;
+
+/// How long a test may wait for another thread before it counts as hung: a guard against a
+/// deadlock, never a verdict on speed.
+pub const HANG_GUARD: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// The host's handler types.
 pub struct TestHost;
 
-#[derive(Default)]
+/// Where the plugin is in its lifecycle, as the host drives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Inactive = 0,
+    /// Inside the host's `activate` call.
+    Activating = 1,
+    Active = 2,
+}
+
+/// Which thread a call came in on, in the host's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Main,
+    Audio,
+    Other,
+}
+
+/// One call from the plugin into the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostCall {
+    pub name: &'static str,
+    pub role: Role,
+    pub phase: Phase,
+}
+
+impl HostCall {
+    /// What CLAP's headers allow for this call, or `None` when it is allowed here.
+    fn violation(&self) -> Option<&'static str> {
+        let main = self.role == Role::Main;
+        match self.name {
+            "latency.changed" if !(main && self.phase == Phase::Activating) => Some("[main-thread & being-activated]"),
+            "params.rescan" | "params.clear" | "state.mark_dirty" | "audio_ports.rescan" if !main => {
+                Some("[main-thread]")
+            }
+            "audio_ports.rescan" if self.phase != Phase::Inactive => Some("only while the plugin is inactive"),
+            "params.request_flush" if self.role == Role::Audio => Some("[thread-safe,!audio-thread]"),
+            _ => None,
+        }
+    }
+}
+
+thread_local! {
+    /// Set while this thread is inside the plugin's `process`: then it is the audio thread.
+    static IN_PROCESS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// When the host runs the main-thread callbacks the plugin asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Callbacks {
+    /// At the next chance on the main thread, as most DAWs do.
+    Prompt,
+    /// Only once the plugin has been deactivated (a host may deactivate first).
+    AfterDeactivate,
+    /// Never (a host need not).
+    Never,
+}
+
 pub struct TestShared {
+    main_thread: ThreadId,
+    phase: AtomicU8,
     pub restart_requested: AtomicBool,
+    /// Every `request_restart` call.
+    pub restart_requests: AtomicUsize,
     pub process_requested: AtomicBool,
     pub callback_requested: AtomicBool,
+    calls: Mutex<Vec<HostCall>>,
+}
+
+impl TestShared {
+    fn new() -> Self {
+        Self {
+            main_thread: std::thread::current().id(),
+            phase: AtomicU8::new(Phase::Inactive as u8),
+            restart_requested: AtomicBool::new(false),
+            restart_requests: AtomicUsize::new(0),
+            process_requested: AtomicBool::new(false),
+            callback_requested: AtomicBool::new(false),
+            calls: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn phase(&self) -> Phase {
+        match self.phase.load(SeqCst) {
+            0 => Phase::Inactive,
+            1 => Phase::Activating,
+            _ => Phase::Active,
+        }
+    }
+
+    fn role(&self) -> Role {
+        if IN_PROCESS.get() {
+            Role::Audio
+        } else if std::thread::current().id() == self.main_thread {
+            Role::Main
+        } else {
+            Role::Other
+        }
+    }
+
+    fn record(&self, name: &'static str) {
+        let call = HostCall { name, role: self.role(), phase: self.phase() };
+        self.calls.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(call);
+    }
 }
 
 pub struct TestMain<'a> {
-    _shared: &'a TestShared,
-    pub latency_changed: Cell<bool>,
+    shared: &'a TestShared,
     pub params_rescanned: Cell<bool>,
     pub state_dirty: Cell<bool>,
 }
 
 impl<'a> SharedHandler<'a> for TestShared {
     fn request_restart(&self) {
+        self.record("request_restart");
+        self.restart_requests.fetch_add(1, SeqCst);
         self.restart_requested.store(true, SeqCst)
     }
     fn request_process(&self) {
+        self.record("request_process");
         self.process_requested.store(true, SeqCst)
     }
     fn request_callback(&self) {
+        self.record("request_callback");
         self.callback_requested.store(true, SeqCst)
     }
 }
@@ -60,34 +175,51 @@ impl HostHandlers for TestHost {
             .register::<HostLog>()
             .register::<HostParams>()
             .register::<HostState>()
-            .register::<HostAudioPorts>();
+            .register::<HostAudioPorts>()
+            .register::<HostThreadCheck>();
     }
 }
 
+impl HostThreadCheckImpl for TestShared {
+    fn is_main_thread(&self) -> bool {
+        self.role() == Role::Main
+    }
+    fn is_audio_thread(&self) -> bool {
+        self.role() == Role::Audio
+    }
+}
 impl HostLatencyImpl for TestMain<'_> {
     fn changed(&self) {
-        self.latency_changed.set(true)
+        self.shared.record("latency.changed")
     }
 }
 impl HostStateImpl for TestMain<'_> {
     fn mark_dirty(&self) {
+        self.shared.record("state.mark_dirty");
         self.state_dirty.set(true)
     }
 }
 impl HostParamsImplMainThread for TestMain<'_> {
     fn rescan(&self, _f: ParamRescanFlags) {
+        self.shared.record("params.rescan");
         self.params_rescanned.set(true)
     }
-    fn clear(&self, _id: ClapId, _f: ParamClearFlags) {}
+    fn clear(&self, _id: ClapId, _f: ParamClearFlags) {
+        self.shared.record("params.clear")
+    }
 }
 impl HostParamsImplShared for TestShared {
-    fn request_flush(&self) {}
+    fn request_flush(&self) {
+        self.record("params.request_flush")
+    }
 }
 impl HostAudioPortsImpl for TestMain<'_> {
     fn is_rescan_flag_supported(&self, _f: AudioPortRescanFlags) -> bool {
         false
     }
-    fn rescan(&self, _f: AudioPortRescanFlags) {}
+    fn rescan(&self, _f: AudioPortRescanFlags) {
+        self.shared.record("audio_ports.rescan")
+    }
 }
 impl HostLogImpl for TestShared {
     fn log(&self, s: LogSeverity, m: &str) {
@@ -118,6 +250,12 @@ fn entry(path: &str) -> &'static PluginEntry {
 
 pub struct ClapHarness {
     instance: PluginInstance<TestHost>,
+    /// When main-thread callbacks run.
+    callbacks: Callbacks,
+    /// The last activation's rate and maximum block, for restarts.
+    config: Option<(f64, u32)>,
+    /// Restarts the host carried out for the plugin.
+    pub restarts: usize,
     params: Option<PluginParams>,
     latency: Option<PluginLatency>,
     state: Option<PluginState>,
@@ -174,13 +312,8 @@ impl ClapHarness {
         .unwrap();
         let id = CString::new(plugin_id).unwrap();
         let mut instance = PluginInstance::<TestHost>::new(
-            |_| TestShared::default(),
-            |shared| TestMain {
-                _shared: shared,
-                latency_changed: Cell::new(false),
-                params_rescanned: Cell::new(false),
-                state_dirty: Cell::new(false),
-            },
+            |_| TestShared::new(),
+            |shared| TestMain { shared, params_rescanned: Cell::new(false), state_dirty: Cell::new(false) },
             entry,
             &id,
             &host_info,
@@ -193,6 +326,9 @@ impl ClapHarness {
         let ports = h.get_extension::<PluginAudioPorts>();
         Self {
             instance,
+            callbacks: Callbacks::Prompt,
+            config: None,
+            restarts: 0,
             params,
             latency,
             state,
@@ -211,44 +347,81 @@ impl ClapHarness {
         }
     }
 
-    /// Activates at `rate` with blocks up to `max_block`, and honours a restart the plugin asks
-    /// for during activation (nice-plug asks once whenever the latency it reports changes), as
-    /// a DAW does. Clears the request flags afterwards.
+    /// When this host runs the plugin's main-thread callbacks from now on.
+    pub fn set_callbacks(&mut self, callbacks: Callbacks) {
+        self.callbacks = callbacks;
+    }
+
+    /// (Re-)activates at `rate` with blocks up to `max_block` and starts processing. A restart
+    /// request made before is satisfied by this; one made during it stays visible.
     pub fn activate(&mut self, rate: f64, max_block: u32) {
-        self.activate_once(rate, max_block);
-        if self.restart_requested() {
-            self.clear_requests();
-            self.activate_once(rate, max_block);
-        }
-        self.clear_requests();
-    }
-
-    /// Forgets restart and latency-change requests seen so far.
-    pub fn clear_requests(&mut self) {
-        self.instance.access_shared_handler(|s| s.restart_requested.store(false, SeqCst));
-        self.instance.access_handler(|m| m.latency_changed.set(false));
-    }
-
-    fn activate_once(&mut self, rate: f64, max_block: u32) {
         self.deactivate();
+        self.instance.access_shared_handler(|s| s.restart_requested.store(false, SeqCst));
         let cfg = PluginAudioConfiguration { sample_rate: rate, min_frames_count: 1, max_frames_count: max_block };
+        self.set_phase(Phase::Activating);
         let stopped = self.instance.activate(|_, _| (), cfg).expect("activate");
+        self.set_phase(Phase::Active);
         self.audio.processor = Some(stopped.start_processing().expect("start_processing"));
         self.audio.max_block = max_block;
+        self.config = Some((rate, max_block));
         for b in self.audio.in_bufs.iter_mut().chain(self.audio.out_bufs.iter_mut()) {
             b.resize(max_block as usize, 0.0);
         }
         self.pump();
     }
 
+    /// Restarts the plugin (deactivate, activate with the same configuration) if it asked for
+    /// it since the last activation, as a DAW does; returns whether it did.
+    pub fn honour_restart(&mut self) -> bool {
+        let Some((rate, max_block)) = self.config.filter(|_| self.restart_requested()) else { return false };
+        self.activate(rate, max_block);
+        self.restarts += 1;
+        true
+    }
+
+    /// Every `request_restart` call so far.
+    pub fn restart_requests(&self) -> usize {
+        self.instance.access_shared_handler(|s| s.restart_requests.load(SeqCst))
+    }
+
+    /// Every call of `name` so far, with the phase it came in.
+    pub fn calls_named(&self, name: &str) -> Vec<HostCall> {
+        self.instance.access_shared_handler(|s| {
+            s.calls.lock().unwrap_or_else(|p| p.into_inner()).iter().filter(|c| c.name == name).copied().collect()
+        })
+    }
+
+    /// Fails naming every call the plugin made into the host where CLAP does not allow it.
+    pub fn assert_protocol(&self) {
+        let violations: Vec<String> = self.instance.access_shared_handler(|s| {
+            let calls = s.calls.lock().unwrap_or_else(|p| p.into_inner());
+            calls.iter().filter_map(|c| c.violation().map(|rule| format!("{c:?}: allowed {rule}"))).collect()
+        });
+        assert!(violations.is_empty(), "the plugin broke CLAP's rules:\n{}", violations.join("\n"));
+    }
+
+    fn set_phase(&self, phase: Phase) {
+        self.instance.access_shared_handler(|s| s.phase.store(phase as u8, SeqCst));
+    }
+
     pub fn deactivate(&mut self) {
         if let Some(p) = self.audio.processor.take() {
             self.instance.deactivate(p.stop_processing());
+            self.set_phase(Phase::Inactive);
+            if self.callbacks == Callbacks::AfterDeactivate {
+                self.main_thread().run_requested_callback();
+            }
         }
     }
 
+    /// Runs a main-thread callback the plugin asked for, when this host's policy allows it now.
     pub fn pump(&mut self) {
-        self.main_thread().pump();
+        let inactive = self.audio.processor.is_none();
+        match self.callbacks {
+            Callbacks::Prompt => self.main_thread().run_requested_callback(),
+            Callbacks::AfterDeactivate if inactive => self.main_thread().run_requested_callback(),
+            Callbacks::AfterDeactivate | Callbacks::Never => {}
+        }
     }
 
     /// The main-thread side of the instance: what a host may call while audio runs elsewhere.
@@ -260,12 +433,17 @@ impl ClapHarness {
     /// while this thread, the host's main thread, keeps calling `main` until the audio is done.
     /// `main` gets the main-thread side and a sender for parameter changes (id, CLAP value),
     /// which the audio thread delivers at the start of its next block: how a host forwards
-    /// edits from its GUI to an active plugin. Returns the output and the changes delivered.
+    /// edits from its GUI to an active plugin. The audio thread plays the input once, then again
+    /// from the start for as long as it takes until at least `min_delivered` changes have reached
+    /// the plugin, so that the test does not depend on how fast either thread runs (a wall clock
+    /// of [`HANG_GUARD`] only stops a hung run). Returns the output of every pass, and the
+    /// changes delivered.
     pub fn process_concurrently(
         &mut self,
         left: &[f32],
         right: &[f32],
         block: usize,
+        min_delivered: usize,
         mut main: impl FnMut(&mut MainThread<'_>, &std::sync::mpsc::Sender<(u32, f64)>),
     ) -> (Vec<f32>, Vec<f32>, usize) {
         let (sender, receiver) = std::sync::mpsc::channel::<(u32, f64)>();
@@ -273,25 +451,30 @@ impl ClapHarness {
         let audio = &mut self.audio;
         let mut main_side = MainThread { instance: &mut self.instance, params: self.params, latency: self.latency };
         let block = block.clamp(1, audio.max_block as usize);
+        let started = std::time::Instant::now();
         std::thread::scope(|scope| {
             let done = &done;
             let worker = scope.spawn(move || {
-                let (mut out_l, mut out_r) = (vec![0.0; left.len()], vec![0.0; left.len()]);
+                let (mut out_l, mut out_r) = (Vec::new(), Vec::new());
                 let (mut events, mut delivered) = (Vec::new(), 0);
-                for start in (0..left.len()).step_by(block) {
+                while out_l.len() < left.len() || delivered < min_delivered {
+                    assert!(started.elapsed() < HANG_GUARD, "hung: {delivered} changes delivered");
+                    let start = out_l.len() % left.len();
                     let end = (start + block).min(left.len());
                     events.clear();
                     events.extend(receiver.try_iter().map(|(id, value)| (0, id, value)));
                     delivered += events.len();
-                    let (l, r) = (&mut out_l[start..end], &mut out_r[start..end]);
-                    audio.run_block(&[&left[start..end], &right[start..end]], &mut [l, r], &events);
+                    let (mut l, mut r) = (vec![0.0; end - start], vec![0.0; end - start]);
+                    audio.run_block(&[&left[start..end], &right[start..end]], &mut [&mut l, &mut r], &events);
+                    out_l.extend(l);
+                    out_r.extend(r);
                 }
                 done.store(true, SeqCst);
                 (out_l, out_r, delivered)
             });
             while !done.load(SeqCst) {
                 main(&mut main_side, &sender);
-                main_side.pump();
+                main_side.run_requested_callback();
             }
             worker.join().expect("the audio thread panicked")
         })
@@ -300,8 +483,9 @@ impl ClapHarness {
     pub fn restart_requested(&self) -> bool {
         self.instance.access_shared_handler(|s| s.restart_requested.load(SeqCst))
     }
-    pub fn latency_changed(&self) -> bool {
-        self.instance.access_handler(|m| m.latency_changed.get())
+    /// How often the plugin called `latency.changed()`.
+    pub fn latency_changes(&self) -> usize {
+        self.calls_named("latency.changed").len()
     }
 
     /// Processes `in_l`/`in_r` (any length; split into blocks of at most the maximum) with
@@ -355,7 +539,9 @@ impl ClapHarness {
 
     /// CLAP `reset` on the audio thread: clears the plugin's buffers without deactivating.
     pub fn reset(&mut self) {
+        IN_PROCESS.set(true);
         self.audio.processor.as_mut().expect("not active").reset();
+        IN_PROCESS.set(false);
     }
 
     pub fn latency(&mut self) -> u32 {
@@ -458,6 +644,9 @@ impl ClapHarness {
 impl Drop for ClapHarness {
     fn drop(&mut self) {
         self.deactivate();
+        if !std::thread::panicking() {
+            self.assert_protocol();
+        }
     }
 }
 
@@ -497,7 +686,7 @@ impl MainThread<'_> {
     }
 
     /// Runs the main-thread callback the plugin asked for, if it asked.
-    pub fn pump(&mut self) {
+    pub fn run_requested_callback(&mut self) {
         if self.instance.access_shared_handler(|s| s.callback_requested.swap(false, SeqCst)) {
             self.instance.call_on_main_thread_callback();
         }
@@ -536,11 +725,17 @@ impl AudioThread {
         let input_events = InputEvents::from_buffer(&self.in_events);
         let mut output_events = OutputEvents::from_buffer(&mut self.out_events);
         self.steady_time += len as u64;
-        self.processor
-            .as_mut()
-            .expect("not active")
-            .process(&input_ports, &mut output_ports, &input_events, &mut output_events, Some(self.steady_time), None)
-            .expect("process");
+        IN_PROCESS.set(true);
+        let status = self.processor.as_mut().expect("not active").process(
+            &input_ports,
+            &mut output_ports,
+            &input_events,
+            &mut output_events,
+            Some(self.steady_time),
+            None,
+        );
+        IN_PROCESS.set(false);
+        status.expect("process");
         for (output, buffer) in outputs.iter_mut().zip(&self.out_bufs) {
             output.copy_from_slice(&buffer[..len]);
         }
