@@ -19,8 +19,22 @@ pub const SANITIZE_LIMIT: f32 = 4.0;
 /// full-scale signal.
 pub const OUTPUT_CEILING: f32 = 16.0;
 
-/// Lowest and highest host rates, in hertz.
-pub const HOST_RATE_RANGE_HZ: (u32, u32) = (8_000, 192_000);
+/// Lowest and highest host rates, in hertz: from telephone-bandwidth experiments to DXD and
+/// beyond.
+pub const HOST_RATE_RANGE_HZ: (u32, u32) = (1_000, 768_000);
+
+/// The rate the codec runs at for a host rate that is not one of Opus's own: 48 kHz (fullband),
+/// or 8 kHz below 8 kHz, where the host's band fits narrowband and the resampling ratio (and so
+/// rubato's FFT block and delay) stays small.
+fn codec_rate_for(host_rate_hz: u32) -> u32 {
+    if OPUS_SAMPLE_RATES_HZ.contains(&host_rate_hz) {
+        host_rate_hz
+    } else if host_rate_hz < 8_000 {
+        8_000
+    } else {
+        48_000
+    }
+}
 
 /// The largest `max_block_frames` accepted. Longer host blocks are still processed, in pieces.
 pub const MAX_BLOCK_FRAMES: usize = 1 << 16;
@@ -40,7 +54,7 @@ const BITRATE_WINDOW_S: f32 = 1.0;
 /// What the engine is created for; fixed until it is created again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EngineConfig {
-    /// The host's sample rate, 8 to 192 kHz.
+    /// The host's sample rate, 1 to 768 kHz.
     pub sample_rate_hz: u32,
     /// 1 (mono) or 2 (stereo, interleaved).
     pub channels: usize,
@@ -52,7 +66,7 @@ pub struct EngineConfig {
 /// Why an engine could not be created.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EngineError {
-    /// The host rate is outside 8–192 kHz.
+    /// The host rate is outside [`HOST_RATE_RANGE_HZ`].
     UnsupportedSampleRate(u32),
     /// Not 1 or 2 channels.
     UnsupportedChannels(usize),
@@ -311,8 +325,8 @@ impl Engine {
             return Err(EngineError::UnsupportedMaxBlock(max_block_frames));
         }
         let settings = settings.clamped();
-        let direct = OPUS_SAMPLE_RATES_HZ.contains(&sample_rate_hz);
-        let codec_rate_hz = if direct { sample_rate_hz } else { 48_000 };
+        let codec_rate_hz = codec_rate_for(sample_rate_hz);
+        let direct = codec_rate_hz == sample_rate_hz;
         let resamplers = if direct {
             None
         } else {

@@ -45,9 +45,10 @@ pub struct Latency {
     pub total_host: usize,
 }
 
-/// How many seconds of chunk steps to simulate when looking for the largest shortfall. Every
-/// chunk and frame size divides a whole number of seconds (at most 3: a 120 ms frame against
-/// a 44.1 kHz host), so the pattern repeats within this span.
+/// How many seconds of chunk steps to simulate at least when looking for the largest shortfall.
+/// For the common rates every chunk and frame size divides a whole number of seconds (at most 3:
+/// a 120 ms frame against a 44.1 kHz host); [`latency`] also simulates one whole period of the
+/// pattern, which at unusual rates (1,235 Hz, 12,346 Hz) is longer.
 const SIMULATED_SECONDS: usize = 4;
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
@@ -55,6 +56,10 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
         (a, b) = (b, a % b);
     }
     a
+}
+
+fn lcm(a: u64, b: u64) -> u64 {
+    a / gcd(a, b) * b
 }
 
 /// The latency for frames of `frame` codec samples, an encoder lookahead of `lookahead` codec
@@ -79,7 +84,11 @@ pub fn latency(
     let pad_codec = (codec_block - codec_part % codec_block) % codec_block;
     let algorithmic = shape.down_delay_host + (codec_part + pad_codec) / codec_block * host_block;
 
-    let steps = SIMULATED_SECONDS * host_rate_hz as usize / shape.down_in + 1;
+    // The shortfall repeats once the codec-rate input has advanced by a common multiple of the
+    // down-resampler's output chunk, the frame and the up-resampler's input chunk.
+    let common = lcm(lcm(shape.down_out as u64, frame as u64), shape.up_in as u64);
+    let period = (common / shape.down_out as u64) as usize;
+    let steps = (SIMULATED_SECONDS * host_rate_hz as usize / shape.down_in + 1).max(period + 1);
     let prefill_host = (0..steps)
         .map(|done| {
             let codec_in = done * shape.down_out;

@@ -8,8 +8,9 @@ use rubato::{Fft, FixedSync, Resampler as _};
 /// Chunk sizes tried, smallest first; rubato rounds each to a multiple of the smallest block the
 /// rate pair allows. Smaller chunks mean less delay and (measured) less CPU, but rubato's
 /// anti-aliasing filter narrows with the FFT block, so the smallest chunk that still passes the
-/// audio band is taken.
-const CHUNK_CANDIDATES_FRAMES: [usize; 6] = [64, 128, 256, 512, 1024, 2048];
+/// audio band is taken. Every rate from 8 to 192 kHz passes by 2048; the larger ones serve high
+/// ratios (768 kHz to 48 kHz is 16 : 1) and hosts below 8 kHz.
+const CHUNK_CANDIDATES_FRAMES: [usize; 9] = [64, 128, 256, 512, 1024, 2048, 4096, 8192, 16_384];
 
 /// The band a resampler must pass: Opus's fullband (20 kHz), or 90 % of the lower Nyquist
 /// frequency where that is lower.
@@ -54,14 +55,17 @@ impl ChunkResampler {
                 .map_err(|error| format!("cannot resample {from_hz} Hz to {to_hz} Hz: {error}"))
         };
         let required = required_passband_hz(from_hz, to_hz);
-        let mut inner = build(CHUNK_CANDIDATES_FRAMES[0])?;
-        for chunk in CHUNK_CANDIDATES_FRAMES {
-            inner = build(chunk)?;
-            // rubato's cutoff is relative to the input's Nyquist frequency.
-            if inner.cutoff() * from_hz as f32 / 2.0 >= required {
-                break;
+        let mut chunks = CHUNK_CANDIDATES_FRAMES.iter();
+        // rubato's cutoff is relative to the input's Nyquist frequency.
+        let inner = loop {
+            let Some(&chunk) = chunks.next() else {
+                return Err(format!("no resampler from {from_hz} Hz to {to_hz} Hz passes {required:.0} Hz"));
+            };
+            let candidate = build(chunk)?;
+            if candidate.cutoff() * from_hz as f32 / 2.0 >= required {
+                break candidate;
             }
-        }
+        };
         let (in_frames, out_frames) = (inner.input_frames_next(), inner.output_frames_next());
         let (mut planar_in, mut planar_out) = (vec![0.0; in_frames * channels], vec![0.0; out_frames * channels]);
         // Map the pages now rather than in the first audio callback.

@@ -221,7 +221,7 @@ pub enum LossModelArg {
 /// `render` flags.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// The WAV file to render (8/16/24/32-bit integer or 32-bit float, mono or stereo, 8–192 kHz).
+    /// The WAV file to render (8/16/24/32-bit integer or 32-bit float, mono or stereo, 1–768 kHz).
     pub input: PathBuf,
     /// Where to write the decoded audio (WAV, the input's length, latency removed).
     #[arg(long, short = 'o')]

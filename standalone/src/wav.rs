@@ -72,7 +72,7 @@ impl WavFormat {
 }
 
 /// Reads a WAV file. Refuses what the engine cannot take (more than two channels, rates outside
-/// 8–192 kHz), formats other than those of [`WavFormat`], and truncated files.
+/// 1–768 kHz), formats other than those of [`WavFormat`], and truncated files.
 pub fn read(path: &Path) -> Result<(Audio, WavFormat)> {
     let file = std::fs::File::open(path).map_err(|err| AppError::input(path, err))?;
     let reader = WavReader::new(BufReader::new(file)).map_err(|err| AppError::input(path, describe(err)))?;

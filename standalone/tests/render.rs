@@ -144,3 +144,18 @@ fn every_wav_format_reads_back_as_written() {
         assert_eq!(audio.samples.len(), expected.len());
     }
 }
+
+#[test]
+fn files_at_1_khz_and_768_khz_render_to_their_own_length_and_rate() {
+    let dir = folder();
+    for rate in [1_000, 768_000] {
+        let input = music_file(dir.path(), &format!("in-{rate}.wav"), rate, 1.0, WavFormat::Int24);
+        let output = dir.path().join(format!("out-{rate}.wav"));
+        render(&input, &output, &["--bitrate", "64k"]);
+        let ((original, _), (decoded, format)) = (wav::read(&input).unwrap(), wav::read(&output).unwrap());
+        assert_eq!((format, decoded.sample_rate_hz), (WavFormat::Int24, rate));
+        assert_eq!(decoded.samples.len(), original.samples.len(), "{rate} Hz");
+        let energy: f64 = decoded.samples.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
+        assert!(energy > 1.0, "{rate} Hz: silent render ({energy})");
+    }
+}
