@@ -56,10 +56,12 @@ pub struct LiveArgs {
     /// Audio backend.
     #[arg(long, short = 'b', value_enum, default_value_t = Backend::Auto)]
     pub backend: Backend,
-    /// Input device (the microphone), by the name `--list-devices` shows; the first found when omitted.
+    /// Input device (the microphone), by the PCM id or name `--list-devices` shows (`default`,
+    /// `pipewire`, `hw:CARD=…`); the system default when omitted.
     #[arg(long, short = 'i')]
     pub input_device: Option<String>,
-    /// Output device (headphones), by the name `--list-devices` shows; the first found when omitted.
+    /// Output device (headphones), by PCM id or name as for `--input-device`; the system default
+    /// when omitted.
     #[arg(long, short = 'o')]
     pub output_device: Option<String>,
     /// Sample rate in hertz (ALSA; JACK uses the server's).

@@ -1,48 +1,110 @@
-//! The audio devices `live` can use: ALSA devices through cpal, and whether a JACK server runs.
+//! The audio devices `live` can use: ALSA PCMs through cpal, and whether a JACK server runs.
 //! nice-plug's wrapper would silently fall back to no audio; we look first so that a user
 //! without a device gets a clear message instead.
+//!
+//! A desktop Linux reaches its sound card through ALSA's `default` PCM (or `pipewire`,
+//! `pulse`), whose *names* are descriptions such as "Default ALSA Output (currently PipeWire
+//! Media Server)". nice-plug's wrapper selects devices by that name and takes the first PCM that
+//! has it, so a user names a device here by PCM id or by name, and we hand the wrapper the name
+//! only when it leads to that same PCM.
 
 use cpal::traits::{DeviceTrait, HostTrait};
+
+/// ALSA's PCM for the system's default device.
+pub const DEFAULT_PCM: &str = "default";
+
+/// One ALSA PCM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlsaDevice {
+    /// ALSA's id: `default`, `pipewire`, `hw:CARD=USB,DEV=0`…
+    pub pcm: String,
+    /// The first line of ALSA's description, which nice-plug's wrapper selects by.
+    pub name: String,
+}
+
+impl AlsaDevice {
+    /// A device with this PCM id and name.
+    pub fn new(pcm: &str, name: &str) -> Self {
+        Self { pcm: pcm.to_owned(), name: name.to_owned() }
+    }
+}
 
 /// What was found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Devices {
-    /// ALSA devices that can record.
-    pub inputs: Vec<String>,
-    /// ALSA devices that can play.
-    pub outputs: Vec<String>,
+    /// ALSA PCMs that can record, in cpal's order.
+    pub inputs: Vec<AlsaDevice>,
+    /// ALSA PCMs that can play, in cpal's order.
+    pub outputs: Vec<AlsaDevice>,
     /// Whether a JACK server answered.
     pub jack_running: bool,
+}
+
+/// Why a named device cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceChoiceError {
+    /// No PCM has this id or name.
+    Unknown,
+    /// The device's name belongs to another PCM listed before it, which the wrapper would open.
+    Shadowed {
+        /// The PCM the wrapper would open instead.
+        first: AlsaDevice,
+    },
 }
 
 impl Devices {
     /// Looks for devices. Never fails: what cannot be listed is absent.
     pub fn scan() -> Self {
         let mut devices = Self { jack_running: jack_running(), ..Self::default() };
-        // Names as nice-plug's wrapper matches them: the description's name. ALSA's "null" PCM
-        // swallows and produces silence, so it is no device for monitoring; and cpal's virtual
-        // "default" device is not in these lists, so the wrapper could not select it by name.
-        let name = |device: cpal::Device| {
-            let pcm = device.id().ok()?;
-            (pcm.id() != "null").then_some(())?;
-            device.description().ok().map(|description| description.name().to_string())
+        // ALSA's "null" PCM swallows and produces silence: no device for monitoring.
+        let describe = |device: cpal::Device| {
+            let pcm = device.id().ok()?.id().to_string();
+            (pcm != "null").then_some(())?;
+            let name = device.description().ok().map_or_else(|| pcm.clone(), |d| d.name().to_string());
+            Some(AlsaDevice { pcm, name })
         };
         if let Ok(host) = cpal::host_from_id(cpal::HostId::Alsa) {
             if let Ok(inputs) = host.input_devices() {
-                devices.inputs = inputs.filter_map(name).collect();
+                devices.inputs = inputs.filter_map(describe).collect();
             }
             if let Ok(outputs) = host.output_devices() {
-                devices.outputs = outputs.filter_map(name).collect();
+                devices.outputs = outputs.filter_map(describe).collect();
             }
         }
         devices
     }
 
-    /// The list, as `--list-devices` prints it.
-    pub fn listing(&self) -> String {
-        let list = |names: &[String]| if names.is_empty() { "none".to_string() } else { names.join(", ") };
+    /// The list on one line, for error messages: PCM ids with their names.
+    pub fn summary(&self) -> String {
+        let list = |devices: &[AlsaDevice]| {
+            let items: Vec<String> =
+                devices.iter().map(|device| format!("{} ('{}')", device.pcm, device.name)).collect();
+            if items.is_empty() { "none".to_owned() } else { items.join(", ") }
+        };
         format!(
-            "JACK server: {}\nALSA inputs: {}\nALSA outputs: {}",
+            "JACK server {}; ALSA inputs: {}; ALSA outputs: {}",
+            if self.jack_running { "running" } else { "not running" },
+            list(&self.inputs),
+            list(&self.outputs)
+        )
+    }
+
+    /// The list, as `--list-devices` prints it: PCM id, name, and which is the system default.
+    pub fn listing(&self) -> String {
+        let list = |devices: &[AlsaDevice]| {
+            if devices.is_empty() {
+                return " none".to_owned();
+            }
+            devices
+                .iter()
+                .map(|device| {
+                    let mark = if device.pcm == DEFAULT_PCM { " (system default)" } else { "" };
+                    format!("\n  {} — {}{mark}", device.pcm, device.name)
+                })
+                .collect()
+        };
+        format!(
+            "JACK server: {}\nALSA inputs:{}\nALSA outputs:{}",
             if self.jack_running { "running" } else { "not running" },
             list(&self.inputs),
             list(&self.outputs)
@@ -50,7 +112,61 @@ impl Devices {
     }
 }
 
+/// The device in `devices` that `asked` names, by PCM id first, then by name, and checked to be
+/// the one nice-plug's wrapper opens for its name.
+pub fn choose<'a>(devices: &'a [AlsaDevice], asked: &str) -> Result<&'a AlsaDevice, DeviceChoiceError> {
+    let device = devices
+        .iter()
+        .find(|device| device.pcm == asked)
+        .or_else(|| devices.iter().find(|device| device.name == asked))
+        .ok_or(DeviceChoiceError::Unknown)?;
+    match devices.iter().find(|other| other.name == device.name) {
+        Some(first) if first.pcm != device.pcm => Err(DeviceChoiceError::Shadowed { first: first.clone() }),
+        _ => Ok(device),
+    }
+}
+
 /// Whether a JACK server is running (without starting one).
 fn jack_running() -> bool {
     jack::Client::new("opus-roundtrip-probe", jack::ClientOptions::NO_START_SERVER).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What cpal lists on a PipeWire desktop with one USB headset (shortened).
+    fn desktop() -> Vec<AlsaDevice> {
+        vec![
+            AlsaDevice::new("pipewire", "PipeWire Sound Server"),
+            AlsaDevice::new("default", "Default ALSA Output (currently PipeWire Media Server)"),
+            AlsaDevice::new("hw:CARD=Headset,DEV=0", "USB Headset, USB Audio"),
+            AlsaDevice::new("plughw:CARD=Headset,DEV=0", "USB Headset, USB Audio"),
+        ]
+    }
+
+    #[test]
+    fn a_device_is_found_by_pcm_id_or_by_name() {
+        let devices = desktop();
+        assert_eq!(choose(&devices, "default").unwrap().pcm, "default");
+        assert_eq!(choose(&devices, "PipeWire Sound Server").unwrap().pcm, "pipewire");
+        assert_eq!(choose(&devices, "USB Headset, USB Audio").unwrap().pcm, "hw:CARD=Headset,DEV=0");
+        assert_eq!(choose(&devices, "pulse"), Err(DeviceChoiceError::Unknown));
+    }
+
+    #[test]
+    fn a_pcm_whose_name_an_earlier_one_has_cannot_be_chosen() {
+        let devices = desktop();
+        let error = choose(&devices, "plughw:CARD=Headset,DEV=0").unwrap_err();
+        assert_eq!(error, DeviceChoiceError::Shadowed { first: devices[2].clone() });
+    }
+
+    #[test]
+    fn the_listing_shows_ids_names_and_the_system_default() {
+        let devices = Devices { inputs: desktop(), outputs: Vec::new(), jack_running: false };
+        let listing = devices.listing();
+        assert!(listing.contains("  default — Default ALSA Output (currently PipeWire Media Server) (system default)"));
+        assert!(listing.contains("  pipewire — PipeWire Sound Server\n"), "{listing}");
+        assert!(listing.ends_with("ALSA outputs: none"), "{listing}");
+    }
 }

@@ -4,12 +4,12 @@
 use opus_roundtrip::OpusRoundtrip;
 
 use crate::cli::{Backend, LiveArgs};
-use crate::devices::Devices;
+use crate::devices::{self, AlsaDevice, DEFAULT_PCM, DeviceChoiceError, Devices};
 use crate::error::{AppError, Result};
 
 /// The wrapper's arguments for the checked choices, or why there is nothing to run on.
 pub fn wrapper_arguments(args: &LiveArgs, devices: &Devices) -> Result<Vec<String>> {
-    let found = devices.listing().replace('\n', "; ");
+    let found = devices.summary();
     let backend = match args.backend {
         Backend::Dummy => "dummy",
         Backend::Jack if !devices.jack_running => {
@@ -29,13 +29,26 @@ pub fn wrapper_arguments(args: &LiveArgs, devices: &Devices) -> Result<Vec<Strin
     if backend != "alsa" {
         return Ok(wrapper);
     }
-    let input = pick("input", args.input_device.as_ref(), &devices.inputs, &found)?;
-    let output = pick("output", args.output_device.as_ref(), &devices.outputs, &found)?;
+    // nice-plug's wrapper opens no input unless told one: the one asked for, else the system
+    // default, else the first device it can open. Names go as `--flag=NAME`, so that one with
+    // spaces or a leading '-' stays one argument.
+    let input = match args.input_device.as_deref() {
+        Some(asked) => chosen("input", &devices.inputs, asked, &found)?,
+        None => devices::choose(&devices.inputs, DEFAULT_PCM)
+            .ok()
+            .or_else(|| devices.inputs.iter().find(|device| devices::choose(&devices.inputs, &device.pcm).is_ok()))
+            .ok_or_else(|| no_device("input", &found))?,
+    };
+    wrapper.push(format!("--input-device={}", input.name));
+    // Without a name the wrapper opens ALSA's default output, the system default.
+    match args.output_device.as_deref() {
+        Some(asked) => {
+            wrapper.push(format!("--output-device={}", chosen("output", &devices.outputs, asked, &found)?.name))
+        }
+        None if devices.outputs.is_empty() => return Err(no_device("output", &found)),
+        None => {}
+    }
     wrapper.extend([
-        "--input-device".into(),
-        input,
-        "--output-device".into(),
-        output,
         "--sample-rate".into(),
         args.sample_rate.to_string(),
         "--period-size".into(),
@@ -44,19 +57,25 @@ pub fn wrapper_arguments(args: &LiveArgs, devices: &Devices) -> Result<Vec<Strin
     Ok(wrapper)
 }
 
-/// The device to use for `direction`: the one asked for if it exists, else the first found.
-fn pick(direction: &str, asked: Option<&String>, available: &[String], found: &str) -> Result<String> {
-    match asked {
-        Some(name) if available.contains(name) => Ok(name.clone()),
-        Some(name) => Err(AppError::Device(format!(
-            "no ALSA {direction} device '{name}'; pass --{direction}-device with one of those found ({found}), or --backend dummy"
-        ))),
-        None => available.first().cloned().ok_or_else(|| {
-            AppError::Device(format!(
-                "no audio {direction} device found; connect one and pass --{direction}-device NAME, start JACK and pass --backend jack, or pass --backend dummy to open the editor without audio (found: {found})"
-            ))
-        }),
-    }
+/// The device `asked` names for `direction`, or why it cannot be used.
+fn chosen<'a>(direction: &str, available: &'a [AlsaDevice], asked: &str, found: &str) -> Result<&'a AlsaDevice> {
+    devices::choose(available, asked).map_err(|error| {
+        AppError::Device(match error {
+            DeviceChoiceError::Unknown => format!(
+                "no ALSA {direction} device '{asked}'; pass --{direction}-device with a PCM id or name of those found ({found}), or --backend dummy"
+            ),
+            DeviceChoiceError::Shadowed { first } => format!(
+                "ALSA {direction} device '{asked}' has the name '{}' of '{}', listed before it, which the audio backend would open instead; choose '{}' or another device",
+                first.name, first.pcm, first.pcm
+            ),
+        })
+    })
+}
+
+fn no_device(direction: &str, found: &str) -> AppError {
+    AppError::Device(format!(
+        "no audio {direction} device found; connect one and pass --{direction}-device NAME, start JACK and pass --backend jack, or pass --backend dummy to open the editor without audio (found: {found})"
+    ))
 }
 
 /// Runs `live` from the command line.
@@ -99,23 +118,53 @@ mod tests {
     }
 
     fn usb() -> Devices {
-        Devices { inputs: vec!["USB Mic".into()], outputs: vec!["USB Mic".into()], jack_running: false }
+        let headset =
+            vec![AlsaDevice::new("hw:CARD=Mic,DEV=0", "USB Mic"), AlsaDevice::new("plughw:CARD=Mic,DEV=0", "USB Mic")];
+        Devices { inputs: headset.clone(), outputs: headset, jack_running: false }
+    }
+
+    fn desktop() -> Devices {
+        let mut devices = usb();
+        let default = AlsaDevice::new("default", "Default ALSA Output (currently PipeWire Media Server)");
+        devices.inputs.push(default.clone());
+        devices.outputs.push(default);
+        devices
     }
 
     #[test]
-    fn auto_takes_jack_when_it_runs_else_the_first_alsa_devices() {
+    fn auto_takes_jack_when_it_runs_else_alsa_with_the_system_default() {
         let jack = Devices { jack_running: true, ..usb() };
         assert_eq!(wrapper_arguments(&args(Backend::Auto), &jack).unwrap(), ["opus-roundtrip", "--backend", "jack"]);
-        let alsa = wrapper_arguments(&args(Backend::Auto), &usb()).unwrap().join(" ");
+        // The system default input when there is one; the output left to the backend's default.
+        let alsa = wrapper_arguments(&args(Backend::Auto), &desktop()).unwrap().join(" ");
         assert_eq!(
             alsa,
-            "opus-roundtrip --backend alsa --input-device USB Mic --output-device USB Mic --sample-rate 44100 --period-size 128"
+            "opus-roundtrip --backend alsa --input-device=Default ALSA Output (currently PipeWire Media Server) \
+             --sample-rate 44100 --period-size 128"
         );
+        // Without one, the first device the backend can open.
+        let alsa = wrapper_arguments(&args(Backend::Alsa), &usb()).unwrap().join(" ");
+        assert!(alsa.contains("--input-device=USB Mic --sample-rate"), "{alsa}");
         let mono = LiveArgs { mono: true, ..args(Backend::Dummy) };
         assert_eq!(
             wrapper_arguments(&mono, &Devices::default()).unwrap().join(" "),
             "opus-roundtrip --backend dummy --audio-layout 1"
         );
+    }
+
+    #[test]
+    fn devices_are_chosen_by_pcm_id_or_name() {
+        let named = LiveArgs {
+            input_device: Some("default".into()),
+            output_device: Some("hw:CARD=Mic,DEV=0".into()),
+            ..args(Backend::Alsa)
+        };
+        let arguments = wrapper_arguments(&named, &desktop()).unwrap();
+        assert!(arguments.contains(&"--input-device=Default ALSA Output (currently PipeWire Media Server)".to_owned()));
+        assert!(arguments.contains(&"--output-device=USB Mic".to_owned()), "{arguments:?}");
+        let shadowed = LiveArgs { input_device: Some("plughw:CARD=Mic,DEV=0".into()), ..args(Backend::Alsa) };
+        let error = wrapper_arguments(&shadowed, &desktop()).unwrap_err().to_string();
+        assert!(error.contains("choose 'hw:CARD=Mic,DEV=0'"), "{error}");
     }
 
     #[test]
