@@ -40,12 +40,16 @@ pub enum Command {
 /// The audio backend for `live`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Backend {
-    /// JACK if a server runs, else ALSA.
+    /// JACK if a server runs, else the system's own audio (ALSA on Linux).
     Auto,
     /// A running JACK server (rate and period are the server's).
     Jack,
-    /// ALSA devices through cpal.
-    Alsa,
+    /// The system's own audio devices through cpal: ALSA on Linux, WASAPI on Windows, CoreAudio
+    /// on macOS.
+    #[cfg_attr(all(unix, not(target_os = "macos")), value(name = "alsa"))]
+    #[cfg_attr(windows, value(name = "wasapi"))]
+    #[cfg_attr(target_os = "macos", value(name = "coreaudio"))]
+    System,
     /// No audio at all: only the editor (for trying the controls, or screenshots).
     Dummy,
 }

@@ -10,22 +10,31 @@
 
 use cpal::traits::{DeviceTrait, HostTrait};
 
-/// ALSA's PCM for the system's default device.
+/// The system's own audio API: how cpal and nice-plug's wrapper name it, and how people do.
+#[cfg(all(unix, not(target_os = "macos")))]
+pub const SYSTEM_AUDIO: (cpal::HostId, &str, &str) = (cpal::HostId::Alsa, "alsa", "ALSA");
+#[cfg(windows)]
+pub const SYSTEM_AUDIO: (cpal::HostId, &str, &str) = (cpal::HostId::Wasapi, "wasapi", "WASAPI");
+#[cfg(target_os = "macos")]
+pub const SYSTEM_AUDIO: (cpal::HostId, &str, &str) = (cpal::HostId::CoreAudio, "coreaudio", "CoreAudio");
+
+/// ALSA's PCM for the system's default device (on Linux; elsewhere no device has this id, and
+/// `live` takes the first device found).
 pub const DEFAULT_PCM: &str = "default";
 
-/// One ALSA PCM.
+/// One device of the system's audio API (on Linux, an ALSA PCM).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AlsaDevice {
-    /// ALSA's id: `default`, `pipewire`, `hw:CARD=USB,DEV=0`…
-    pub pcm: String,
+pub struct SystemDevice {
+    /// The device's id; ALSA's PCM id on Linux: `default`, `pipewire`, `hw:CARD=USB,DEV=0`…
+    pub id: String,
     /// The first line of ALSA's description, which nice-plug's wrapper selects by.
     pub name: String,
 }
 
-impl AlsaDevice {
-    /// A device with this PCM id and name.
-    pub fn new(pcm: &str, name: &str) -> Self {
-        Self { pcm: pcm.to_owned(), name: name.to_owned() }
+impl SystemDevice {
+    /// A device with this id and name.
+    pub fn new(id: &str, name: &str) -> Self {
+        Self { id: id.to_owned(), name: name.to_owned() }
     }
 }
 
@@ -33,9 +42,9 @@ impl AlsaDevice {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Devices {
     /// ALSA PCMs that can record, in cpal's order.
-    pub inputs: Vec<AlsaDevice>,
+    pub inputs: Vec<SystemDevice>,
     /// ALSA PCMs that can play, in cpal's order.
-    pub outputs: Vec<AlsaDevice>,
+    pub outputs: Vec<SystemDevice>,
     /// Whether a JACK server answered.
     pub jack_running: bool,
 }
@@ -48,7 +57,7 @@ pub enum DeviceChoiceError {
     /// The device's name belongs to another PCM listed before it, which the wrapper would open.
     Shadowed {
         /// The PCM the wrapper would open instead.
-        first: AlsaDevice,
+        first: SystemDevice,
     },
 }
 
@@ -58,12 +67,12 @@ impl Devices {
         let mut devices = Self { jack_running: jack_running(), ..Self::default() };
         // ALSA's "null" PCM swallows and produces silence: no device for monitoring.
         let describe = |device: cpal::Device| {
-            let pcm = device.id().ok()?.id().to_string();
-            (pcm != "null").then_some(())?;
-            let name = device.description().ok().map_or_else(|| pcm.clone(), |d| d.name().to_string());
-            Some(AlsaDevice { pcm, name })
+            let id = device.id().ok()?.id().to_string();
+            (id != "null").then_some(())?;
+            let name = device.description().ok().map_or_else(|| id.clone(), |d| d.name().to_string());
+            Some(SystemDevice { id, name })
         };
-        if let Ok(host) = cpal::host_from_id(cpal::HostId::Alsa) {
+        if let Ok(host) = cpal::host_from_id(SYSTEM_AUDIO.0) {
             if let Ok(inputs) = host.input_devices() {
                 devices.inputs = inputs.filter_map(describe).collect();
             }
@@ -76,13 +85,14 @@ impl Devices {
 
     /// The list on one line, for error messages: PCM ids with their names.
     pub fn summary(&self) -> String {
-        let list = |devices: &[AlsaDevice]| {
+        let api = SYSTEM_AUDIO.2;
+        let list = |devices: &[SystemDevice]| {
             let items: Vec<String> =
-                devices.iter().map(|device| format!("{} ('{}')", device.pcm, device.name)).collect();
+                devices.iter().map(|device| format!("{} ('{}')", device.id, device.name)).collect();
             if items.is_empty() { "none".to_owned() } else { items.join(", ") }
         };
         format!(
-            "JACK server {}; ALSA inputs: {}; ALSA outputs: {}",
+            "JACK server {}; {api} inputs: {}; {api} outputs: {}",
             if self.jack_running { "running" } else { "not running" },
             list(&self.inputs),
             list(&self.outputs)
@@ -91,20 +101,21 @@ impl Devices {
 
     /// The list, as `--list-devices` prints it: PCM id, name, and which is the system default.
     pub fn listing(&self) -> String {
-        let list = |devices: &[AlsaDevice]| {
+        let api = SYSTEM_AUDIO.2;
+        let list = |devices: &[SystemDevice]| {
             if devices.is_empty() {
                 return " none".to_owned();
             }
             devices
                 .iter()
                 .map(|device| {
-                    let mark = if device.pcm == DEFAULT_PCM { " (system default)" } else { "" };
-                    format!("\n  {} — {}{mark}", device.pcm, device.name)
+                    let mark = if device.id == DEFAULT_PCM { " (system default)" } else { "" };
+                    format!("\n  {} — {}{mark}", device.id, device.name)
                 })
                 .collect()
         };
         format!(
-            "JACK server: {}\nALSA inputs:{}\nALSA outputs:{}",
+            "JACK server: {}\n{api} inputs:{}\n{api} outputs:{}",
             if self.jack_running { "running" } else { "not running" },
             list(&self.inputs),
             list(&self.outputs)
@@ -114,14 +125,14 @@ impl Devices {
 
 /// The device in `devices` that `asked` names, by PCM id first, then by name, and checked to be
 /// the one nice-plug's wrapper opens for its name.
-pub fn choose<'a>(devices: &'a [AlsaDevice], asked: &str) -> Result<&'a AlsaDevice, DeviceChoiceError> {
+pub fn choose<'a>(devices: &'a [SystemDevice], asked: &str) -> Result<&'a SystemDevice, DeviceChoiceError> {
     let device = devices
         .iter()
-        .find(|device| device.pcm == asked)
+        .find(|device| device.id == asked)
         .or_else(|| devices.iter().find(|device| device.name == asked))
         .ok_or(DeviceChoiceError::Unknown)?;
     match devices.iter().find(|other| other.name == device.name) {
-        Some(first) if first.pcm != device.pcm => Err(DeviceChoiceError::Shadowed { first: first.clone() }),
+        Some(first) if first.id != device.id => Err(DeviceChoiceError::Shadowed { first: first.clone() }),
         _ => Ok(device),
     }
 }
@@ -136,21 +147,21 @@ mod tests {
     use super::*;
 
     /// What cpal lists on a PipeWire desktop with one USB headset (shortened).
-    fn desktop() -> Vec<AlsaDevice> {
+    fn desktop() -> Vec<SystemDevice> {
         vec![
-            AlsaDevice::new("pipewire", "PipeWire Sound Server"),
-            AlsaDevice::new("default", "Default ALSA Output (currently PipeWire Media Server)"),
-            AlsaDevice::new("hw:CARD=Headset,DEV=0", "USB Headset, USB Audio"),
-            AlsaDevice::new("plughw:CARD=Headset,DEV=0", "USB Headset, USB Audio"),
+            SystemDevice::new("pipewire", "PipeWire Sound Server"),
+            SystemDevice::new("default", "Default ALSA Output (currently PipeWire Media Server)"),
+            SystemDevice::new("hw:CARD=Headset,DEV=0", "USB Headset, USB Audio"),
+            SystemDevice::new("plughw:CARD=Headset,DEV=0", "USB Headset, USB Audio"),
         ]
     }
 
     #[test]
     fn a_device_is_found_by_pcm_id_or_by_name() {
         let devices = desktop();
-        assert_eq!(choose(&devices, "default").unwrap().pcm, "default");
-        assert_eq!(choose(&devices, "PipeWire Sound Server").unwrap().pcm, "pipewire");
-        assert_eq!(choose(&devices, "USB Headset, USB Audio").unwrap().pcm, "hw:CARD=Headset,DEV=0");
+        assert_eq!(choose(&devices, "default").unwrap().id, "default");
+        assert_eq!(choose(&devices, "PipeWire Sound Server").unwrap().id, "pipewire");
+        assert_eq!(choose(&devices, "USB Headset, USB Audio").unwrap().id, "hw:CARD=Headset,DEV=0");
         assert_eq!(choose(&devices, "pulse"), Err(DeviceChoiceError::Unknown));
     }
 

@@ -2,6 +2,7 @@
 
 mod bench_report;
 mod system_packages;
+mod windows;
 
 use std::process::{Command, ExitCode};
 
@@ -18,7 +19,10 @@ commands:
   soak    an hour of audio through the engine with settings changing every second:
           `cargo xtask soak [minutes]`
   bundle  build the plugin bundles: `cargo xtask bundle opus-roundtrip --release`
-          (target/bundled/Opus Roundtrip.clap and .vst3; nice-plug-xtask's bundler)
+          (target/bundled/Opus Roundtrip.clap and .vst3; nice-plug-xtask's bundler); for
+          Windows add `--target x86_64-pc-windows-gnu`
+  windows cross-build the plugin and the app for Windows (MinGW-w64) and check that they import
+          only DLLs Windows ships
   help    this text";
 
 fn main() -> ExitCode {
@@ -32,6 +36,7 @@ fn main() -> ExitCode {
             let minutes = args.get(1).map_or("60", String::as_str);
             cargo(&["run", "--release", "--package", "roundtrip-engine", "--example", "soak", "--", minutes])
         }
+        Some("windows") => system_packages::ensure_installed().and_then(|()| windows::build_and_check()),
         Some("bench") => system_packages::ensure_installed().and_then(|()| bench_report::run(&args[1..])),
         Some("bundle" | "bundle-universal" | "known-packages") => system_packages::ensure_installed()
             .and_then(|()| nice_plug_xtask::main_with_args("cargo xtask", args).map_err(|error| format!("{error:#}"))),
@@ -90,5 +95,6 @@ fn test() -> Result<(), String> {
     cargo(&["test", "--workspace"])?;
     // The plugin tests load the library they built; this checks the bundler packs it too.
     nice_plug_xtask::main_with_args("cargo xtask", ["bundle".to_owned(), "opus-roundtrip".to_owned()])
-        .map_err(|error| format!("bundling failed: {error:#}"))
+        .map_err(|error| format!("bundling failed: {error:#}"))?;
+    windows::build_and_check()
 }

@@ -4,7 +4,7 @@
 use opus_roundtrip::OpusRoundtrip;
 
 use crate::cli::{Backend, LiveArgs};
-use crate::devices::{self, AlsaDevice, DEFAULT_PCM, DeviceChoiceError, Devices};
+use crate::devices::{self, DEFAULT_PCM, DeviceChoiceError, Devices, SYSTEM_AUDIO, SystemDevice};
 use crate::error::{AppError, Result};
 
 /// The wrapper's arguments for the checked choices, or why there is nothing to run on.
@@ -14,19 +14,20 @@ pub fn wrapper_arguments(args: &LiveArgs, devices: &Devices) -> Result<Vec<Strin
         Backend::Dummy => "dummy",
         Backend::Jack if !devices.jack_running => {
             return Err(AppError::Device(format!(
-                "no JACK server is running; start one, or use --backend alsa (found: {found})"
+                "no JACK server is running; start one, or use --backend {} (found: {found})",
+                SYSTEM_AUDIO.1
             )));
         }
         Backend::Jack => "jack",
         Backend::Auto if devices.jack_running => "jack",
-        Backend::Auto | Backend::Alsa => "alsa",
+        Backend::Auto | Backend::System => SYSTEM_AUDIO.1,
     };
     let mut wrapper = vec!["opus-roundtrip".to_string(), "--backend".into(), backend.into()];
     if args.mono {
         // The plugin's second layout is mono.
         wrapper.extend(["--audio-layout".into(), "1".into()]);
     }
-    if backend != "alsa" {
+    if backend != SYSTEM_AUDIO.1 {
         return Ok(wrapper);
     }
     // nice-plug's wrapper opens no input unless told one: the one asked for, else the system
@@ -36,7 +37,7 @@ pub fn wrapper_arguments(args: &LiveArgs, devices: &Devices) -> Result<Vec<Strin
         Some(asked) => chosen("input", &devices.inputs, asked, &found)?,
         None => devices::choose(&devices.inputs, DEFAULT_PCM)
             .ok()
-            .or_else(|| devices.inputs.iter().find(|device| devices::choose(&devices.inputs, &device.pcm).is_ok()))
+            .or_else(|| devices.inputs.iter().find(|device| devices::choose(&devices.inputs, &device.id).is_ok()))
             .ok_or_else(|| no_device("input", &found))?,
     };
     wrapper.push(format!("--input-device={}", input.name));
@@ -58,15 +59,16 @@ pub fn wrapper_arguments(args: &LiveArgs, devices: &Devices) -> Result<Vec<Strin
 }
 
 /// The device `asked` names for `direction`, or why it cannot be used.
-fn chosen<'a>(direction: &str, available: &'a [AlsaDevice], asked: &str, found: &str) -> Result<&'a AlsaDevice> {
+fn chosen<'a>(direction: &str, available: &'a [SystemDevice], asked: &str, found: &str) -> Result<&'a SystemDevice> {
     devices::choose(available, asked).map_err(|error| {
         AppError::Device(match error {
             DeviceChoiceError::Unknown => format!(
-                "no ALSA {direction} device '{asked}'; pass --{direction}-device with a PCM id or name of those found ({found}), or --backend dummy"
+                "no {} {direction} device '{asked}'; pass --{direction}-device with an id or name of those found ({found}), or --backend dummy",
+                SYSTEM_AUDIO.2
             ),
             DeviceChoiceError::Shadowed { first } => format!(
-                "ALSA {direction} device '{asked}' has the name '{}' of '{}', listed before it, which the audio backend would open instead; choose '{}' or another device",
-                first.name, first.pcm, first.pcm
+                "{} {direction} device '{asked}' has the name '{}' of '{}', listed before it, which the audio backend would open instead; choose '{}' or another device",
+                SYSTEM_AUDIO.2, first.name, first.id, first.id
             ),
         })
     })
@@ -118,14 +120,16 @@ mod tests {
     }
 
     fn usb() -> Devices {
-        let headset =
-            vec![AlsaDevice::new("hw:CARD=Mic,DEV=0", "USB Mic"), AlsaDevice::new("plughw:CARD=Mic,DEV=0", "USB Mic")];
+        let headset = vec![
+            SystemDevice::new("hw:CARD=Mic,DEV=0", "USB Mic"),
+            SystemDevice::new("plughw:CARD=Mic,DEV=0", "USB Mic"),
+        ];
         Devices { inputs: headset.clone(), outputs: headset, jack_running: false }
     }
 
     fn desktop() -> Devices {
         let mut devices = usb();
-        let default = AlsaDevice::new("default", "Default ALSA Output (currently PipeWire Media Server)");
+        let default = SystemDevice::new("default", "Default ALSA Output (currently PipeWire Media Server)");
         devices.inputs.push(default.clone());
         devices.outputs.push(default);
         devices
@@ -137,13 +141,14 @@ mod tests {
         assert_eq!(wrapper_arguments(&args(Backend::Auto), &jack).unwrap(), ["opus-roundtrip", "--backend", "jack"]);
         // The system default input when there is one; the output left to the backend's default.
         let alsa = wrapper_arguments(&args(Backend::Auto), &desktop()).unwrap().join(" ");
-        assert_eq!(
-            alsa,
-            "opus-roundtrip --backend alsa --input-device=Default ALSA Output (currently PipeWire Media Server) \
-             --sample-rate 44100 --period-size 128"
+        let expected = format!(
+            "opus-roundtrip --backend {} --input-device=Default ALSA Output (currently PipeWire Media Server) \
+             --sample-rate 44100 --period-size 128",
+            SYSTEM_AUDIO.1
         );
+        assert_eq!(alsa, expected);
         // Without one, the first device the backend can open.
-        let alsa = wrapper_arguments(&args(Backend::Alsa), &usb()).unwrap().join(" ");
+        let alsa = wrapper_arguments(&args(Backend::System), &usb()).unwrap().join(" ");
         assert!(alsa.contains("--input-device=USB Mic --sample-rate"), "{alsa}");
         let mono = LiveArgs { mono: true, ..args(Backend::Dummy) };
         assert_eq!(
@@ -157,22 +162,22 @@ mod tests {
         let named = LiveArgs {
             input_device: Some("default".into()),
             output_device: Some("hw:CARD=Mic,DEV=0".into()),
-            ..args(Backend::Alsa)
+            ..args(Backend::System)
         };
         let arguments = wrapper_arguments(&named, &desktop()).unwrap();
         assert!(arguments.contains(&"--input-device=Default ALSA Output (currently PipeWire Media Server)".to_owned()));
         assert!(arguments.contains(&"--output-device=USB Mic".to_owned()), "{arguments:?}");
-        let shadowed = LiveArgs { input_device: Some("plughw:CARD=Mic,DEV=0".into()), ..args(Backend::Alsa) };
+        let shadowed = LiveArgs { input_device: Some("plughw:CARD=Mic,DEV=0".into()), ..args(Backend::System) };
         let error = wrapper_arguments(&shadowed, &desktop()).unwrap_err().to_string();
         assert!(error.contains("choose 'hw:CARD=Mic,DEV=0'"), "{error}");
     }
 
     #[test]
     fn a_missing_device_is_an_error_that_lists_what_was_found() {
-        let err = wrapper_arguments(&args(Backend::Alsa), &Devices::default()).unwrap_err();
+        let err = wrapper_arguments(&args(Backend::System), &Devices::default()).unwrap_err();
         assert!(matches!(err, AppError::Device(_)));
         assert!(err.to_string().contains("--backend dummy"), "{err}");
-        let named = LiveArgs { output_device: Some("Speakers".into()), ..args(Backend::Alsa) };
+        let named = LiveArgs { output_device: Some("Speakers".into()), ..args(Backend::System) };
         let err = wrapper_arguments(&named, &usb()).unwrap_err().to_string();
         assert!(err.contains("'Speakers'") && err.contains("USB Mic"), "{err}");
     }
