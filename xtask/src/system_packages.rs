@@ -27,6 +27,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("imagemagick", "`import` takes the editor's screenshot under Xvfb"),
     ("opus-tools", "opusdec: the tests check that a standard player decodes our Ogg Opus files"),
     ("gcc-mingw-w64-x86-64", "cross-compiles libopus and links the Windows builds (`cargo xtask windows`)"),
+    ("wine64", "runs the Windows build of the app in the test suite"),
 ];
 
 fn is_installed(package: &str) -> bool {
