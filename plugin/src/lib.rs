@@ -147,6 +147,7 @@ impl Plugin for OpusRoundtrip {
                 }
                 self.activated_settings = *engine.settings();
                 self.restart_requested = false;
+                self.latency_held.store(false, Ordering::Relaxed);
                 self.engine = Some(engine);
                 self.spectrum_feed = Some(spectrum::new_feed(&self.spectrum_slot));
                 self.faulted = false;
