@@ -11,6 +11,7 @@ cargo xtask <command>
 
 commands:
   setup   install the Debian packages the workspace builds against (asks apt-get, as root or via sudo)
+          and Rust's Windows target (rustup)
   demo    set up, then run the product's demonstration
   test    set up, then check formatting and lints and run every test
   bench   run the criterion benchmarks and print our-code / raw-libopus ratios
@@ -28,7 +29,7 @@ commands:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("setup") => system_packages::ensure_installed(),
+        Some("setup") => system_packages::ensure_installed().and_then(|()| windows::ensure_target()),
         Some("demo") => system_packages::ensure_installed().and_then(|()| demo(&args[1..])),
         Some("test") => system_packages::ensure_installed().and_then(|()| test()),
         Some("fuzz") => fuzz(args.get(1).map_or("100", String::as_str)),
