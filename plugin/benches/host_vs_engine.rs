@@ -3,6 +3,9 @@
 
 #[path = "../tests/common/clap_host.rs"]
 mod clap_host;
+// The host harness draws random block lengths from here.
+#[path = "../tests/common/signals.rs"]
+mod signals;
 
 use std::hint::black_box;
 use std::time::Duration;

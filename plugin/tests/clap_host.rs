@@ -8,44 +8,14 @@
 mod common;
 
 use clack_extensions::params::ParamInfoFlags;
-use common::clap_host::{ClapHarness, built_plugin_path, list, param_named};
-use common::signals::{peak_position, random_blocks};
+use common::clap_host::{ClapHarness, built_plugin_path, list, param_named, process_random_blocks};
+use common::signals::peak_position;
 use roundtrip_codec::test_signal;
 
 const PLUGIN_ID: &str = "com.github.opus-roundtrip.opus-roundtrip";
 
 fn harness() -> ClapHarness {
     ClapHarness::load(&built_plugin_path(), PLUGIN_ID)
-}
-
-/// Processes `left`/`right` in random block lengths up to `max_block`, with `events`
-/// (sample offset from the start, parameter id, plain value) delivered in their blocks.
-fn process_random_blocks(
-    host: &mut ClapHarness,
-    left: &[f32],
-    right: &[f32],
-    max_block: usize,
-    events: &[(u32, u32, f64)],
-    seed: u64,
-) -> (Vec<f32>, Vec<f32>) {
-    let mut out = (Vec::with_capacity(left.len()), Vec::with_capacity(left.len()));
-    let mut start = 0;
-    for block in random_blocks(max_block, seed) {
-        if start == left.len() {
-            break;
-        }
-        let end = (start + block).min(left.len());
-        let block_events: Vec<(u32, u32, f64)> = events
-            .iter()
-            .filter(|&&(time, _, _)| (start..end).contains(&(time as usize)))
-            .map(|&(time, id, value)| (time - start as u32, id, value))
-            .collect();
-        let (l, r) = host.process(&left[start..end], &right[start..end], &block_events);
-        out.0.extend(l);
-        out.1.extend(r);
-        start = end;
-    }
-    out
 }
 
 #[test]

@@ -14,9 +14,13 @@ const PLUGIN_ID: &str = "com.github.opus-roundtrip.opus-roundtrip";
 const POLICIES: [Callbacks; 3] = [Callbacks::Prompt, Callbacks::AfterDeactivate, Callbacks::Never];
 const RATE: u32 = 48_000;
 
-fn harness(callbacks: Callbacks) -> ClapHarness {
+/// The plugin, active at [`RATE`] with blocks up to `max_block`, at full bitrate (so that the
+/// codec keeps an impulse sharp), in a host that runs main-thread callbacks as `callbacks` says.
+fn active(callbacks: Callbacks, max_block: u32) -> ClapHarness {
     let mut host = ClapHarness::load(&built_plugin_path(), PLUGIN_ID);
     host.set_callbacks(callbacks);
+    host.activate(f64::from(RATE), max_block);
+    set(&mut host, "Bitrate", "510 kbps");
     host
 }
 
@@ -51,9 +55,7 @@ fn latency_changes(host: &ClapHarness) -> usize {
 #[test]
 fn a_plain_activation_asks_for_no_restart_and_tells_the_latency_only_inside_activate() {
     for policy in POLICIES {
-        let mut host = harness(policy);
-        host.activate(f64::from(RATE), 256);
-        set(&mut host, "Bitrate", "510 kbps");
+        let mut host = active(policy, 256);
         let latency = host.latency();
         assert!(latency > 0);
         assert_impulse_at(&mut host, latency, &format!("{policy:?}"));
@@ -73,9 +75,7 @@ fn a_plain_activation_asks_for_no_restart_and_tells_the_latency_only_inside_acti
 fn a_latency_change_is_one_restart_and_the_output_keeps_the_told_latency_until_then() {
     for policy in POLICIES {
         let what = format!("{policy:?}");
-        let mut host = harness(policy);
-        host.activate(f64::from(RATE), 256);
-        set(&mut host, "Bitrate", "510 kbps");
+        let mut host = active(policy, 256);
         let told = host.latency();
         // Frame size and FEC both change the latency; changed again and again before the host
         // restarts, they still make one request.
@@ -102,9 +102,7 @@ fn a_latency_change_is_one_restart_and_the_output_keeps_the_told_latency_until_t
 #[test]
 fn a_change_taken_back_before_the_restart_leaves_the_latency_as_it_was() {
     for policy in POLICIES {
-        let mut host = harness(policy);
-        host.activate(f64::from(RATE), 256);
-        set(&mut host, "Bitrate", "510 kbps");
+        let mut host = active(policy, 256);
         let told = host.latency();
         set(&mut host, "DRED", "100 ms");
         set(&mut host, "DRED", "Off");
@@ -119,9 +117,7 @@ fn a_change_taken_back_before_the_restart_leaves_the_latency_as_it_was() {
 
 #[test]
 fn every_latency_changing_setting_restarts_once_with_an_exact_impulse_after_each() {
-    let mut host = harness(Callbacks::AfterDeactivate);
-    host.activate(f64::from(RATE), 480);
-    set(&mut host, "Bitrate", "510 kbps");
+    let mut host = active(Callbacks::AfterDeactivate, 480);
     let changes = [
         ("Frame", "2.5 ms"),
         ("Application", "Low delay"),

@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::clap_host::{ClapHarness, built_plugin_path, param_named};
-use common::signals::{peak_position, random_blocks};
+use common::clap_host::{ClapHarness, built_plugin_path, param_named, process_random_blocks};
+use common::signals::peak_position;
 use roundtrip_codec::test_signal;
 
 const PLUGIN_ID: &str = "com.github.opus-roundtrip.opus-roundtrip";
@@ -27,16 +27,9 @@ fn activated(rate: f64) -> ClapHarness {
     host
 }
 
-/// Processes `input` (both channels) in random block lengths drawn from `seed`.
+/// Processes `input` (both channels) in random block lengths drawn from `seed`; the left output.
 fn in_random_blocks(host: &mut ClapHarness, input: &[f32], seed: u64) -> Vec<f32> {
-    let mut output = Vec::with_capacity(input.len());
-    let mut blocks = random_blocks(MAX_BLOCK as usize, seed);
-    while output.len() < input.len() {
-        let start = output.len();
-        let end = (start + blocks.next().unwrap()).min(input.len());
-        output.extend(host.process(&input[start..end], &input[start..end], &[]).0);
-    }
-    output
+    process_random_blocks(host, input, input, MAX_BLOCK as usize, &[], seed).0
 }
 
 #[test]

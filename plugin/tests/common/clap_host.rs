@@ -30,6 +30,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::SeqCst};
 use std::thread::ThreadId;
 
+use super::signals::random_blocks;
+
 /// How long a test may wait for another thread before it counts as hung: a guard against a
 /// deadlock, never a verdict on speed.
 pub const HANG_GUARD: std::time::Duration = std::time::Duration::from_secs(300);
@@ -293,6 +295,36 @@ pub fn list(path: &str) -> Vec<(String, String, String, String, Vec<String>)> {
             )
         })
         .collect()
+}
+
+/// Processes `left`/`right` in random block lengths up to `max_block`, with `events`
+/// (sample offset from the start, parameter id, plain value) delivered in their blocks.
+pub fn process_random_blocks(
+    host: &mut ClapHarness,
+    left: &[f32],
+    right: &[f32],
+    max_block: usize,
+    events: &[(u32, u32, f64)],
+    seed: u64,
+) -> (Vec<f32>, Vec<f32>) {
+    let mut out = (Vec::with_capacity(left.len()), Vec::with_capacity(left.len()));
+    let mut start = 0;
+    for block in random_blocks(max_block, seed) {
+        if start == left.len() {
+            break;
+        }
+        let end = (start + block).min(left.len());
+        let block_events: Vec<(u32, u32, f64)> = events
+            .iter()
+            .filter(|&&(time, _, _)| (start..end).contains(&(time as usize)))
+            .map(|&(time, id, value)| (time - start as u32, id, value))
+            .collect();
+        let (l, r) = host.process(&left[start..end], &right[start..end], &block_events);
+        out.0.extend(l);
+        out.1.extend(r);
+        start = end;
+    }
+    out
 }
 
 /// The parameter called `name` (panics naming it if there is none).
