@@ -10,8 +10,15 @@
 //! this rlib could silently lose to glibc's. [`install!`] expands to them in the calling crate.
 //! Never use it in a shipped library: exporting `malloc` from a plugin would replace the
 //! allocator of the whole host process.
+//!
+//! C heap calls are counted where glibc is the C library ([`COUNTS_C_HEAP`]). Elsewhere (the
+//! Windows build, run under Wine) only Rust allocations are counted: msvcrt has no second name
+//! for its `malloc` to forward to, and Rust's allocator there calls `HeapAlloc`, not `malloc`.
 
 use std::cell::Cell;
+
+/// Whether [`Counts::c`] counts anything on this target (glibc only; see the crate docs).
+pub const COUNTS_C_HEAP: bool = cfg!(all(target_os = "linux", target_env = "gnu"));
 
 #[doc(hidden)]
 pub use libc;
@@ -72,6 +79,7 @@ pub fn note_c() {
 }
 
 #[doc(hidden)]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub mod glibc {
     use std::ffi::c_void;
 
@@ -93,9 +101,6 @@ macro_rules! install {
     () => {
         mod alloc_counter_shims {
             use std::alloc::{GlobalAlloc, Layout, System};
-            use std::ffi::{c_int, c_void};
-
-            use $crate::glibc;
 
             struct CountingAllocator;
 
@@ -126,65 +131,87 @@ macro_rules! install {
             #[global_allocator]
             static GLOBAL: CountingAllocator = CountingAllocator;
 
-            #[unsafe(no_mangle)]
-            unsafe extern "C" fn malloc(size: usize) -> *mut c_void {
-                $crate::note_c();
-                // SAFETY: glibc's own malloc, same contract.
-                unsafe { glibc::__libc_malloc(size) }
-            }
-
-            #[unsafe(no_mangle)]
-            unsafe extern "C" fn calloc(count: usize, size: usize) -> *mut c_void {
-                $crate::note_c();
-                // SAFETY: glibc's own calloc, same contract.
-                unsafe { glibc::__libc_calloc(count, size) }
-            }
-
-            #[unsafe(no_mangle)]
-            unsafe extern "C" fn realloc(ptr: *mut c_void, size: usize) -> *mut c_void {
-                $crate::note_c();
-                // SAFETY: glibc's own realloc, same contract.
-                unsafe { glibc::__libc_realloc(ptr, size) }
-            }
-
-            #[unsafe(no_mangle)]
-            unsafe extern "C" fn free(ptr: *mut c_void) {
-                if !ptr.is_null() {
-                    $crate::note_c();
-                }
-                // SAFETY: glibc's own free, same contract.
-                unsafe { glibc::__libc_free(ptr) }
-            }
-
-            #[unsafe(no_mangle)]
-            unsafe extern "C" fn memalign(align: usize, size: usize) -> *mut c_void {
-                $crate::note_c();
-                // SAFETY: glibc's own memalign, same contract.
-                unsafe { glibc::__libc_memalign(align, size) }
-            }
-
-            #[unsafe(no_mangle)]
-            unsafe extern "C" fn aligned_alloc(align: usize, size: usize) -> *mut c_void {
-                $crate::note_c();
-                // SAFETY: glibc's own memalign accepts every alignment aligned_alloc does.
-                unsafe { glibc::__libc_memalign(align, size) }
-            }
-
-            #[unsafe(no_mangle)]
-            unsafe extern "C" fn posix_memalign(out: *mut *mut c_void, align: usize, size: usize) -> c_int {
-                $crate::note_c();
-                if !align.is_power_of_two() || !align.is_multiple_of(std::mem::size_of::<*mut c_void>()) {
-                    return $crate::libc::EINVAL;
-                }
-                // SAFETY: alignment validated as posix_memalign requires.
-                let ptr = unsafe { glibc::__libc_memalign(align, size) };
-                if ptr.is_null() {
-                    return $crate::libc::ENOMEM;
-                }
-                // SAFETY: the caller passes a valid out-pointer, as posix_memalign requires.
-                unsafe { *out = ptr };
-                0
-            }
+            $crate::c_heap_shims!();
         }
     };
+}
+
+/// The interposed C heap functions, forwarding to glibc's own. For [`install!`].
+#[doc(hidden)]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[macro_export]
+macro_rules! c_heap_shims {
+    () => {
+        use std::ffi::{c_int, c_void};
+
+        use $crate::glibc;
+
+        #[unsafe(no_mangle)]
+        unsafe extern "C" fn malloc(size: usize) -> *mut c_void {
+            $crate::note_c();
+            // SAFETY: glibc's own malloc, same contract.
+            unsafe { glibc::__libc_malloc(size) }
+        }
+
+        #[unsafe(no_mangle)]
+        unsafe extern "C" fn calloc(count: usize, size: usize) -> *mut c_void {
+            $crate::note_c();
+            // SAFETY: glibc's own calloc, same contract.
+            unsafe { glibc::__libc_calloc(count, size) }
+        }
+
+        #[unsafe(no_mangle)]
+        unsafe extern "C" fn realloc(ptr: *mut c_void, size: usize) -> *mut c_void {
+            $crate::note_c();
+            // SAFETY: glibc's own realloc, same contract.
+            unsafe { glibc::__libc_realloc(ptr, size) }
+        }
+
+        #[unsafe(no_mangle)]
+        unsafe extern "C" fn free(ptr: *mut c_void) {
+            if !ptr.is_null() {
+                $crate::note_c();
+            }
+            // SAFETY: glibc's own free, same contract.
+            unsafe { glibc::__libc_free(ptr) }
+        }
+
+        #[unsafe(no_mangle)]
+        unsafe extern "C" fn memalign(align: usize, size: usize) -> *mut c_void {
+            $crate::note_c();
+            // SAFETY: glibc's own memalign, same contract.
+            unsafe { glibc::__libc_memalign(align, size) }
+        }
+
+        #[unsafe(no_mangle)]
+        unsafe extern "C" fn aligned_alloc(align: usize, size: usize) -> *mut c_void {
+            $crate::note_c();
+            // SAFETY: glibc's own memalign accepts every alignment aligned_alloc does.
+            unsafe { glibc::__libc_memalign(align, size) }
+        }
+
+        #[unsafe(no_mangle)]
+        unsafe extern "C" fn posix_memalign(out: *mut *mut c_void, align: usize, size: usize) -> c_int {
+            $crate::note_c();
+            if !align.is_power_of_two() || !align.is_multiple_of(std::mem::size_of::<*mut c_void>()) {
+                return $crate::libc::EINVAL;
+            }
+            // SAFETY: alignment validated as posix_memalign requires.
+            let ptr = unsafe { glibc::__libc_memalign(align, size) };
+            if ptr.is_null() {
+                return $crate::libc::ENOMEM;
+            }
+            // SAFETY: the caller passes a valid out-pointer, as posix_memalign requires.
+            unsafe { *out = ptr };
+            0
+        }
+    };
+}
+
+/// Nothing to interpose where the C library is not glibc. For [`install!`].
+#[doc(hidden)]
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+#[macro_export]
+macro_rules! c_heap_shims {
+    () => {};
 }

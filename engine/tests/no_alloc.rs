@@ -105,5 +105,5 @@ fn the_counter_sees_an_allocation_inside_the_engine_loop() {
         engine.process_interleaved(&input, &mut output);
         std::hint::black_box(vec![0u8; 16]);
     });
-    assert!(counts.rust >= 1 && counts.c >= 1, "{counts:?}");
+    assert!(counts.rust >= 1 && (counts.c >= 1 || !alloc_counter::COUNTS_C_HEAP), "{counts:?}");
 }

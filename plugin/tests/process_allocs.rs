@@ -3,6 +3,9 @@
 //! in every debug binary that links the plugin (this test binary too) and wraps `process` and
 //! `reset` in `assert_no_alloc`. The CLAP host tests run the real `process` under that check.
 
+mod common;
+
+use common::clap_host::built_plugin_path;
 // Link the plugin (and with it nice-plug's allocator) into this test binary.
 use opus_roundtrip as _;
 
@@ -40,13 +43,20 @@ fn the_same_check_lets_allocation_free_code_run() {
 fn the_plugin_library_does_not_export_the_c_allocator() {
     // Interposed `malloc` symbols belong in test binaries only: a plugin exporting them would
     // replace the allocator of the whole host process.
-    // The plugin library this test run built, in the test executable's own `deps` folder.
-    let path = std::env::current_exe().unwrap().parent().unwrap().join("libopus_roundtrip.so");
-    let output = std::process::Command::new("nm").args(["-D", "--defined-only"]).arg(&path).output().expect("nm");
-    assert!(output.status.success(), "nm failed on {}", path.display());
-    let symbols = String::from_utf8_lossy(&output.stdout);
-    assert!(symbols.contains("clap_entry"), "not a CLAP plugin: {}", path.display());
+    let path = built_plugin_path();
+    let data = std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    let library = object::File::parse(&*data).expect("a shared library");
+    use object::Object as _;
+    let exports: Vec<String> = library
+        .exports()
+        .expect("readable exports")
+        .filter_map(|export| match export.expect("a readable export").name() {
+            object::NameOrOrdinal::Name(name) => Some(String::from_utf8_lossy(name).into_owned()),
+            object::NameOrOrdinal::Ordinal(_) => None,
+        })
+        .collect();
+    assert!(exports.iter().any(|name| name == "clap_entry"), "not a CLAP plugin: {path}");
     for name in ["malloc", "free", "calloc", "realloc"] {
-        assert!(!symbols.lines().any(|line| line.split_whitespace().last() == Some(name)), "exports {name}");
+        assert!(!exports.iter().any(|export| export == name), "exports {name}");
     }
 }

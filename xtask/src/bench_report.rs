@@ -67,7 +67,11 @@ fn print_render_speed(criterion_dir: &Path) {
     }
 }
 
+/// Runs the benchmarks (for Windows under Wine with `--windows`) and prints the ratios; fails if
+/// a ratio is over its limit on Linux (under Wine the figures are information only).
 pub fn run(extra: &[String]) -> Result<(), String> {
+    let windows = extra.iter().any(|arg| arg == "--windows");
+    let extra = extra.iter().filter(|arg| *arg != "--windows").map(String::as_str);
     let packages = [
         "--package",
         "roundtrip-codec",
@@ -80,10 +84,25 @@ pub fn run(extra: &[String]) -> Result<(), String> {
     ];
     let mut args = vec!["bench"];
     args.extend(packages);
-    args.push("--");
-    args.extend(extra.iter().map(String::as_str));
-    crate::cargo(&args)?;
-    let criterion_dir = target_dir().join("criterion");
+    let linux_dir = target_dir().join("criterion");
+    let criterion_dir = if windows {
+        crate::windows::ensure_target()?;
+        let wine = crate::wine::Wine::prepare(&crate::windows::release_dir()?)?;
+        let criterion_dir = std::path::absolute(target_dir().join("criterion-windows"))
+            .map_err(|error| format!("target folder: {error}"))?;
+        let mut env = wine.cargo_env();
+        env.push(("CRITERION_HOME".to_owned(), criterion_dir.to_string_lossy().into_owned()));
+        let env: Vec<(&str, &str)> = env.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
+        args.extend(["--target", crate::windows::TARGET, "--"]);
+        args.extend(extra);
+        crate::cargo_with_env(&args, &env)?;
+        criterion_dir
+    } else {
+        args.push("--");
+        args.extend(extra);
+        crate::cargo(&args)?;
+        linux_dir.clone()
+    };
     print_engine_costs(&criterion_dir);
     print_render_speed(&criterion_dir);
     println!("\n{:<28} {:>14} {:>14} {:>8} {:>7}", "group", "ours µs", "raw µs", "ratio", "limit");
@@ -107,5 +126,25 @@ pub fn run(extra: &[String]) -> Result<(), String> {
             over.push(ratio.group);
         }
     }
+    if windows {
+        print_windows_against_linux(&criterion_dir, &linux_dir);
+        return Ok(());
+    }
     if over.is_empty() { Ok(()) } else { Err(format!("ratio above its limit in: {}", over.join(", "))) }
+}
+
+/// Each of our measured items under Wine over the same item in the last Linux run, where both
+/// exist (run `cargo xtask bench` first for the Linux figures).
+fn print_windows_against_linux(windows_dir: &Path, linux_dir: &Path) {
+    println!("\n{:<40} {:>14} {:>14} {:>14}", "Windows under Wine / Linux", "Windows µs", "Linux µs", "ratio");
+    for ratio in RATIOS {
+        for id in [ratio.ours, ratio.baseline] {
+            if let (Ok(windows), Ok(linux)) =
+                (mean_ns(windows_dir, ratio.group, id), mean_ns(linux_dir, ratio.group, id))
+            {
+                let name = format!("{}/{id}", ratio.group);
+                println!("{name:<40} {:>14.2} {:>14.2} {:>14.4}", windows / 1e3, linux / 1e3, windows / linux);
+            }
+        }
+    }
 }

@@ -1,8 +1,10 @@
 //! Project tasks: `cargo xtask <command>`. Run `cargo xtask help` for the list.
 
 mod bench_report;
+mod dist;
 mod system_packages;
 mod windows;
+mod wine;
 
 use std::process::{Command, ExitCode};
 
@@ -14,7 +16,8 @@ commands:
           and Rust's Windows target (rustup)
   demo    set up, then run the product's demonstration
   test    set up, then check formatting and lints and run every test
-  bench   run the criterion benchmarks and print our-code / raw-libopus ratios
+  bench   run the criterion benchmarks and print our-code / raw-libopus ratios; with `--windows`,
+          the Windows build's under Wine, and each figure against the last Linux run's
   fuzz    the packet-path and setting-sequence fuzz tests, long: `cargo xtask fuzz [scale]`
           (scale multiplies the test suite's bounded counts; default 100)
   soak    an hour of audio through the engine with settings changing every second:
@@ -22,8 +25,10 @@ commands:
   bundle  build the plugin bundles: `cargo xtask bundle opus-roundtrip --release`
           (target/bundled/Opus Roundtrip.clap and .vst3; nice-plug-xtask's bundler); for
           Windows add `--target x86_64-pc-windows-gnu`
-  windows cross-build the plugin and the app for Windows (MinGW-w64) and check that they import
-          only DLLs Windows ships
+  windows cross-build the plugin and the app for Windows (MinGW-w64), check that they import
+          only DLLs Windows ships, and run the codec, engine and plugin test suites and the app
+          under Wine
+  dist    release zips for Linux and Windows (bundles, app, README, licence) in target/dist/
   help    this text";
 
 fn main() -> ExitCode {
@@ -38,6 +43,7 @@ fn main() -> ExitCode {
             cargo(&["run", "--release", "--package", "roundtrip-engine", "--example", "soak", "--", minutes])
         }
         Some("windows") => system_packages::ensure_installed().and_then(|()| windows::build_and_check()),
+        Some("dist") => system_packages::ensure_installed().and_then(|()| dist::run()),
         Some("bench") => system_packages::ensure_installed().and_then(|()| bench_report::run(&args[1..])),
         Some("bundle" | "bundle-universal" | "known-packages") => system_packages::ensure_installed()
             .and_then(|()| nice_plug_xtask::main_with_args("cargo xtask", args).map_err(|error| format!("{error:#}"))),
@@ -62,7 +68,7 @@ pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
 }
 
 /// [`cargo`] with environment variables set for it.
-fn cargo_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+pub(crate) fn cargo_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("xtask: cargo {}", args.join(" "));
     let status = Command::new(&cargo)

@@ -1,6 +1,5 @@
-//! Windows builds from Linux: the plugin bundles and the app, cross-compiled with MinGW-w64; a
-//! check that they depend on nothing but Windows itself; and the app run under Wine, where its
-//! render must equal the Linux build's byte for byte and its errors keep their exit codes.
+//! Windows builds from Linux: the plugin and the app, cross-compiled with MinGW-w64, and a check
+//! that they depend on nothing but Windows itself; then the tests under Wine (`wine.rs`).
 //!
 //! A Windows user has no MinGW runtime: a binary that imports `libssp-0.dll` (libopus's stack
 //! protector under MinGW), `libgcc_s_seh-1.dll` or `libwinpthread-1.dll` fails to load there, and
@@ -108,14 +107,22 @@ pub fn ensure_target() -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("`rustup target add {TARGET}` failed ({status})")) }
 }
 
+/// The plugin library cargo builds for [`TARGET`]: the bundler copies it as `Opus Roundtrip.clap`
+/// and into `Opus Roundtrip.vst3`.
+pub const PLUGIN_DLL: &str = "opus_roundtrip.dll";
+
+/// The app cargo builds for [`TARGET`].
+pub const APP_EXE: &str = "opus-roundtrip.exe";
+
 /// Where cargo puts release binaries for [`TARGET`], as an absolute path (Wine wants one).
-fn release_dir() -> Result<PathBuf, String> {
+pub fn release_dir() -> Result<PathBuf, String> {
     let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
     std::path::absolute(target_dir.join(TARGET).join("release")).map_err(|error| format!("target folder: {error}"))
 }
 
 /// Builds the plugin (its DLL, which the bundler packs as the `.clap` and into the `.vst3`) and
-/// the app for Windows, checks what each imports, and runs the app under Wine.
+/// the app for Windows, checks what each imports, then runs the test suites and the app under
+/// Wine.
 pub fn build_and_check() -> Result<(), String> {
     ensure_target()?;
     // One invocation for both, so that their shared dependencies resolve to one feature set and
@@ -123,94 +130,11 @@ pub fn build_and_check() -> Result<(), String> {
     let packages = ["--package", "opus-roundtrip", "--package", "opus-roundtrip-app"];
     crate::cargo(&[&["build", "--release", "--target", TARGET][..], &packages[..]].concat())?;
     let release = release_dir()?;
-    check_imports(&release.join("opus_roundtrip.dll"))?;
-    check_imports(&release.join("opus-roundtrip.exe"))?;
-    app_under_wine(&release)
-}
-
-/// Runs `program` with `args` and `env`, returning its exit code and its output.
-fn run(program: &Path, args: &[&str], env: &[(&str, &Path)]) -> Result<(Option<i32>, String), String> {
-    let output = std::process::Command::new(program)
-        .args(args)
-        .envs(env.iter().copied())
-        .env("WINEDEBUG", "-all")
-        .output()
-        .map_err(|error| format!("could not start {}: {error}", program.display()))?;
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    Ok((output.status.code(), text))
-}
-
-/// The Windows app under Wine: a render equal to the Linux build's, byte for byte, and the exit
-/// codes of a missing input (3) and a bad flag (2).
-fn app_under_wine(release: &Path) -> Result<(), String> {
-    let wine = Path::new("/usr/lib/wine/wine64");
-    if !wine.exists() {
-        return Err("Wine is missing: run `cargo xtask setup` (Debian package wine64)".into());
-    }
-    // Wine 8 lacks bcryptprimitives.dll; a stand-in goes beside the binaries (Windows looks in
-    // the program's folder first). Test-only: see the source.
-    let shim = Path::new(env!("CARGO_MANIFEST_DIR")).join("wine/bcryptprimitives.c");
-    let dll = release.join("bcryptprimitives.dll");
-    let (code, text) = run(
-        Path::new("x86_64-w64-mingw32-gcc"),
-        &["-shared", "-O2", "-o", &dll.to_string_lossy(), &shim.to_string_lossy(), "-ladvapi32"],
-        &[],
-    )?;
-    if code != Some(0) {
-        return Err(format!("building the Wine stand-in failed: {text}"));
-    }
-    let work = release.join("wine-check");
-    let _ = std::fs::remove_dir_all(&work);
-    std::fs::create_dir_all(&work).map_err(|error| format!("{}: {error}", work.display()))?;
-    let prefix = work.join("prefix");
-    let env = [("WINEPREFIX", prefix.as_path())];
-    // The Linux build writes the input (the demo's speech) and the reference render.
-    crate::cargo(&["build", "--package", "opus-roundtrip-app", "--bin", "opus-roundtrip"])?;
-    let linux = release.parent().and_then(Path::parent).map(|target| target.join("debug/opus-roundtrip"));
-    let linux = linux.ok_or("no target folder")?;
-    let demo = work.join("demo");
-    let (code, text) = run(&linux, &["demo", "--duration", "2s", "-q", "-o", &demo.to_string_lossy()], &[])?;
-    if code != Some(0) {
-        return Err(format!("the Linux demo failed: {text}"));
-    }
-    let input = demo.join("speech.wav");
-    let flags = ["-q", "--bitrate", "24k", "--loss", "10%", "--burst", "3", "--loss-model", "bursty", "--fec"];
-    let (linux_out, windows_out) = (work.join("linux.wav"), work.join("windows.wav"));
-    let render = |program: &Path, output: &Path, wine_args: &[&str]| {
-        let (input, output) = (input.to_string_lossy(), output.to_string_lossy());
-        let mut args: Vec<&str> = wine_args.to_vec();
-        args.extend(["render", &input, "-o", &output]);
-        args.extend(flags);
-        run(program, &args, &env)
-    };
-    let exe = release.join("opus-roundtrip.exe");
-    let exe = exe.to_string_lossy();
-    let (code, text) = render(&linux, &linux_out, &[])?;
-    if code != Some(0) {
-        return Err(format!("the Linux render failed: {text}"));
-    }
-    let (code, text) = render(wine, &windows_out, &[&exe])?;
-    if code != Some(0) {
-        return Err(format!("the Windows render under Wine failed ({code:?}): {text}"));
-    }
-    let read = |path: &Path| std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()));
-    if read(&linux_out)? != read(&windows_out)? {
-        return Err("the Windows render differs from the Linux render".into());
-    }
-    println!("xtask: under Wine, the Windows app rendered {} byte for byte as on Linux", input.display());
-    let missing = work.join("missing.wav");
-    let cases: [(&[&str], i32); 2] =
-        [(&["render", &missing.to_string_lossy(), "-o", "out.wav"], 3), (&["render", "--bitrate", "2k"], 2)];
-    for (args, expected) in cases {
-        let mut wine_args = vec![exe.as_ref()];
-        wine_args.extend(args);
-        let (code, text) = run(wine, &wine_args, &env)?;
-        if code != Some(expected) {
-            return Err(format!("under Wine, `{}` exited {code:?}, not {expected}: {text}", args.join(" ")));
-        }
-    }
-    println!("xtask: under Wine, a missing input exits 3 and a bad flag 2, as on Linux");
-    Ok(())
+    check_imports(&release.join(PLUGIN_DLL))?;
+    check_imports(&release.join(APP_EXE))?;
+    let wine = crate::wine::Wine::prepare(&release)?;
+    wine.test_suites(&release.join(PLUGIN_DLL))?;
+    wine.check_app(&release)
 }
 
 #[cfg(test)]

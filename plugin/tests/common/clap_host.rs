@@ -682,14 +682,24 @@ impl Drop for ClapHarness {
     }
 }
 
-/// The plugin library this test run built: the `cdylib` that cargo writes into the test
-/// executable's own `deps` folder (a plain `cargo test` does not copy it up to
-/// `target/<profile>/`). On Linux a `.clap` bundle is exactly this file renamed (nice-plug-xtask
-/// copies it), so loading it tests what the bundle ships.
+/// Names another plugin library to test than the one this test run built: `cargo xtask
+/// windows` points the suite, running under Wine, at the Windows DLL the bundles ship.
+pub const PLUGIN_UNDER_TEST_ENV: &str = "OPUS_ROUNDTRIP_PLUGIN_UNDER_TEST";
+
+/// The plugin library under test: the one [`PLUGIN_UNDER_TEST_ENV`] names, or else the `cdylib`
+/// this test run built, which cargo writes into the test executable's own `deps` folder (a plain
+/// `cargo test` does not copy it up to `target/<profile>/`). A `.clap` bundle on Linux and
+/// Windows is exactly that file renamed (nice-plug-xtask copies it), so loading it tests what the
+/// bundle ships.
 pub fn built_plugin_path() -> String {
-    let exe = std::env::current_exe().expect("test executable path");
-    let deps = exe.parent().expect("target/<profile>/deps");
-    let path = deps.join("libopus_roundtrip.so");
+    let path = match std::env::var_os(PLUGIN_UNDER_TEST_ENV) {
+        Some(path) => std::path::PathBuf::from(path),
+        None => {
+            let exe = std::env::current_exe().expect("test executable path");
+            let deps = exe.parent().expect("target/<profile>/deps");
+            deps.join(format!("{}opus_roundtrip{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX))
+        }
+    };
     assert!(path.exists(), "{} was not built; run the tests with cargo", path.display());
     path.to_string_lossy().into_owned()
 }
