@@ -35,6 +35,15 @@ impl RawRoundTrip {
         Self { encoder, decoder: NonNull::new(decoder).expect("opus_decoder_create returned null"), channels }
     }
 
+    /// The same, with the encoder's VBR constrained: the engine's default rate control, so that
+    /// a comparison with the engine measures our code, not another encoder configuration.
+    pub fn with_constrained_vbr(self) -> Self {
+        // SAFETY: a live encoder; the CTL takes one opus_int32.
+        let status = unsafe { sys::opus_encoder_ctl(self.encoder.as_ptr(), sys::OPUS_SET_VBR_CONSTRAINT_REQUEST, 1) };
+        assert_eq!(status, 0, "OPUS_SET_VBR_CONSTRAINT");
+        self
+    }
+
     /// Encodes `pcm` (one whole frame, interleaved) into `packet` and decodes it into `out`;
     /// returns the decoded samples per channel (or a negative libopus error).
     pub fn round_trip(&mut self, pcm: &[f32], packet: &mut [u8], out: &mut [f32]) -> i32 {

@@ -11,19 +11,16 @@ use roundtrip_codec::{
 
 const RATE_HZ: u32 = 48_000;
 
-/// A fixed-seed xorshift, so that a failure reproduces.
-struct Draws(u64);
+/// Fixed-seed draws, so that a failure reproduces.
+struct Draws(test_support::XorShift);
 
 impl Draws {
     fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
+        self.0.next_u64()
     }
 
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        self.0.below(n.max(1) as u64) as usize
     }
 }
 
@@ -57,7 +54,7 @@ fn real_packets() -> Vec<Vec<u8>> {
 
 #[test]
 fn arbitrary_bytes_never_crash_the_decoding_path() {
-    let mut draws = Draws(0x5EED_F00D);
+    let mut draws = Draws(test_support::XorShift::new(0x5EED_F00D));
     let real = real_packets();
     let mut decoders =
         [Decoder::new(RATE_HZ, Channels::Stereo).unwrap(), Decoder::new(16_000, Channels::Mono).unwrap()];

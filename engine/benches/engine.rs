@@ -56,7 +56,7 @@ fn bench_group(c: &mut Criterion, group_name: &str, rate: u32, settings: Setting
         b.iter(|| engine_second(&mut ours, black_box(input), &mut output))
     });
     if with_raw {
-        let mut raw = RawRoundTrip::new(48_000, 2, BITRATE_BPS, 10);
+        let mut raw = RawRoundTrip::new(48_000, 2, BITRATE_BPS, 10).with_constrained_vbr();
         group.bench_function(BenchmarkId::from_parameter("raw_libopus"), |b| {
             b.iter(|| raw_second(&mut raw, black_box(&raw_input), &mut packet, &mut output))
         });
@@ -95,7 +95,7 @@ fn worst_call_report(rate: u32) {
     let mut raw_output = vec![0.0f32; raw_input.len()];
     let frames = raw_input.chunks_exact(960 * 2).count();
     let raw_frames = fastest_of_runs(frames, |record| {
-        let mut raw = RawRoundTrip::new(48_000, 2, BITRATE_BPS, 10);
+        let mut raw = RawRoundTrip::new(48_000, 2, BITRATE_BPS, 10).with_constrained_vbr();
         let mut packet = vec![0u8; MAX_PACKET_BYTES];
         for (index, (frame, out)) in
             raw_input.chunks_exact(960 * 2).zip(raw_output.chunks_exact_mut(960 * 2)).enumerate()

@@ -50,13 +50,8 @@ fn main() {
     let mut engine = Engine::new(config, Settings::default()).expect("engine");
     let music = test_signal::music(RATE_HZ, 2, 10.0);
     let mut output = vec![0.0f32; BLOCK * 2];
-    let mut seed = 0x50A4_u64;
-    let mut draw = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
+    let mut random = test_support::XorShift::new(0x50A4);
+    let mut draw = move |n: u64| random.below(n);
     let callbacks = (minutes * 60.0 * f64::from(RATE_HZ) / BLOCK as f64) as usize;
     let per_second = RATE_HZ as usize / BLOCK;
     // Written now, so that its pages are resident before the first memory reading.

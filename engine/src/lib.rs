@@ -1,5 +1,5 @@
 //! The real-time Opus round trip that the plugin, the standalone app and the offline renderer
-//! all run: host blocks of any size at any rate from 8 to 192 kHz, Opus frames of 2.5 to 120 ms,
+//! all run: host blocks of any size at any rate from 1 to 768 kHz, Opus frames of 2.5 to 120 ms,
 //! simulated packet loss with concealment, FEC and DRED recovery, and lock-free meters.
 //!
 //! # Real-time contract
@@ -18,27 +18,46 @@
 //!
 //! # Layout
 //!
-//! - [`engine`]: [`Engine`], [`EngineConfig`], [`EngineError`].
-//! - [`settings`]: [`Settings`] and its parts.
-//! - [`round_trip`]: one frame through encoder, network, receiver and decoder.
-//! - [`loss`]: Bernoulli and Gilbert–Elliott loss.
-//! - [`latency`]: the latency arithmetic.
-//! - [`meters`]: lock-free measurements for other threads.
-//! - [`fifo`], [`packet_queue`], [`resampler`]: the pipeline's buffers and rate conversion.
+//! | module | concept |
+//! |---|---|
+//! | [`engine`] | [`Engine`]: the API that ties the pieces below together |
+//! | [`config`] | [`EngineConfig`], its limits, [`EngineError`] |
+//! | [`settings`] | [`Settings`]: every user setting, its range, and which force a restart |
+//! | [`presets`] | everyday scenarios as [`Settings`], for the editor and the demo |
+//! | [`pipeline`] | FIFOs, resamplers and frames between host and codec; worst-case sizing |
+//! | [`round_trip`] | one frame through encoder, network, receiver and decoder |
+//! | [`restart`] | the fade out, restart and fade in for a latency change |
+//! | [`mix`] | decoded, difference or dry, smoothed weights, output gain and ceiling |
+//! | [`sanitize`] | NaN, infinities, subnormals and overs kept from the encoder |
+//! | [`levels`] | peaks, RMS, SNR and bitrate averages on the audio thread |
+//! | [`meters`] | lock-free measurements for other threads |
+//! | [`latency`] | the latency arithmetic |
+//! | [`loss`] | Bernoulli and Gilbert–Elliott loss |
+//! | [`fifo`], [`packet_queue`], [`resampler`] | the pipeline's buffers and rate conversion |
 
+pub mod config;
 pub mod engine;
 pub mod fifo;
 pub mod latency;
+pub mod levels;
 pub mod loss;
 pub mod meters;
+pub mod mix;
 pub mod packet_queue;
+pub mod pipeline;
+pub mod presets;
 pub mod resampler;
+pub mod restart;
 pub mod round_trip;
+pub mod sanitize;
 pub mod settings;
 
-pub use engine::{
-    Engine, EngineConfig, EngineError, HOST_RATE_RANGE_HZ, MAX_BLOCK_FRAMES, OUTPUT_CEILING, SANITIZE_LIMIT,
-};
+pub use config::{EngineConfig, EngineError, HOST_RATE_RANGE_HZ, MAX_BLOCK_FRAMES};
+pub use engine::Engine;
 pub use meters::{Counters, Levels, MeterSnapshot, Meters};
+pub use mix::OUTPUT_CEILING;
+pub use presets::{PRESETS, Preset};
+pub use resampler::ResamplerError;
 pub use round_trip::{PacketFate, PacketObserver};
+pub use sanitize::SANITIZE_LIMIT;
 pub use settings::{LatencyShape, LossModel, LossSettings, Monitor, Settings};

@@ -9,36 +9,71 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use atomic_float::AtomicF32;
 
-/// Plain counters kept by the audio thread and published into [`Meters`].
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Counters {
-    /// Packets the encoder produced.
-    pub packets_sent: u64,
-    /// Packets the loss simulator dropped.
-    pub packets_lost: u64,
-    /// Lost packets rebuilt from the next packet's in-band FEC.
-    pub recovered_fec: u64,
-    /// Lost packets rebuilt from deep redundancy in a later packet.
-    pub recovered_dred: u64,
-    /// Lost packets the decoder could only conceal (PLC, or deep PLC).
-    pub concealed: u64,
-    /// Runs of consecutive lost packets.
-    pub loss_bursts: u64,
-    /// Packets that carried in-band FEC for their predecessor.
-    pub packets_with_fec: u64,
-    /// Packets that carried deep redundancy.
-    pub packets_with_dred: u64,
-    /// Bytes of all packets sent.
-    pub bytes_sent: u64,
-    /// Input samples that were NaN, infinite, subnormal or beyond ±[`crate::SANITIZE_LIMIT`].
-    pub sanitized_samples: u64,
-    /// Encode or decode calls that failed (each failure is handled as a lost packet).
-    pub codec_errors: u64,
-    /// Blocks refused because the input and output lengths did not match the channel layout.
-    pub rejected_blocks: u64,
-    /// Output samples the pipeline could not supply in time (always 0 unless the engine's
-    /// latency arithmetic is wrong; the tests check it).
-    pub underruns: u64,
+/// Declares a plain struct of meter values and its lock-free mirror of atomics, field for field,
+/// with the mirror's `store` and `load`: adding a meter is one line here.
+macro_rules! meter_block {
+    (
+        $(#[$plain_doc:meta])* $plain:ident, $(#[$shared_doc:meta])* $shared:ident, $value:ty, $atomic:ty {
+            $( $(#[$field_doc:meta])* $field:ident, )*
+        }
+    ) => {
+        $(#[$plain_doc])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq)]
+        pub struct $plain {
+            $( $(#[$field_doc])* pub $field: $value, )*
+        }
+
+        $(#[$shared_doc])*
+        #[derive(Debug, Default)]
+        struct $shared {
+            $( $field: $atomic, )*
+        }
+
+        impl $shared {
+            fn store(&self, values: &$plain) {
+                $( self.$field.store(values.$field, Relaxed); )*
+            }
+
+            fn load(&self) -> $plain {
+                $plain { $( $field: self.$field.load(Relaxed), )* }
+            }
+        }
+    };
+}
+
+meter_block! {
+    /// Plain counters kept by the audio thread and published into [`Meters`].
+    Counters,
+    /// [`Counters`] as atomics.
+    SharedCounters, u64, AtomicU64 {
+        /// Packets the encoder produced.
+        packets_sent,
+        /// Packets the loss simulator dropped.
+        packets_lost,
+        /// Lost packets rebuilt from the next packet's in-band FEC.
+        recovered_fec,
+        /// Lost packets rebuilt from deep redundancy in a later packet.
+        recovered_dred,
+        /// Lost packets the decoder could only conceal (PLC, or deep PLC).
+        concealed,
+        /// Runs of consecutive lost packets.
+        loss_bursts,
+        /// Packets that carried in-band FEC for their predecessor.
+        packets_with_fec,
+        /// Packets that carried deep redundancy.
+        packets_with_dred,
+        /// Bytes of all packets sent.
+        bytes_sent,
+        /// Input samples that were NaN, infinite, subnormal or beyond ±[`crate::SANITIZE_LIMIT`].
+        sanitized_samples,
+        /// Encode or decode calls that failed (each failure is handled as a lost packet).
+        codec_errors,
+        /// Blocks refused because the input and output lengths did not match the channel layout.
+        rejected_blocks,
+        /// Output samples the pipeline could not supply in time (always 0 unless the engine's
+        /// latency arithmetic is wrong; the tests check it).
+        underruns,
+    }
 }
 
 impl Counters {
@@ -53,30 +88,33 @@ impl Counters {
     }
 }
 
-/// Levels and rates measured over the signal, smoothed for display.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Levels {
-    /// Bitrate of the packets actually sent, bits per second, averaged over about a second.
-    pub actual_bitrate_bps: f32,
-    /// Size of the latest packet in bytes.
-    pub packet_bytes: f32,
-    /// Input peak (absolute sample value) over the latest block.
-    pub input_peak: f32,
-    /// Input RMS in dBFS, averaged over about 300 ms.
-    pub input_rms_dbfs: f32,
-    /// Output peak over the latest block.
-    pub output_peak: f32,
-    /// Output RMS in dBFS, averaged over about 300 ms.
-    pub output_rms_dbfs: f32,
-    /// Decoded against latency-aligned input, in dB, averaged over about a second.
-    pub snr_db: f32,
+meter_block! {
+    /// Levels and rates measured over the signal, smoothed for display.
+    Levels,
+    /// [`Levels`] as atomics.
+    SharedLevels, f32, AtomicF32 {
+        /// Bitrate of the packets actually sent, bits per second, averaged over about a second.
+        actual_bitrate_bps,
+        /// Size of the latest packet in bytes.
+        packet_bytes,
+        /// Input peak (absolute sample value) over the latest block.
+        input_peak,
+        /// Input RMS in dBFS, averaged over about 300 ms.
+        input_rms_dbfs,
+        /// Output peak over the latest block.
+        output_peak,
+        /// Output RMS in dBFS, averaged over about 300 ms.
+        output_rms_dbfs,
+        /// Decoded against latency-aligned input, in dB, averaged over about a second.
+        snr_db,
+    }
 }
 
 /// The shared, lock-free meter block. Created with the engine; share it with `Arc`.
 #[derive(Debug, Default)]
 pub struct Meters {
-    counters: [AtomicU64; 13],
-    levels: [AtomicF32; 7],
+    counters: SharedCounters,
+    levels: SharedLevels,
     /// The engine's current latency in host samples.
     latency_samples: AtomicU64,
     /// The host sample rate the engine runs at, in hertz.
@@ -106,69 +144,17 @@ impl MeterSnapshot {
 impl Meters {
     /// Publishes the audio thread's values. Never allocates or blocks.
     pub fn publish(&self, counters: &Counters, levels: &Levels, latency_samples: usize, sample_rate_hz: u32) {
-        let counts = [
-            counters.packets_sent,
-            counters.packets_lost,
-            counters.recovered_fec,
-            counters.recovered_dred,
-            counters.concealed,
-            counters.loss_bursts,
-            counters.packets_with_fec,
-            counters.packets_with_dred,
-            counters.bytes_sent,
-            counters.sanitized_samples,
-            counters.codec_errors,
-            counters.rejected_blocks,
-            counters.underruns,
-        ];
-        for (slot, value) in self.counters.iter().zip(counts) {
-            slot.store(value, Relaxed);
-        }
-        let values = [
-            levels.actual_bitrate_bps,
-            levels.packet_bytes,
-            levels.input_peak,
-            levels.input_rms_dbfs,
-            levels.output_peak,
-            levels.output_rms_dbfs,
-            levels.snr_db,
-        ];
-        for (slot, value) in self.levels.iter().zip(values) {
-            slot.store(value, Relaxed);
-        }
+        self.counters.store(counters);
+        self.levels.store(levels);
         self.latency_samples.store(latency_samples as u64, Relaxed);
         self.sample_rate_hz.store(u64::from(sample_rate_hz), Relaxed);
     }
 
     /// Reads every value.
     pub fn snapshot(&self) -> MeterSnapshot {
-        let c = |index: usize| self.counters[index].load(Relaxed);
-        let l = |index: usize| self.levels[index].load(Relaxed);
         MeterSnapshot {
-            counters: Counters {
-                packets_sent: c(0),
-                packets_lost: c(1),
-                recovered_fec: c(2),
-                recovered_dred: c(3),
-                concealed: c(4),
-                loss_bursts: c(5),
-                packets_with_fec: c(6),
-                packets_with_dred: c(7),
-                bytes_sent: c(8),
-                sanitized_samples: c(9),
-                codec_errors: c(10),
-                rejected_blocks: c(11),
-                underruns: c(12),
-            },
-            levels: Levels {
-                actual_bitrate_bps: l(0),
-                packet_bytes: l(1),
-                input_peak: l(2),
-                input_rms_dbfs: l(3),
-                output_peak: l(4),
-                output_rms_dbfs: l(5),
-                snr_db: l(6),
-            },
+            counters: self.counters.load(),
+            levels: self.levels.load(),
             latency_samples: self.latency_samples.load(Relaxed),
             sample_rate_hz: self.sample_rate_hz.load(Relaxed),
         }

@@ -18,6 +18,31 @@ fn required_passband_hz(from_hz: u32, to_hz: u32) -> f32 {
     (0.45 * from_hz.min(to_hz) as f32).min(20_000.0)
 }
 
+/// Why a resampler could not be built.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ResamplerError {
+    /// rubato refused the rate pair.
+    Rejected { from_hz: u32, to_hz: u32, cause: rubato::ResamplerConstructionError },
+    /// Even the largest chunk in [`CHUNK_CANDIDATES_FRAMES`] gives a filter narrower than the
+    /// band the codec needs.
+    NarrowPassband { from_hz: u32, to_hz: u32, required_hz: f32 },
+}
+
+impl std::fmt::Display for ResamplerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Rejected { from_hz, to_hz, cause } => {
+                write!(f, "cannot resample {from_hz} Hz to {to_hz} Hz: {cause}")
+            }
+            Self::NarrowPassband { from_hz, to_hz, required_hz } => {
+                write!(f, "no resampler from {from_hz} Hz to {to_hz} Hz passes {required_hz:.0} Hz")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ResamplerError {}
+
 /// One direction of resampling, interleaved in and out.
 pub struct ChunkResampler {
     /// rubato's resampler; owns its FFT plans and scratch.
@@ -49,17 +74,17 @@ impl std::fmt::Debug for ChunkResampler {
 impl ChunkResampler {
     /// A resampler from `from_hz` to `to_hz` with the smallest chunk whose filter passes
     /// [`required_passband_hz`]. This allocates.
-    pub fn new(from_hz: u32, to_hz: u32, channels: usize) -> Result<Self, String> {
+    pub fn new(from_hz: u32, to_hz: u32, channels: usize) -> Result<Self, ResamplerError> {
         let build = |chunk| {
             Fft::<f32>::new(from_hz as usize, to_hz as usize, chunk, channels, FixedSync::Both)
-                .map_err(|error| format!("cannot resample {from_hz} Hz to {to_hz} Hz: {error}"))
+                .map_err(|cause| ResamplerError::Rejected { from_hz, to_hz, cause })
         };
         let required = required_passband_hz(from_hz, to_hz);
         let mut chunks = CHUNK_CANDIDATES_FRAMES.iter();
         // rubato's cutoff is relative to the input's Nyquist frequency.
         let inner = loop {
             let Some(&chunk) = chunks.next() else {
-                return Err(format!("no resampler from {from_hz} Hz to {to_hz} Hz passes {required:.0} Hz"));
+                return Err(ResamplerError::NarrowPassband { from_hz, to_hz, required_hz: required });
             };
             let candidate = build(chunk)?;
             if candidate.cutoff() * from_hz as f32 / 2.0 >= required {

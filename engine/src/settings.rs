@@ -5,8 +5,21 @@ use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
 /// Lowest and highest bitrates libopus codes at, in bits per second.
 pub const BITRATE_RANGE_BPS: (i32, i32) = (6_000, 510_000);
 
+/// DRED durations go in steps of this (`OPUS_SET_DRED_DURATION` counts 10 ms units).
+pub const DRED_STEP_MS: u16 = 10;
+
 /// Longest DRED duration libopus accepts (`OPUS_SET_DRED_DURATION` takes 0 to 104 × 10 ms).
-pub const MAX_DRED_DURATION_MS: u16 = 1_040;
+pub const MAX_DRED_DURATION_MS: u16 = 104 * DRED_STEP_MS;
+
+/// Highest encoder and decoder complexity.
+pub const MAX_COMPLEXITY: u8 = 10;
+
+/// Lowest and highest mean loss-burst length, in packets.
+pub const MEAN_BURST_RANGE_PACKETS: (f32, f32) = (1.0, 1_000.0);
+
+/// Lowest and highest output gain, in dB: from nearly silent to +24 dB, which the output
+/// ceiling ([`crate::OUTPUT_CEILING`]) allows for a full-scale signal.
+pub const OUTPUT_GAIN_RANGE_DB: (f32, f32) = (-60.0, 24.0);
 
 /// How far ahead of playback the simulated receiver may wait for a later packet that carries
 /// deep redundancy for a lost one. A real receiver's jitter buffer bounds this the same way; the
@@ -48,9 +61,14 @@ pub struct LossSettings {
     pub seed: u64,
 }
 
+impl LossSettings {
+    /// No loss.
+    pub const DEFAULT: Self = Self { model: LossModel::Bernoulli, loss_percent: 0.0, mean_burst_packets: 1.0, seed: 1 };
+}
+
 impl Default for LossSettings {
     fn default() -> Self {
-        Self { model: LossModel::Bernoulli, loss_percent: 0.0, mean_burst_packets: 1.0, seed: 1 }
+        Self::DEFAULT
     }
 }
 
@@ -96,26 +114,31 @@ pub struct Settings {
     pub output_gain_db: f32,
 }
 
+impl Settings {
+    /// What a first-time user gets: 64 kbps, 20 ms, complexity 10, no loss, the decoded signal.
+    pub const DEFAULT: Self = Self {
+        bitrate_bps: 64_000,
+        frame: FrameDuration::Ms20,
+        complexity: 10,
+        application: Application::Audio,
+        bandwidth: None,
+        rate_control: RateControl::ConstrainedVbr,
+        dtx: false,
+        fec: false,
+        expected_loss_percent: None,
+        dred_duration_ms: 0,
+        decoder_complexity: 0,
+        force_mono: false,
+        loss: LossSettings::DEFAULT,
+        monitor: Monitor::Decoded,
+        mix: 1.0,
+        output_gain_db: 0.0,
+    };
+}
+
 impl Default for Settings {
     fn default() -> Self {
-        Self {
-            bitrate_bps: 64_000,
-            frame: FrameDuration::Ms20,
-            complexity: 10,
-            application: Application::Audio,
-            bandwidth: None,
-            rate_control: RateControl::ConstrainedVbr,
-            dtx: false,
-            fec: false,
-            expected_loss_percent: None,
-            dred_duration_ms: 0,
-            decoder_complexity: 0,
-            force_mono: false,
-            loss: LossSettings::default(),
-            monitor: Monitor::Decoded,
-            mix: 1.0,
-            output_gain_db: 0.0,
-        }
+        Self::DEFAULT
     }
 }
 
@@ -128,14 +151,16 @@ impl Settings {
         if self.frame == FrameDuration::FromInput {
             self.frame = FrameDuration::Ms20;
         }
-        self.complexity = self.complexity.min(10);
+        self.complexity = self.complexity.min(MAX_COMPLEXITY);
         self.expected_loss_percent = self.expected_loss_percent.map(|p| p.min(100));
-        self.dred_duration_ms = self.dred_duration_ms.min(MAX_DRED_DURATION_MS) / 10 * 10;
-        self.decoder_complexity = self.decoder_complexity.min(10);
+        self.dred_duration_ms = self.dred_duration_ms.min(MAX_DRED_DURATION_MS) / DRED_STEP_MS * DRED_STEP_MS;
+        self.decoder_complexity = self.decoder_complexity.min(MAX_COMPLEXITY);
         self.loss.loss_percent = finite_or(self.loss.loss_percent, 0.0).clamp(0.0, 100.0);
-        self.loss.mean_burst_packets = finite_or(self.loss.mean_burst_packets, 1.0).clamp(1.0, 1_000.0);
+        let (burst_min, burst_max) = MEAN_BURST_RANGE_PACKETS;
+        self.loss.mean_burst_packets = finite_or(self.loss.mean_burst_packets, 1.0).clamp(burst_min, burst_max);
         self.mix = finite_or(self.mix, 1.0).clamp(0.0, 1.0);
-        self.output_gain_db = finite_or(self.output_gain_db, 0.0).clamp(-60.0, 24.0);
+        let (gain_min, gain_max) = OUTPUT_GAIN_RANGE_DB;
+        self.output_gain_db = finite_or(self.output_gain_db, 0.0).clamp(gain_min, gain_max);
         self
     }
 
@@ -186,11 +211,22 @@ impl Settings {
         merged
     }
 
-    /// Whether going from `self` to `next` changes the pipeline's shape: its latency, or the
-    /// encoder's application (which libopus takes only from a fresh state). The engine handles it
-    /// by fading out, restarting the codec and fading back in.
+    /// What a running engine can change only by restarting: the latency's shape, and the
+    /// encoder's application (which libopus takes only from a fresh state).
+    fn restart_fields(&self) -> (LatencyShape, Application) {
+        (self.latency_shape(), self.application)
+    }
+
+    /// Whether going from `self` to `next` changes a [restart field](Self::restart_fields). The
+    /// engine handles it by fading out, restarting the codec and fading back in.
     pub(crate) fn needs_restart(&self, next: &Self) -> bool {
-        self.latency_shape() != next.latency_shape() || self.application != next.application
+        self.restart_fields() != next.restart_fields()
+    }
+
+    /// These settings with the [restart fields](Self::restart_fields) of `shape`: what the
+    /// codec runs until the restart that takes the new ones.
+    pub(crate) fn with_restart_fields_of(&self, shape: &Self) -> Self {
+        Self { application: shape.application, ..self.with_latency_of(shape) }
     }
 }
 

@@ -6,6 +6,7 @@ mod common;
 use common::{HOST_RATES_HZ, engine, random_blocks, run};
 use roundtrip_codec::{Application, FrameDuration};
 use roundtrip_engine::Settings;
+use test_support::peak_position;
 
 /// How far a measured peak may lie from the reported latency, in samples. libopus 1.6.1 and
 /// rubato 5.1 measure within 0.015 samples at every rate; "to the sample" needs < 0.5.
@@ -36,18 +37,6 @@ fn add_pulse(signal: &mut [f32], centre: usize, rate: u32) {
         let window = 0.5 + 0.5 * (std::f64::consts::PI * x / half_width as f64).cos();
         *sample += (0.8 * sinc * window) as f32;
     }
-}
-
-/// Where a peak lies, to a fraction of a sample: the vertex of the parabola through the
-/// largest sample and its neighbours.
-fn peak_position(window: &[f32]) -> f64 {
-    let i = window.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
-    if i == 0 || i + 1 == window.len() {
-        return i as f64;
-    }
-    let (a, b, c) = (f64::from(window[i - 1]), f64::from(window[i]), f64::from(window[i + 1]));
-    let curvature = a - 2.0 * b + c;
-    if curvature == 0.0 { i as f64 } else { i as f64 + 0.5 * (a - c) / curvature }
 }
 
 /// Sends band-limited impulses through the engine and returns the reported latency and, for

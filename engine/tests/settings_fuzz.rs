@@ -46,13 +46,8 @@ fn changes_per_rate() -> usize {
 
 #[test]
 fn arbitrary_setting_sequences_keep_the_output_sane() {
-    let mut seed = 0xC0FF_EE00_u64;
-    let mut draw = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut random = test_support::XorShift::new(0xC0FF_EE00);
+    let mut draw = move || random.next_u64();
     for (rate, channels) in [(48_000, 2), (44_100, 1), (16_000, 2), (96_000, 2)] {
         let mut engine = engine(rate, channels, Settings::default());
         let music = test_signal::music(rate, channels, 1.0);

@@ -3,20 +3,16 @@
 
 #[path = "../tests/common/clap_host.rs"]
 mod clap_host;
-// The host harness draws random block lengths from here.
-#[path = "../tests/common/signals.rs"]
-mod signals;
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use clap_host::{ClapHarness, built_plugin_path};
+use clap_host::{ClapHarness, PLUGIN_ID, built_plugin_path};
 use criterion::{BenchmarkId, Criterion};
 use roundtrip_codec::test_signal;
 use roundtrip_engine::{Engine, EngineConfig, Settings};
 
 const BLOCK_FRAMES: usize = 64;
-const PLUGIN_ID: &str = "com.github.opus-roundtrip.opus-roundtrip";
 
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();

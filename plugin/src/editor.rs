@@ -16,10 +16,9 @@ use nice_plug::editor::dpi::LogicalSize;
 use nice_plug::prelude::*;
 use nice_plug_egui::widgets::ParamSlider;
 use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier};
-use roundtrip_engine::Meters;
+use roundtrip_engine::{Meters, PRESETS};
 
 use crate::params::RoundtripParams;
-use crate::presets::PRESETS;
 use crate::spectrum::{ConsumerSlot, SpectrumAnalyzer};
 
 /// Smallest window that still shows every control.
@@ -36,6 +35,8 @@ pub struct EditorApp {
     meters: Arc<Meters>,
     /// Set by the audio thread while a latency change waits for the host's restart.
     latency_held: Arc<AtomicBool>,
+    /// Set here while the window is open; the audio thread feeds the spectrum only then.
+    open: Arc<AtomicBool>,
     /// Turns the audio thread's samples into spectra.
     analyzer: SpectrumAnalyzer,
     /// The window's size and open flag, shared with the plugin.
@@ -55,6 +56,7 @@ pub fn create(
     params: Arc<RoundtripParams>,
     meters: Arc<Meters>,
     latency_held: Arc<AtomicBool>,
+    open: Arc<AtomicBool>,
     spectrum: ConsumerSlot,
     state: Arc<EguiEditorState>,
 ) -> Option<EguiEditor<EditorApp>> {
@@ -62,7 +64,7 @@ pub fn create(
         .with_tile("Opus Roundtrip")
         .with_resize_hint(ResizeHint::resizable().with_min_logical_size(LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1)));
     let analyzer = SpectrumAnalyzer::new(spectrum);
-    let app = EditorApp { params, meters, latency_held, analyzer, state: state.clone(), gui: None };
+    let app = EditorApp { params, meters, latency_held, open, analyzer, state: state.clone(), gui: None };
     nice_plug_egui::create_egui_editor(state, RepaintNotifier::new(), settings, app)
 }
 
@@ -75,6 +77,7 @@ impl NiceEguiApp for EditorApp {
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         egui_ctx.set_visuals(egui::Visuals::dark());
         self.gui = Some(nice_gui_ctx);
+        self.open.store(true, Ordering::Relaxed);
         Ok(())
     }
 
@@ -137,6 +140,7 @@ impl NiceEguiApp for EditorApp {
 
     fn editor_closed(&mut self) {
         self.gui = None;
+        self.open.store(false, Ordering::Relaxed);
     }
 }
 
@@ -158,9 +162,10 @@ fn presets_row(ui: &mut egui::Ui, params: &RoundtripParams, setter: &ParamSetter
     ui.horizontal_wrapped(|ui| {
         ui.label("Presets:");
         for preset in &PRESETS {
-            let button = egui::Button::new(preset.name).selected(preset.is_active(params));
+            let current = params.settings();
+            let button = egui::Button::new(preset.name).selected(preset.is_active(&current));
             if ui.add(button).on_hover_text(preset.description).clicked() {
-                preset.apply(params, setter);
+                params.set_from_settings(setter, &preset.applied_to(&current));
             }
         }
     });

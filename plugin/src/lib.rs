@@ -24,14 +24,13 @@ pub mod clap_entry;
 mod editor;
 mod fault;
 pub mod params;
-pub mod presets;
 pub mod spectrum;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditor, EguiEditorState};
+use nice_plug_egui::EguiEditor;
 use roundtrip_engine::{Engine, EngineConfig, MAX_BLOCK_FRAMES, Meters, Settings};
 
 use crate::editor::EditorApp;
@@ -52,8 +51,9 @@ pub struct OpusRoundtrip {
     spectrum_feed: Option<SpectrumFeed>,
     /// Where `activate` leaves the ring's other end for the editor (main and GUI threads only).
     spectrum_slot: ConsumerSlot,
-    /// The open editor's window state; the audio thread feeds the spectrum only while it is open.
-    editor_state: Option<Arc<EguiEditorState>>,
+    /// Whether the editor's window is open (the editor sets it); the audio thread feeds the
+    /// spectrum only then, and reads nothing of the GUI's but this atomic.
+    editor_open: Arc<AtomicBool>,
     /// The latency last reported to the host, in samples.
     reported_latency: u32,
     /// The settings of the last activation: their latency is the one the host compensates.
@@ -74,7 +74,7 @@ impl Default for OpusRoundtrip {
             meters: Arc::new(Meters::default()),
             spectrum_feed: None,
             spectrum_slot: Arc::new(Mutex::new(None)),
-            editor_state: None,
+            editor_open: Arc::new(AtomicBool::new(false)),
             reported_latency: 0,
             activated_settings: Settings::default(),
             restart_requested: false,
@@ -118,9 +118,8 @@ impl Plugin for OpusRoundtrip {
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         let state = editor::editor_state(&self.params);
-        self.editor_state = Some(state.clone());
         let (params, meters, latency_held) = (self.params.clone(), self.meters.clone(), self.latency_held.clone());
-        editor::create(params, meters, latency_held, self.spectrum_slot.clone(), state)
+        editor::create(params, meters, latency_held, self.editor_open.clone(), self.spectrum_slot.clone(), state)
     }
 
     fn activate(
@@ -213,7 +212,7 @@ impl OpusRoundtrip {
             engine.set_settings(&wanted);
         }
         let channels = buffer.channels();
-        let feeding = self.editor_state.as_ref().is_some_and(|state| state.is_open());
+        let feeding = self.editor_open.load(Ordering::Relaxed);
         match self.spectrum_feed.as_mut().filter(|_| feeding) {
             Some(feed) => engine.process_planar_tapped(buffer.as_slice(), &mut |aligned, decoded| {
                 feed.push(aligned, decoded, channels);

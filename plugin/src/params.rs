@@ -5,7 +5,21 @@ use std::sync::{Arc, RwLock};
 
 use nice_plug::prelude::*;
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
+use roundtrip_engine::settings::{
+    BITRATE_RANGE_BPS, DRED_STEP_MS, MAX_COMPLEXITY, MAX_DRED_DURATION_MS, MEAN_BURST_RANGE_PACKETS,
+    OUTPUT_GAIN_RANGE_DB,
+};
 use roundtrip_engine::{LossModel, LossSettings, Monitor, Settings};
+
+/// The loss control's span: above 50 % no call is usable (the engine takes up to 100 %).
+const LOSS_CONTROL_MAX_PERCENT: f32 = 50.0;
+
+/// The mean-burst control's span, within the engine's [`MEAN_BURST_RANGE_PACKETS`]: longer
+/// bursts are outages, not loss.
+const BURST_CONTROL_MAX_PACKETS: f32 = 20.0;
+
+/// The DRED control in steps of [`DRED_STEP_MS`].
+const DRED_CONTROL_MAX_STEPS: i32 = (MAX_DRED_DURATION_MS / DRED_STEP_MS) as i32;
 
 /// The editor's default size in logical pixels.
 pub const EDITOR_DEFAULT_SIZE: (f32, f32) = (900.0, 720.0);
@@ -208,29 +222,41 @@ impl Default for RoundtripParams {
             bitrate_kbps: FloatParam::new(
                 "Bitrate",
                 defaults.bitrate_bps as f32 / 1000.0,
-                FloatRange::Skewed { min: 6.0, max: 510.0, factor: FloatRange::skew_factor(-1.5) },
+                FloatRange::Skewed {
+                    min: BITRATE_RANGE_BPS.0 as f32 / 1000.0,
+                    max: BITRATE_RANGE_BPS.1 as f32 / 1000.0,
+                    factor: FloatRange::skew_factor(-1.5),
+                },
             )
             .with_step_size(1.0)
             .with_unit(" kbps")
             .with_value_to_string(Arc::new(|kbps| format!("{kbps:.0}")))
             .with_string_to_value(Arc::new(|text| parse_number(text, &["kbps", "kb/s", "k"]))),
-            loss_percent: FloatParam::new("Packet loss", 0.0, FloatRange::Linear { min: 0.0, max: 50.0 })
-                .with_step_size(0.1)
-                .with_unit(" %")
-                .with_value_to_string(Arc::new(|percent| format!("{percent:.1}")))
-                .with_string_to_value(Arc::new(|text| parse_number(text, &["%"]))),
+            loss_percent: FloatParam::new(
+                "Packet loss",
+                defaults.loss.loss_percent,
+                FloatRange::Linear { min: 0.0, max: LOSS_CONTROL_MAX_PERCENT },
+            )
+            .with_step_size(0.1)
+            .with_unit(" %")
+            .with_value_to_string(Arc::new(|percent| format!("{percent:.1}")))
+            .with_string_to_value(Arc::new(|text| parse_number(text, &["%"]))),
             loss_model: EnumParam::new("Loss model", LossModelParam::Random),
-            mean_burst_packets: FloatParam::new("Mean burst", 3.0, FloatRange::Linear { min: 1.0, max: 20.0 })
-                .with_step_size(0.1)
-                .with_unit(" packets")
-                .with_value_to_string(Arc::new(|packets| format!("{packets:.1}")))
-                .with_string_to_value(Arc::new(|text| parse_number(text, &["packets", "pkts"]))),
+            mean_burst_packets: FloatParam::new(
+                "Mean burst",
+                3.0,
+                FloatRange::Linear { min: MEAN_BURST_RANGE_PACKETS.0, max: BURST_CONTROL_MAX_PACKETS },
+            )
+            .with_step_size(0.1)
+            .with_unit(" packets")
+            .with_value_to_string(Arc::new(|packets| format!("{packets:.1}")))
+            .with_string_to_value(Arc::new(|text| parse_number(text, &["packets", "pkts"]))),
             seed: IntParam::new("Loss seed", 1, IntRange::Linear { min: 1, max: 9_999 }),
             frame: EnumParam::new("Frame", FrameParam::Ms20),
             complexity: IntParam::new(
                 "Complexity",
                 i32::from(defaults.complexity),
-                IntRange::Linear { min: 0, max: 10 },
+                IntRange::Linear { min: 0, max: i32::from(MAX_COMPLEXITY) },
             ),
             application: EnumParam::new("Application", ApplicationParam::Audio),
             bandwidth: EnumParam::new("Bandwidth", BandwidthParam::Auto),
@@ -251,28 +277,34 @@ impl Default for RoundtripParams {
                         parse_number(text, &["%"]).map(|v| v.round() as i32)
                     }
                 })),
-            dred_tens_of_ms: IntParam::new("DRED", 0, IntRange::Linear { min: 0, max: 104 })
-                .with_value_to_string(Arc::new(
-                    |tens| {
-                        if tens == 0 { "Off".to_owned() } else { format!("{} ms", tens * 10) }
-                    },
-                ))
+            dred_tens_of_ms: IntParam::new("DRED", 0, IntRange::Linear { min: 0, max: DRED_CONTROL_MAX_STEPS })
+                .with_value_to_string(Arc::new(|tens| {
+                    if tens == 0 { "Off".to_owned() } else { format!("{} ms", tens * i32::from(DRED_STEP_MS)) }
+                }))
                 .with_string_to_value(Arc::new(|text| {
                     if text.trim().eq_ignore_ascii_case("off") {
                         Some(0)
                     } else {
-                        parse_number(text, &["ms"]).map(|ms| (ms / 10.0).round() as i32)
+                        parse_number(text, &["ms"]).map(|ms| (ms / f32::from(DRED_STEP_MS)).round() as i32)
                     }
                 })),
-            decoder_complexity: IntParam::new("Decoder complexity", 0, IntRange::Linear { min: 0, max: 10 }),
+            decoder_complexity: IntParam::new(
+                "Decoder complexity",
+                i32::from(defaults.decoder_complexity),
+                IntRange::Linear { min: 0, max: i32::from(MAX_COMPLEXITY) },
+            ),
             monitor: EnumParam::new("Monitor", MonitorParam::Decoded),
             mix: FloatParam::new("Mix", 1.0, FloatRange::Linear { min: 0.0, max: 1.0 })
                 .with_unit(" %")
                 .with_value_to_string(formatters::v2s_f32_percentage(0))
                 .with_string_to_value(formatters::s2v_f32_percentage()),
-            output_gain_db: FloatParam::new("Output gain", 0.0, FloatRange::Linear { min: -60.0, max: 24.0 })
-                .with_step_size(0.1)
-                .with_unit(" dB"),
+            output_gain_db: FloatParam::new(
+                "Output gain",
+                defaults.output_gain_db,
+                FloatRange::Linear { min: OUTPUT_GAIN_RANGE_DB.0, max: OUTPUT_GAIN_RANGE_DB.1 },
+            )
+            .with_step_size(0.1)
+            .with_unit(" dB"),
         }
     }
 }
@@ -343,15 +375,15 @@ impl RoundtripParams {
         Settings {
             bitrate_bps: (self.bitrate_kbps.value() * 1000.0).round() as i32,
             frame: self.frame.value().into(),
-            complexity: self.complexity.value().clamp(0, 10) as u8,
+            complexity: self.complexity.value().clamp(0, i32::from(MAX_COMPLEXITY)) as u8,
             application: self.application.value().into(),
             bandwidth: self.bandwidth.value().into(),
             rate_control: self.rate_control.value().into(),
             dtx: self.dtx.value(),
             fec: self.fec.value(),
             expected_loss_percent: u8::try_from(self.expected_loss_percent.value()).ok(),
-            dred_duration_ms: (self.dred_tens_of_ms.value().clamp(0, 104) * 10) as u16,
-            decoder_complexity: self.decoder_complexity.value().clamp(0, 10) as u8,
+            dred_duration_ms: self.dred_tens_of_ms.value().clamp(0, DRED_CONTROL_MAX_STEPS) as u16 * DRED_STEP_MS,
+            decoder_complexity: self.decoder_complexity.value().clamp(0, i32::from(MAX_COMPLEXITY)) as u8,
             force_mono: self.force_mono.value(),
             loss: LossSettings {
                 model: self.loss_model.value().into(),
@@ -363,6 +395,50 @@ impl RoundtripParams {
             mix: self.mix.value(),
             output_gain_db: self.output_gain_db.value(),
         }
+    }
+
+    /// Sets, through `setter` (as automation gestures the host records), every parameter whose
+    /// value differs from what `settings` say: the inverse of [`RoundtripParams::settings`].
+    /// GUI thread only.
+    pub fn set_from_settings(&self, setter: &ParamSetter, settings: &Settings) {
+        fn set<P: Param>(setter: &ParamSetter, param: &P, value: P::Plain)
+        where
+            P::Plain: PartialEq,
+        {
+            if param.modulated_plain_value() != value {
+                setter.begin_set_parameter(param);
+                setter.set_parameter(param, value);
+                setter.end_set_parameter(param);
+            }
+        }
+        fn set_choice<P: Enum + PartialEq + Copy + Into<T> + 'static, T: PartialEq>(
+            setter: &ParamSetter,
+            param: &EnumParam<P>,
+            value: T,
+        ) {
+            if let Some(choice) = (0..P::variants().len()).map(P::from_index).find(|choice| (*choice).into() == value) {
+                set(setter, param, choice);
+            }
+        }
+        set(setter, &self.bitrate_kbps, settings.bitrate_bps as f32 / 1000.0);
+        set(setter, &self.loss_percent, settings.loss.loss_percent);
+        set_choice(setter, &self.loss_model, settings.loss.model);
+        set(setter, &self.mean_burst_packets, settings.loss.mean_burst_packets);
+        set(setter, &self.seed, i32::try_from(settings.loss.seed).unwrap_or(i32::MAX));
+        set_choice(setter, &self.frame, settings.frame);
+        set(setter, &self.complexity, i32::from(settings.complexity));
+        set_choice(setter, &self.application, settings.application);
+        set_choice(setter, &self.bandwidth, settings.bandwidth);
+        set_choice(setter, &self.rate_control, settings.rate_control);
+        set(setter, &self.dtx, settings.dtx);
+        set(setter, &self.force_mono, settings.force_mono);
+        set(setter, &self.fec, settings.fec);
+        set(setter, &self.expected_loss_percent, settings.expected_loss_percent.map_or(-1, i32::from));
+        set(setter, &self.dred_tens_of_ms, i32::from(settings.dred_duration_ms / DRED_STEP_MS));
+        set(setter, &self.decoder_complexity, i32::from(settings.decoder_complexity));
+        set_choice(setter, &self.monitor, settings.monitor);
+        set(setter, &self.mix, settings.mix);
+        set(setter, &self.output_gain_db, settings.output_gain_db);
     }
 }
 

@@ -8,11 +8,9 @@
 mod common;
 
 use clack_extensions::params::ParamInfoFlags;
-use common::clap_host::{ClapHarness, built_plugin_path, list, param_named, process_random_blocks};
-use common::signals::peak_position;
+use common::clap_host::{ClapHarness, PLUGIN_ID, built_plugin_path, list, param_named, process_random_blocks};
 use roundtrip_codec::test_signal;
-
-const PLUGIN_ID: &str = "com.github.opus-roundtrip.opus-roundtrip";
+use test_support::peak_position;
 
 fn harness() -> ClapHarness {
     ClapHarness::load(&built_plugin_path(), PLUGIN_ID)
@@ -189,6 +187,44 @@ fn saved_state_restores_into_a_fresh_instance_with_identical_output() {
     let a = process_random_blocks(&mut original, &input, &input, 480, &[], 3);
     let b = process_random_blocks(&mut restored, &input, &input, 480, &[], 3);
     assert!(a == b, "restored instance sounds different");
+}
+
+/// A session saved through CLAP by version 0.1.0 (main at 4b4a098), with every parameter away
+/// from its default, and the value text of each as that version showed it.
+const SESSION_0_1_0: &[u8] = include_bytes!("data/session-0.1.0.clapstate");
+const SESSION_0_1_0_VALUES: [(&str, &str); 19] = [
+    ("Bitrate", "24 kbps"),
+    ("Packet loss", "7.5 %"),
+    ("Loss model", "Bursty"),
+    ("Mean burst", "4.5 packets"),
+    ("Loss seed", "42"),
+    ("Frame", "10 ms"),
+    ("Complexity", "7"),
+    ("Application", "VoIP"),
+    ("Bandwidth", "Wideband"),
+    ("Rate control", "CBR"),
+    ("DTX", "On"),
+    ("Force mono", "On"),
+    ("In-band FEC", "On"),
+    ("Expected loss", "12 %"),
+    ("DRED", "80 ms"),
+    ("Decoder complexity", "6"),
+    ("Monitor", "Difference"),
+    ("Mix", "75 %"),
+    ("Output gain", "-3.5 dB"),
+];
+
+#[test]
+fn a_session_saved_by_version_0_1_0_loads_every_value() {
+    let mut host = harness();
+    let params = host.params();
+    assert_eq!(params.len(), SESSION_0_1_0_VALUES.len(), "a parameter was added: save a new session fixture too");
+    host.load_state(SESSION_0_1_0);
+    for (name, expected) in SESSION_0_1_0_VALUES {
+        let id = param_named(&params, name).id;
+        let value = host.param_value(id).unwrap_or_else(|| panic!("{name} has no value"));
+        assert_eq!(host.value_to_text(id, value).as_deref(), Some(expected), "{name}");
+    }
 }
 
 #[test]

@@ -7,10 +7,9 @@
 
 mod common;
 
-use common::clap_host::{Callbacks, ClapHarness, Phase, built_plugin_path, param_named};
-use common::signals::peak_position;
+use common::clap_host::{Callbacks, ClapHarness, PLUGIN_ID, Phase, built_plugin_path, param_named};
+use test_support::peak_position;
 
-const PLUGIN_ID: &str = "com.github.opus-roundtrip.opus-roundtrip";
 const POLICIES: [Callbacks; 3] = [Callbacks::Prompt, Callbacks::AfterDeactivate, Callbacks::Never];
 const RATE: u32 = 48_000;
 

@@ -12,12 +12,10 @@
 
 mod common;
 
-use common::clap_host::{ClapHarness, ParamDesc, built_plugin_path, param_named};
-use common::signals::{peak_position, random_blocks};
+use common::clap_host::{ClapHarness, PLUGIN_ID, ParamDesc, built_plugin_path, param_named};
 use roundtrip_codec::test_signal;
 use roundtrip_engine::OUTPUT_CEILING;
-
-const PLUGIN_ID: &str = "com.github.opus-roundtrip.opus-roundtrip";
+use test_support::{peak_position, random_blocks};
 
 /// Every rate a host may run at that the plugin supports.
 const RATES_HZ: [u32; 12] =

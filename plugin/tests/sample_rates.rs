@@ -6,11 +6,9 @@
 
 mod common;
 
-use common::clap_host::{ClapHarness, built_plugin_path, param_named, process_random_blocks};
-use common::signals::peak_position;
+use common::clap_host::{ClapHarness, PLUGIN_ID, built_plugin_path, param_named, process_random_blocks};
 use roundtrip_codec::test_signal;
-
-const PLUGIN_ID: &str = "com.github.opus-roundtrip.opus-roundtrip";
+use test_support::peak_position;
 
 /// The rates the hosts' rules issue names: odd fractional rates, the lowest Opus rate, DXD and
 /// beyond.

@@ -5,11 +5,9 @@
 
 mod common;
 
-use common::clap_host::{ClapHarness, built_plugin_path, param_named};
-use common::signals::random_blocks;
+use common::clap_host::{ClapHarness, PLUGIN_ID, built_plugin_path, param_named};
 use roundtrip_engine::OUTPUT_CEILING;
-
-const PLUGIN_ID: &str = "com.github.opus-roundtrip.opus-roundtrip";
+use test_support::random_blocks;
 
 /// Every parameter's value lies within its range, and the plugin processes to sane output.
 fn assert_usable(host: &mut ClapHarness, what: &str) {

@@ -33,7 +33,7 @@ fn main() {
     group.bench_function(BenchmarkId::from_parameter("raw_libopus"), |b| {
         b.iter(|| {
             let (input, format) = wav::read(&input_path).expect("input");
-            let mut raw = RawRoundTrip::new(RATE_HZ, 2, 64_000, 10);
+            let mut raw = RawRoundTrip::new(RATE_HZ, 2, 64_000, 10).with_constrained_vbr();
             let mut packet = vec![0u8; MAX_PACKET_BYTES];
             let mut decoded = vec![0.0f32; input.samples.len()];
             for (pcm, out) in input.samples.chunks_exact(FRAME * 2).zip(decoded.chunks_exact_mut(FRAME * 2)) {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
+use roundtrip_engine::settings::MAX_COMPLEXITY;
 use roundtrip_engine::{LossModel, LossSettings, Monitor, Settings};
 
 use crate::units;
@@ -92,7 +93,7 @@ pub struct CodecArgs {
     #[arg(long, short = 'f', value_parser = units::parse_frame, default_value = "20ms")]
     pub frame: FrameDuration,
     /// Encoder complexity, 0 (fastest) to 10 (best).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10), default_value_t = 10)]
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.complexity)]
     pub complexity: u8,
     /// Encoder application.
     #[arg(long, value_enum, default_value_t = ApplicationArg::Audio)]
@@ -116,7 +117,7 @@ pub struct CodecArgs {
     #[arg(long, value_parser = units::parse_percent)]
     pub expect_loss: Option<f32>,
     /// Decoder complexity: 0, or 5 and up for deep PLC and OSCE enhancement.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10), default_value_t = 0)]
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.decoder_complexity)]
     pub decoder_complexity: u8,
     /// Code a stereo input as mono.
     #[arg(long)]

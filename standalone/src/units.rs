@@ -67,9 +67,9 @@ pub fn parse_frame(text: &str) -> Result<FrameDuration, String> {
 /// A DRED duration: 0 to 1040 ms in steps of 10 ms.
 pub fn parse_dred(text: &str) -> Result<u16, String> {
     let millis = parse_millis(text)?;
-    let max = roundtrip_engine::settings::MAX_DRED_DURATION_MS;
-    if millis > f64::from(max) || (millis / 10.0).fract() != 0.0 {
-        return Err(format!("{text}: DRED reaches 0 to {max} ms in steps of 10 ms"));
+    let (max, step) = (roundtrip_engine::settings::MAX_DRED_DURATION_MS, roundtrip_engine::settings::DRED_STEP_MS);
+    if millis > f64::from(max) || (millis / f64::from(step)).fract() != 0.0 {
+        return Err(format!("{text}: DRED reaches 0 to {max} ms in steps of {step} ms"));
     }
     Ok(millis as u16)
 }
@@ -77,8 +77,11 @@ pub fn parse_dred(text: &str) -> Result<u16, String> {
 /// A mean burst length in packets, at least 1: `3`, `2.5`.
 pub fn parse_burst(text: &str) -> Result<f32, String> {
     let (number, unit) = number_and_unit(text).ok_or_else(|| format!("'{text}' is not a number of packets"))?;
-    if !matches!(unit.as_str(), "" | "packets" | "packet" | "p") || !(1.0..=1_000.0).contains(&number) {
-        return Err(format!("{text}: the mean burst is 1 to 1000 packets"));
+    let (low, high) = roundtrip_engine::settings::MEAN_BURST_RANGE_PACKETS;
+    if !matches!(unit.as_str(), "" | "packets" | "packet" | "p")
+        || !(f64::from(low)..=f64::from(high)).contains(&number)
+    {
+        return Err(format!("{text}: the mean burst is {low} to {high} packets"));
     }
     Ok(number as f32)
 }
@@ -86,8 +89,9 @@ pub fn parse_burst(text: &str) -> Result<f32, String> {
 /// A gain in decibels: `-6dB`, `3`, `+2.5 dB`.
 pub fn parse_gain_db(text: &str) -> Result<f32, String> {
     let (number, unit) = number_and_unit(text).ok_or_else(|| format!("'{text}' is not a gain; write e.g. -6dB"))?;
-    if !matches!(unit.as_str(), "" | "db") || !(-60.0..=24.0).contains(&number) {
-        return Err(format!("{text}: the gain is -60 to +24 dB"));
+    let (low, high) = roundtrip_engine::settings::OUTPUT_GAIN_RANGE_DB;
+    if !matches!(unit.as_str(), "" | "db") || !(f64::from(low)..=f64::from(high)).contains(&number) {
+        return Err(format!("{text}: the gain is {low} to +{high} dB"));
     }
     Ok(number as f32)
 }

@@ -29,14 +29,7 @@ pub fn run(engine: &mut Engine, input: &[f32], blocks: &[usize]) -> Vec<f32> {
     output
 }
 
-/// A deterministic sequence of block lengths from 1 to `max`, from a fixed-seed xorshift.
-pub fn random_blocks(count: usize, max: usize, mut seed: u64) -> Vec<usize> {
-    (0..count)
-        .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            1 + (seed % max as u64) as usize
-        })
-        .collect()
+/// `count` block lengths from 1 to `max`, drawn from `seed`.
+pub fn random_blocks(count: usize, max: usize, seed: u64) -> Vec<usize> {
+    test_support::random_blocks(max, seed).take(count).collect()
 }

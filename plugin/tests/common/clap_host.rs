@@ -30,7 +30,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::SeqCst};
 use std::thread::ThreadId;
 
-use super::signals::random_blocks;
+use test_support::random_blocks;
 
 /// How long a test may wait for another thread before it counts as hung: a guard against a
 /// deadlock, never a verdict on speed.
@@ -681,6 +681,9 @@ impl Drop for ClapHarness {
         }
     }
 }
+
+/// The plugin's CLAP id (the descriptor test checks it against the plugin's own).
+pub const PLUGIN_ID: &str = "com.github.opus-roundtrip.opus-roundtrip";
 
 /// Names another plugin library to test than the one this test run built: `cargo xtask
 /// windows` points the suite, running under Wine, at the Windows DLL the bundles ship.

@@ -1,3 +1,2 @@
 //! Helpers shared by the plugin's integration tests.
 pub mod clap_host;
-pub mod signals;

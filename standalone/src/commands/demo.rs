@@ -1,4 +1,4 @@
-//! `demo`: the built-in signals through a handful of the plugin's presets, into a folder of
+//! `demo`: the built-in signals through the presets (`roundtrip_engine::PRESETS`), into a folder of
 //! WAVs, Ogg Opus files, stats and PNG reports. Needs no device and no input files.
 //!
 //! The signals are the project's own, synthesised by `roundtrip_codec::test_signal`: "speech" is
@@ -9,9 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use opus_roundtrip::presets::PRESETS;
 use roundtrip_codec::{Application, test_signal};
-use roundtrip_engine::Settings;
+use roundtrip_engine::{PRESETS, Settings};
 
 use super::render::{Outputs, render_audio};
 use crate::cli::DemoArgs;
@@ -75,7 +74,7 @@ pub fn run_demo(folder: &Path, seconds: f64, quiet: bool) -> Result<Vec<DemoResu
 
     let mut results = Vec::new();
     for preset in PRESETS {
-        let settings = preset.settings(Settings::default());
+        let settings = preset.applied_to(&Settings::default());
         // Voice presets get the voice; the others music.
         let (input_path, input) =
             if settings.application == Application::Voip { (&speech_path, &speech) } else { (&music_path, &music) };

@@ -1,0 +1,127 @@
+//! The level meters on the audio thread: peaks, RMS and SNR of each processed piece folded into
+//! running averages, and the bitrate of the packets actually sent.
+
+use crate::meters::{Counters, Levels};
+
+/// Averaging times of the meters.
+const RMS_WINDOW_S: f32 = 0.3;
+const SNR_WINDOW_S: f32 = 1.0;
+const BITRATE_WINDOW_S: f32 = 1.0;
+
+/// Levels below this mean square (−120 dBFS) read as −120 dB.
+const SILENCE_MEAN_SQUARE: f32 = 1e-12;
+
+/// Running meter state, on the audio thread.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LevelMeter {
+    levels: Levels,
+    input_mean_square: f32,
+    output_mean_square: f32,
+    signal_energy: f32,
+    noise_energy: f32,
+    /// Packets and bytes already folded into the bitrate average.
+    packets_seen: u64,
+    bytes_seen: u64,
+}
+
+impl LevelMeter {
+    /// The levels so far.
+    pub fn levels(&self) -> &Levels {
+        &self.levels
+    }
+
+    /// Folds in a piece of `seconds`: the sanitised input, the output, the aligned input and the
+    /// decoded signal, all interleaved and of one length.
+    pub fn add_piece(&mut self, seconds: f32, input: &[f32], output: &[f32], aligned: &[f32], decoded: &[f32]) {
+        if input.is_empty() {
+            return;
+        }
+        let sums = LevelSums::of(input, output, aligned, decoded);
+        let count = input.len() as f32;
+        let rms_weight = 1.0 - (-seconds / RMS_WINDOW_S).exp();
+        let snr_weight = 1.0 - (-seconds / SNR_WINDOW_S).exp();
+        self.input_mean_square += (sums.input_energy / count - self.input_mean_square) * rms_weight;
+        self.output_mean_square += (sums.output_energy / count - self.output_mean_square) * rms_weight;
+        self.signal_energy += (sums.signal_energy / count - self.signal_energy) * snr_weight;
+        self.noise_energy += (sums.noise_energy / count - self.noise_energy) * snr_weight;
+        let db = |mean_square: f32| if mean_square > SILENCE_MEAN_SQUARE { 10.0 * mean_square.log10() } else { -120.0 };
+        self.levels.input_peak = sums.input_peak;
+        self.levels.output_peak = sums.output_peak;
+        self.levels.input_rms_dbfs = db(self.input_mean_square);
+        self.levels.output_rms_dbfs = db(self.output_mean_square);
+        self.levels.snr_db =
+            roundtrip_codec::measure::power_ratio_db(f64::from(self.signal_energy), f64::from(self.noise_energy))
+                .clamp(-120.0, 120.0) as f32;
+    }
+
+    /// Folds the packets sent since the last call into the bitrate average: `counters` are the
+    /// round trip's, each packet `frame_seconds` long, the latest `last_packet_bytes` long.
+    pub fn add_packets(&mut self, counters: &Counters, frame_seconds: f32, last_packet_bytes: usize) {
+        let new_packets = counters.packets_sent.saturating_sub(self.packets_seen);
+        if new_packets == 0 {
+            return;
+        }
+        let bytes_per_packet = counters.bytes_sent.saturating_sub(self.bytes_seen) as f32 / new_packets as f32;
+        let packet_bitrate = bytes_per_packet * 8.0 / frame_seconds;
+        // One exponential step per packet, folded into one: weight 1 − (1 − w)^n.
+        let per_packet = (-frame_seconds / BITRATE_WINDOW_S).exp();
+        // The first packets set the average rather than rise to it from zero.
+        let weight =
+            if self.packets_seen == 0 { 1.0 } else { 1.0 - per_packet.powi(new_packets.min(i32::MAX as u64) as i32) };
+        self.levels.actual_bitrate_bps += (packet_bitrate - self.levels.actual_bitrate_bps) * weight;
+        self.levels.packet_bytes = last_packet_bytes as f32;
+        self.packets_seen = counters.packets_sent;
+        self.bytes_seen = counters.bytes_sent;
+    }
+}
+
+/// Energies and peaks of one piece, for the meters.
+#[derive(Debug, Default)]
+struct LevelSums {
+    input_energy: f32,
+    output_energy: f32,
+    signal_energy: f32,
+    noise_energy: f32,
+    input_peak: f32,
+    output_peak: f32,
+}
+
+impl LevelSums {
+    /// One pass over the four signals, in eight independent lanes so that the compiler can
+    /// vectorise the sums (it may not reorder a single running float sum).
+    fn of(input: &[f32], output: &[f32], aligned: &[f32], decoded: &[f32]) -> Self {
+        const LANES: usize = 8;
+        let mut lanes = [[0.0f32; LANES]; 6];
+        let mut add = |x: &[f32], y: &[f32], a: &[f32], w: &[f32]| {
+            for lane in 0..x.len().min(LANES) {
+                let (x, y, a, w) = (x[lane], y[lane], a[lane], w[lane]);
+                lanes[0][lane] += x * x;
+                lanes[1][lane] += y * y;
+                lanes[2][lane] += a * a;
+                lanes[3][lane] += (a - w) * (a - w);
+                lanes[4][lane] = lanes[4][lane].max(x.abs());
+                lanes[5][lane] = lanes[5][lane].max(y.abs());
+            }
+        };
+        let whole = input.len() / LANES * LANES;
+        for (((x, y), a), w) in input[..whole]
+            .chunks_exact(LANES)
+            .zip(output[..whole].chunks_exact(LANES))
+            .zip(aligned[..whole].chunks_exact(LANES))
+            .zip(decoded[..whole].chunks_exact(LANES))
+        {
+            add(x, y, a, w);
+        }
+        add(&input[whole..], &output[whole..], &aligned[whole..], &decoded[whole..]);
+        let sum = |lane: &[f32; LANES]| lane.iter().sum::<f32>();
+        let peak = |lane: &[f32; LANES]| lane.iter().fold(0.0f32, |p, &v| p.max(v));
+        Self {
+            input_energy: sum(&lanes[0]),
+            output_energy: sum(&lanes[1]),
+            signal_energy: sum(&lanes[2]),
+            noise_energy: sum(&lanes[3]),
+            input_peak: peak(&lanes[4]),
+            output_peak: peak(&lanes[5]),
+        }
+    }
+}
