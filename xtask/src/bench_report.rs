@@ -16,8 +16,9 @@ const RATIOS: &[Ratio] = &[
     Ratio { group: "codec_20ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: 1.02 },
     Ratio { group: "codec_10ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: 1.02 },
     Ratio { group: "codec_2_5ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: 1.02 },
-    Ratio { group: "engine_48k_stereo_20ms_64k", ours: "engine", baseline: "raw_libopus", limit: 1.05 },
-    Ratio { group: "engine_44k1_stereo_20ms_64k", ours: "engine", baseline: "raw_libopus", limit: 1.25 },
+    // Issue 11 asks for 1.03 and 1.15 (from 1.05 and 1.25); not yet met, so `bench` says so.
+    Ratio { group: "engine_48k_stereo_20ms_64k", ours: "engine", baseline: "raw_libopus", limit: 1.03 },
+    Ratio { group: "engine_44k1_stereo_20ms_64k", ours: "engine", baseline: "raw_libopus", limit: 1.15 },
     Ratio { group: "plugin_48k_stereo_20ms_64k", ours: "clap_host", baseline: "engine", limit: 1.05 },
     Ratio { group: "render_48k_stereo_20ms_64k", ours: "render", baseline: "raw_libopus", limit: 1.10 },
 ];
