@@ -1,19 +1,18 @@
 //! The engine's API: host blocks in, the Opus round trip, host blocks out, at a constant
-//! latency. The work is done by the pieces it holds: [`crate::pipeline`] (FIFOs, resamplers,
-//! frames), [`crate::round_trip`] (codec, network, receiver), [`crate::restart`],
+//! latency. The work is done by the pieces it holds: [`crate::chain`] (the pipeline of FIFOs,
+//! resamplers and frames around the codec, network and receiver), [`crate::restart`],
 //! [`crate::mix`], [`crate::levels`] and [`crate::sanitize`].
 
 use std::sync::Arc;
 
-use roundtrip_codec::Channels;
-
+use crate::chain::CodecChain;
 use crate::config::{EngineConfig, EngineError};
 use crate::levels::LevelMeter;
 use crate::meters::{Counters, Meters};
 use crate::mix::OutputMix;
-use crate::pipeline::{Pipeline, codec_rate_for, max_recovery_frames, prefaulted};
+use crate::pipeline::prefaulted;
 use crate::restart::Restart;
-use crate::round_trip::{PacketObserver, RoundTrip};
+use crate::round_trip::PacketObserver;
 use crate::sanitize::sanitize_into;
 use crate::settings::Settings;
 
@@ -57,12 +56,8 @@ struct PieceBuffers {
 pub struct Engine {
     /// What the engine was created for.
     config: EngineConfig,
-    /// Rate the codec runs at: the host rate if Opus codes at it, else 48 kHz (8 kHz below 8 kHz).
-    codec_rate_hz: u32,
-    /// The codec, the network and the receiver.
-    round_trip: RoundTrip,
-    /// FIFOs and resamplers between the host and the codec.
-    pipeline: Pipeline,
+    /// FIFOs and resamplers around the codec, the network and the receiver.
+    chain: CodecChain,
     /// Buffers for one piece.
     buffers: PieceBuffers,
     /// The settings in force (those of the pipeline's shape may lag until a restart).
@@ -94,17 +89,12 @@ impl Engine {
     pub fn with_meters(config: EngineConfig, settings: Settings, meters: Arc<Meters>) -> Result<Self, EngineError> {
         config.validate()?;
         let EngineConfig { sample_rate_hz, channels, max_block_frames } = config;
-        let codec_channels = Channels::try_from(channels).map_err(|_| EngineError::UnsupportedChannels(channels))?;
         let settings = settings.clamped();
-        let codec_rate_hz = codec_rate_for(sample_rate_hz);
-        let pipeline = Pipeline::new(&config, codec_rate_hz)?;
-        let round_trip = RoundTrip::new(codec_rate_hz, codec_channels, &settings, max_recovery_frames())?;
+        let chain = CodecChain::new(&config, &settings)?;
         let piece = max_block_frames * channels;
-        let mut engine = Self {
+        let engine = Self {
             config,
-            codec_rate_hz,
-            round_trip,
-            pipeline,
+            chain,
             buffers: PieceBuffers {
                 input: prefaulted(piece),
                 decoded: prefaulted(piece),
@@ -122,7 +112,6 @@ impl Engine {
             level_meter: LevelMeter::default(),
             meters,
         };
-        engine.pipeline.rebuild(&engine.round_trip);
         engine.publish_meters();
         Ok(engine)
     }
@@ -134,7 +123,7 @@ impl Engine {
 
     /// The rate the codec runs at.
     pub fn codec_rate_hz(&self) -> u32 {
-        self.codec_rate_hz
+        self.chain.codec_rate_hz()
     }
 
     /// The settings in force.
@@ -144,15 +133,14 @@ impl Engine {
 
     /// The output's delay behind the input, in host samples.
     pub fn latency_samples(&self) -> usize {
-        self.pipeline.latency().total_host
+        self.chain.latency().total_host
     }
 
     /// How far the encoded stream lags the input, in seconds: the down-resampler's delay plus
     /// the encoder's lookahead. A file of the packets skips this much at its start (an Ogg Opus
     /// file's pre-skip).
     pub fn encoded_delay_seconds(&self) -> f64 {
-        self.pipeline.down_delay_host_frames() as f64 / f64::from(self.config.sample_rate_hz)
-            + self.round_trip.lookahead() as f64 / f64::from(self.codec_rate_hz)
+        self.chain.encoded_delay_seconds()
     }
 
     /// The shared meters, for other threads.
@@ -171,7 +159,7 @@ impl Engine {
         if self.shape_settings.needs_restart(&settings) {
             self.restart.request();
         }
-        self.round_trip.configure(&settings.with_restart_fields_of(&self.shape_settings), false);
+        self.chain.configure(&settings.with_restart_fields_of(&self.shape_settings));
         self.mix.set(&settings);
         self.settings = settings;
     }
@@ -180,14 +168,13 @@ impl Engine {
     /// created with the current settings. Never allocates.
     pub fn reset(&mut self) {
         self.shape_settings = self.settings;
-        self.round_trip.reset(&self.settings);
+        self.chain.reset(&self.settings);
         self.restart.cancel();
         self.mix.snap();
         self.sanitized_samples = 0;
         self.rejected_blocks = 0;
         self.underruns = 0;
         self.level_meter = LevelMeter::default();
-        self.pipeline.rebuild(&self.round_trip);
         self.publish_meters();
     }
 
@@ -293,8 +280,7 @@ impl Engine {
             done += piece;
             if self.restart.is_due() {
                 self.shape_settings = self.settings;
-                self.round_trip.restart(&self.settings);
-                self.pipeline.rebuild(&self.round_trip);
+                self.chain.restart(&self.settings);
                 self.restart.restarted();
             }
         }
@@ -310,7 +296,7 @@ impl Engine {
         self.sanitized_samples += u64::from(sanitize_into(input, clean));
         self.restart.fade_in(clean, channels);
         let (decoded, aligned) = (&mut buffers.decoded[..len], &mut buffers.aligned[..len]);
-        self.underruns += self.pipeline.process(clean, decoded, aligned, &mut self.round_trip, packets) as u64;
+        self.underruns += self.chain.process(clean, decoded, aligned, packets) as u64;
         let restart = self.restart;
         self.mix
             .render(output, decoded, aligned, channels, restart.is_fading_out(), |frame| restart.output_gain(frame));
@@ -318,8 +304,8 @@ impl Engine {
         if len > 0 {
             let seconds = frames as f32 / self.config.sample_rate_hz as f32;
             self.level_meter.add_piece(seconds, clean, output, aligned, decoded);
-            let frame_seconds = self.round_trip.frame_samples() as f32 / self.codec_rate_hz as f32;
-            self.level_meter.add_packets(&self.round_trip.counters, frame_seconds, self.round_trip.last_packet_bytes);
+            let chain = &self.chain;
+            self.level_meter.add_packets(chain.counters(), chain.frame_seconds(), chain.last_packet_bytes());
         }
     }
 
@@ -329,7 +315,7 @@ impl Engine {
             sanitized_samples: self.sanitized_samples,
             rejected_blocks: self.rejected_blocks,
             underruns: self.underruns,
-            ..self.round_trip.counters
+            ..*self.chain.counters()
         }
     }
 
@@ -337,7 +323,7 @@ impl Engine {
         self.meters.publish(
             &self.counters(),
             self.level_meter.levels(),
-            self.pipeline.latency().total_host,
+            self.chain.latency().total_host,
             self.config.sample_rate_hz,
         );
     }

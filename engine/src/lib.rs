@@ -24,6 +24,7 @@
 //! | [`config`] | [`EngineConfig`], its limits, [`EngineError`] |
 //! | [`settings`] | [`Settings`]: every user setting, its range, and which force a restart |
 //! | [`presets`] | everyday scenarios as [`Settings`], for the editor and the demo |
+//! | [`chain`] | one codec chain: pipeline and round trip; an A/B comparison runs two |
 //! | [`pipeline`] | FIFOs, resamplers and frames between host and codec; worst-case sizing |
 //! | [`round_trip`] | one frame through encoder, network, receiver and decoder |
 //! | [`restart`] | the fade out, restart and fade in for a latency change |
@@ -31,13 +32,16 @@
 //! | [`sanitize`] | NaN, infinities, subnormals and overs kept from the encoder |
 //! | [`levels`] | peaks, RMS, SNR and bitrate averages on the audio thread |
 //! | [`meters`] | lock-free measurements for other threads |
+//! | [`handoff`] | heap data to the audio thread and back, never freed there |
 //! | [`latency`] | the latency arithmetic |
 //! | [`loss`] | Bernoulli and Gilbert–Elliott loss |
 //! | [`fifo`], [`packet_queue`], [`resampler`] | the pipeline's buffers and rate conversion |
 
+pub mod chain;
 pub mod config;
 pub mod engine;
 pub mod fifo;
+pub mod handoff;
 pub mod latency;
 pub mod levels;
 pub mod loss;
@@ -52,6 +56,7 @@ pub mod round_trip;
 pub mod sanitize;
 pub mod settings;
 
+pub use chain::CodecChain;
 pub use config::{EngineConfig, EngineError, HOST_RATE_RANGE_HZ, MAX_BLOCK_FRAMES};
 pub use engine::Engine;
 pub use meters::{Counters, Levels, MeterSnapshot, Meters};

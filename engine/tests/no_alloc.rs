@@ -8,6 +8,7 @@ mod common;
 use alloc_counter::count;
 use common::{engine, random_blocks};
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl, test_signal};
+use roundtrip_engine::handoff::handoff;
 use roundtrip_engine::{LossModel, LossSettings, Monitor, Settings};
 
 /// A settings sequence that changes every setting, including those that restart the codec.
@@ -106,4 +107,18 @@ fn the_counter_sees_an_allocation_inside_the_engine_loop() {
         std::hint::black_box(vec![0u8; 16]);
     });
     assert!(counts.rust >= 1 && (counts.c >= 1 || !alloc_counter::COUNTS_C_HEAP), "{counts:?}");
+}
+
+#[test]
+fn heap_data_handed_to_the_audio_thread_is_taken_and_retired_without_allocating_or_freeing_there() {
+    // A loss trace's worth of data, allocated here and dropped here, never on the counted side.
+    let (mut sender, mut receiver) = handoff::<Vec<f32>>(4);
+    for round in 0..100u16 {
+        sender.send(Box::new(vec![f32::from(round); 4_096])).unwrap();
+        let (changed, counts) = count(|| receiver.update());
+        assert!(changed, "round {round}");
+        assert!(counts.is_zero(), "round {round}: {counts:?}");
+        assert_eq!(receiver.current().map(|trace| trace[0]), Some(f32::from(round)));
+        assert_eq!(sender.collect_retired(), usize::from(round > 0), "round {round}");
+    }
 }
