@@ -39,7 +39,7 @@ pub struct EditorApp {
     open: Arc<AtomicBool>,
     /// Turns the audio thread's samples into spectra.
     analyzer: SpectrumAnalyzer,
-    /// The window's size and open flag, shared with the plugin.
+    /// The window's size, which `resized` saves with the session.
     state: Arc<EguiEditorState>,
     /// nice-plug's handle for setting parameters; present while the window is open.
     gui: Option<GuiContext>,
