@@ -14,10 +14,6 @@ use crate::settings::Settings;
 /// Host samples in, the decoded signal and the latency-aligned input out.
 #[derive(Debug)]
 pub struct CodecChain {
-    /// Rate the codec runs at (see [`codec_rate_for`]).
-    codec_rate_hz: u32,
-    /// The host rate.
-    host_rate_hz: u32,
     round_trip: RoundTrip,
     pipeline: Pipeline,
 }
@@ -31,14 +27,14 @@ impl CodecChain {
         let codec_rate_hz = codec_rate_for(config.sample_rate_hz);
         let pipeline = Pipeline::new(config, codec_rate_hz)?;
         let round_trip = RoundTrip::new(codec_rate_hz, channels, settings, max_recovery_frames())?;
-        let mut chain = Self { codec_rate_hz, host_rate_hz: config.sample_rate_hz, round_trip, pipeline };
+        let mut chain = Self { round_trip, pipeline };
         chain.pipeline.rebuild(&chain.round_trip);
         Ok(chain)
     }
 
-    /// The rate the codec runs at.
+    /// The rate the codec runs at (see [`codec_rate_for`]).
     pub fn codec_rate_hz(&self) -> u32 {
-        self.codec_rate_hz
+        self.pipeline.codec_rate_hz()
     }
 
     /// The current delays.
@@ -49,8 +45,8 @@ impl CodecChain {
     /// How far the encoded stream lags the input, in seconds: the down-resampler's delay plus
     /// the encoder's lookahead.
     pub fn encoded_delay_seconds(&self) -> f64 {
-        self.pipeline.down_delay_host_frames() as f64 / f64::from(self.host_rate_hz)
-            + self.round_trip.lookahead() as f64 / f64::from(self.codec_rate_hz)
+        self.pipeline.down_delay_host_frames() as f64 / f64::from(self.pipeline.host_rate_hz())
+            + self.round_trip.lookahead() as f64 / f64::from(self.codec_rate_hz())
     }
 
     /// The round trip's counters (packets, losses, recoveries, bytes, errors).
@@ -60,7 +56,7 @@ impl CodecChain {
 
     /// The duration of one packet, in seconds.
     pub fn frame_seconds(&self) -> f32 {
-        self.round_trip.frame_samples() as f32 / self.codec_rate_hz as f32
+        self.round_trip.frame_samples() as f32 / self.codec_rate_hz() as f32
     }
 
     /// The size of the latest packet, in bytes.

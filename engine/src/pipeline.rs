@@ -163,6 +163,16 @@ impl Pipeline {
         })
     }
 
+    /// The host rate, in hertz.
+    pub fn host_rate_hz(&self) -> u32 {
+        self.host_rate_hz
+    }
+
+    /// The rate the codec runs at, in hertz.
+    pub fn codec_rate_hz(&self) -> u32 {
+        self.codec_rate_hz
+    }
+
     /// The current delays.
     pub fn latency(&self) -> Latency {
         self.latency

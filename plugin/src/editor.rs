@@ -161,8 +161,8 @@ fn primary_controls(ui: &mut egui::Ui, params: &RoundtripParams, setter: &ParamS
 fn presets_row(ui: &mut egui::Ui, params: &RoundtripParams, setter: &ParamSetter) {
     ui.horizontal_wrapped(|ui| {
         ui.label("Presets:");
+        let current = params.settings();
         for preset in &PRESETS {
-            let current = params.settings();
             let button = egui::Button::new(preset.name).selected(preset.is_active(&current));
             if ui.add(button).on_hover_text(preset.description).clicked() {
                 params.set_from_settings(setter, &preset.applied_to(&current));

@@ -1,7 +1,7 @@
 //! Runs the criterion benchmarks and turns their estimates into the ratios our issues ask for:
 //! our code's time over raw libopus's time on the same frames, from the same run.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A comparison: the benchmark id of our code and of the raw-libopus baseline, within a group.
 struct Ratio {
@@ -25,10 +25,6 @@ const RATIOS: &[Ratio] = &[
 
 /// Seconds of audio in one iteration of the render group (its benchmark renders a 10 s file).
 const RENDER_SECONDS: f64 = 10.0;
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
-}
 
 /// The mean time in nanoseconds that criterion estimated for `group/id`.
 fn mean_ns(criterion_dir: &Path, group: &str, id: &str) -> Result<f64, String> {
@@ -85,15 +81,13 @@ pub fn run(extra: &[String]) -> Result<(), String> {
     ];
     let mut args = vec!["bench"];
     args.extend(packages);
-    let linux_dir = target_dir().join("criterion");
+    let linux_dir = crate::target_dir()?.join("criterion");
     let criterion_dir = if windows {
         crate::windows::ensure_target()?;
         let wine = crate::wine::Wine::prepare(&crate::windows::release_dir()?)?;
-        let criterion_dir = std::path::absolute(target_dir().join("criterion-windows"))
-            .map_err(|error| format!("target folder: {error}"))?;
+        let criterion_dir = crate::target_dir()?.join("criterion-windows");
         let mut env = wine.cargo_env();
         env.push(("CRITERION_HOME".to_owned(), criterion_dir.to_string_lossy().into_owned()));
-        let env: Vec<(&str, &str)> = env.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
         args.extend(["--target", crate::windows::TARGET, "--"]);
         args.extend(extra);
         crate::cargo_with_env(&args, &env)?;

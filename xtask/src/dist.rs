@@ -31,10 +31,7 @@ pub fn run() -> Result<(), String> {
     // The bundler reads `bundler.toml` from the working folder.
     std::env::set_current_dir(root).map_err(|error| format!("{}: {error}", root.display()))?;
     windows::ensure_target()?;
-    let target_dir = std::path::absolute(
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from),
-    )
-    .map_err(|error| format!("target folder: {error}"))?;
+    let target_dir = crate::target_dir()?;
     let dist = target_dir.join("dist");
     std::fs::create_dir_all(&dist).map_err(|error| format!("{}: {error}", dist.display()))?;
     for platform in &PLATFORMS {

@@ -64,16 +64,29 @@ fn main() -> ExitCode {
 
 /// Runs `cargo` with `args` in the workspace, failing with a message naming the command.
 pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
-    cargo_with_env(args, &[])
+    cargo_with_env::<&str, &str>(args, &[])
+}
+
+/// The workspace's target folder, absolute (Wine wants absolute paths): `CARGO_TARGET_DIR`, or
+/// `target/` in the workspace.
+pub(crate) fn target_dir() -> Result<std::path::PathBuf, String> {
+    let xtask = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workspace_target = || xtask.parent().unwrap_or(xtask).join("target");
+    let dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(workspace_target, std::path::PathBuf::from);
+    std::path::absolute(dir).map_err(|error| format!("target folder: {error}"))
 }
 
 /// [`cargo`] with environment variables set for it.
-pub(crate) fn cargo_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+pub(crate) fn cargo_with_env<K, V>(args: &[&str], env: &[(K, V)]) -> Result<(), String>
+where
+    K: AsRef<std::ffi::OsStr>,
+    V: AsRef<std::ffi::OsStr>,
+{
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("xtask: cargo {}", args.join(" "));
     let status = Command::new(&cargo)
         .args(args)
-        .envs(env.iter().copied())
+        .envs(env.iter().map(|(name, value)| (name, value)))
         .status()
         .map_err(|error| format!("could not start `{cargo}`: {error}"))?;
     if status.success() { Ok(()) } else { Err(format!("`cargo {}` failed ({status})", args.join(" "))) }

@@ -116,8 +116,7 @@ pub const APP_EXE: &str = "opus-roundtrip.exe";
 
 /// Where cargo puts release binaries for [`TARGET`], as an absolute path (Wine wants one).
 pub fn release_dir() -> Result<PathBuf, String> {
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
-    std::path::absolute(target_dir.join(TARGET).join("release")).map_err(|error| format!("target folder: {error}"))
+    Ok(crate::target_dir()?.join(TARGET).join("release"))
 }
 
 /// Builds the plugin (its DLL, which the bundler packs as the `.clap` and into the `.vst3`) and

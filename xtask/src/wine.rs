@@ -64,7 +64,6 @@ impl Wine {
     pub fn test_suites(&self, plugin_dll: &Path) -> Result<(), String> {
         let mut env = self.cargo_env();
         env.push((PLUGIN_UNDER_TEST_ENV.to_owned(), plugin_dll.to_string_lossy().into_owned()));
-        let env: Vec<(&str, &str)> = env.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
         let packages = ["--package", "roundtrip-codec", "--package", "roundtrip-engine", "--package", "opus-roundtrip"];
         crate::cargo_with_env(&[&["test", "--release", "--target", TARGET][..], &packages[..]].concat(), &env)?;
         println!("xtask: the codec, engine and plugin test suites passed under Wine, on {}", plugin_dll.display());
