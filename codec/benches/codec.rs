@@ -6,8 +6,8 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion};
 use roundtrip_codec::{
     Application, Bitrate, Channels, Decoder, Dred, DredDecoder, Encoder, MAX_PACKET_BYTES, raw::RawRoundTrip,
-    test_signal,
 };
+use roundtrip_signal::test_signal;
 
 const SAMPLE_RATE_HZ: u32 = 48_000;
 const BITRATE_BPS: i32 = 64_000;

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use roundtrip_codec::{
-    Application, Arena, Bitrate, Channels, Decoder, Encoder, MAX_PACKET_BYTES, PacketInfo, StateAllocator, measure,
-    test_signal,
+    Application, Arena, Bitrate, Channels, Decoder, Encoder, MAX_PACKET_BYTES, PacketInfo, StateAllocator,
 };
+use roundtrip_signal::{measure, test_signal};
 
 const SAMPLE_RATE_HZ: u32 = 48_000;
 const FRAME_SAMPLES: usize = 960;

@@ -26,7 +26,6 @@
 //! - [`PacketInfo`]: what a packet holds, read from its bytes.
 //! - [`settings`]: typed CTL values and frame-size rules.
 //! - [`Error`], [`ErrorCode`]: libopus's error codes, exactly, plus ours.
-//! - [`test_signal`], [`measure`]: deterministic signals and SNR, for demos, tests and benchmarks.
 //! - `raw` (feature `library-managed`): bare libopus calls, the benchmarks' baseline.
 
 mod ctl;
@@ -34,14 +33,12 @@ mod decoder;
 mod dred;
 mod encoder;
 mod error;
-pub mod measure;
 pub mod mem;
 mod packet;
 #[cfg(feature = "library-managed")]
 pub mod raw;
 pub mod settings;
 mod state;
-pub mod test_signal;
 
 pub use decoder::Decoder;
 pub use dred::{Dred, DredAvailable, DredDecoder};

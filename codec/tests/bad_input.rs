@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use roundtrip_codec::{
     Application, Arena, Bitrate, Channels, Decoder, Dred, DredDecoder, Encoder, ErrorCode, GlobalAllocator,
-    MAX_PACKET_BYTES, PacketInfo, Result, StateAllocator, StateBuffer, test_signal,
+    MAX_PACKET_BYTES, PacketInfo, Result, StateAllocator, StateBuffer,
 };
+use roundtrip_signal::test_signal;
 
 fn code<T: std::fmt::Debug>(result: Result<T>) -> ErrorCode {
     result.expect_err("expected an error").code()

@@ -14,8 +14,9 @@ use std::sync::Arc;
 use alloc_counter::count;
 use roundtrip_codec::{
     Application, Arena, Bandwidth, Bitrate, Channels, Decoder, Dred, DredDecoder, Encoder, FrameDuration,
-    MAX_PACKET_BYTES, Signal, StateAllocator, test_signal,
+    MAX_PACKET_BYTES, Signal, StateAllocator,
 };
+use roundtrip_signal::test_signal;
 
 const SAMPLE_RATE_HZ: u32 = 48_000;
 const SECONDS: f64 = 10.0;

@@ -5,9 +5,8 @@
 //! Bounded here (`ROUNDTRIP_FUZZ_PACKETS`, default 20,000 of each kind); `cargo xtask fuzz`
 //! runs millions.
 
-use roundtrip_codec::{
-    Application, Channels, Decoder, Dred, DredDecoder, Encoder, MAX_PACKET_BYTES, PacketInfo, test_signal,
-};
+use roundtrip_codec::{Application, Channels, Decoder, Dred, DredDecoder, Encoder, MAX_PACKET_BYTES, PacketInfo};
+use roundtrip_signal::test_signal;
 
 const RATE_HZ: u32 = 48_000;
 

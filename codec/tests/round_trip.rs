@@ -3,8 +3,9 @@
 
 use roundtrip_codec::{
     Application, Bandwidth, Bitrate, Channels, Decoder, Dred, DredDecoder, Encoder, FrameDuration, MAX_PACKET_BYTES,
-    PacketInfo, measure, test_signal,
+    PacketInfo,
 };
+use roundtrip_signal::{measure, test_signal};
 
 const SAMPLE_RATE_HZ: u32 = 48_000;
 

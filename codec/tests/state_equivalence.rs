@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use roundtrip_codec::{
-    Application, Arena, Bitrate, Channels, Decoder, Encoder, MAX_PACKET_BYTES, StateAllocator, mem, test_signal,
-};
+use roundtrip_codec::{Application, Arena, Bitrate, Channels, Decoder, Encoder, MAX_PACKET_BYTES, StateAllocator, mem};
+use roundtrip_signal::test_signal;
 
 const SAMPLE_RATE_HZ: u32 = 48_000;
 const FRAME_SAMPLES: usize = 960;

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
 use roundtrip_codec::raw::RawRoundTrip;
-use roundtrip_codec::{Application, MAX_PACKET_BYTES, test_signal};
+use roundtrip_codec::{Application, MAX_PACKET_BYTES};
 use roundtrip_engine::{Engine, EngineConfig, Settings};
+use roundtrip_signal::test_signal;
 
 const BLOCK_FRAMES: usize = 64;
 const BITRATE_BPS: i32 = 64_000;

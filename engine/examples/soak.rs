@@ -8,8 +8,9 @@
 
 use std::time::Instant;
 
-use roundtrip_codec::{Application, FrameDuration, test_signal};
+use roundtrip_codec::{Application, FrameDuration};
 use roundtrip_engine::{Engine, EngineConfig, LossModel, LossSettings, Settings};
+use roundtrip_signal::test_signal;
 
 alloc_counter::install!();
 

@@ -50,7 +50,7 @@ impl LevelMeter {
         self.levels.input_rms_dbfs = db(self.input_mean_square);
         self.levels.output_rms_dbfs = db(self.output_mean_square);
         self.levels.snr_db =
-            roundtrip_codec::measure::power_ratio_db(f64::from(self.signal_energy), f64::from(self.noise_energy))
+            roundtrip_signal::measure::power_ratio_db(f64::from(self.signal_energy), f64::from(self.noise_energy))
                 .clamp(-120.0, 120.0) as f32;
     }
 

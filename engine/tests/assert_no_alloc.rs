@@ -2,8 +2,9 @@
 //! the process on any allocation inside `assert_no_alloc(|| …)`; and it does abort on one.
 
 use assert_no_alloc::{AllocDisabler, assert_no_alloc};
-use roundtrip_codec::{FrameDuration, test_signal};
+use roundtrip_codec::FrameDuration;
 use roundtrip_engine::{Engine, EngineConfig, LossModel, LossSettings, Settings};
+use roundtrip_signal::test_signal;
 
 #[global_allocator]
 static ALLOCATOR: AllocDisabler = AllocDisabler;

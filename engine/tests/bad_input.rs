@@ -4,8 +4,8 @@
 mod common;
 
 use common::{engine, run};
-use roundtrip_codec::test_signal;
 use roundtrip_engine::{Engine, EngineConfig, EngineError, OUTPUT_CEILING, Settings};
+use roundtrip_signal::test_signal;
 
 fn create(sample_rate_hz: u32, channels: usize, max_block_frames: usize) -> Result<Engine, EngineError> {
     Engine::new(EngineConfig { sample_rate_hz, channels, max_block_frames }, Settings::default())
@@ -47,7 +47,7 @@ fn nan_infinity_subnormal_and_huge_samples_are_sanitised_and_counted() {
     let latency = engine.latency_samples() * 2;
     let tail = &output[output.len() - 24_000..];
     let clean = &input[input.len() - 24_000 - latency..input.len() - latency];
-    let snr = roundtrip_codec::measure::snr_db(clean, tail);
+    let snr = roundtrip_signal::measure::snr_db(clean, tail);
     assert!(snr > 10.0, "no recovery after bad input: {snr:.1} dB");
 }
 

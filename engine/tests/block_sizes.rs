@@ -4,8 +4,9 @@
 mod common;
 
 use common::{engine, random_blocks, run};
-use roundtrip_codec::{Application, FrameDuration, test_signal};
+use roundtrip_codec::{Application, FrameDuration};
 use roundtrip_engine::{LossModel, LossSettings, Settings};
+use roundtrip_signal::test_signal;
 
 /// Settings that exercise every path: loss with FEC and DRED recovery.
 fn busy() -> Settings {

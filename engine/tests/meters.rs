@@ -3,8 +3,9 @@
 mod common;
 
 use common::{engine, run};
-use roundtrip_codec::{RateControl, test_signal};
+use roundtrip_codec::RateControl;
 use roundtrip_engine::{LossModel, LossSettings, Settings};
+use roundtrip_signal::test_signal;
 
 #[test]
 fn meters_report_bitrate_levels_snr_counts_and_latency() {

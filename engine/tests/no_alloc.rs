@@ -7,9 +7,10 @@ mod common;
 
 use alloc_counter::count;
 use common::{engine, random_blocks};
-use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl, test_signal};
+use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
 use roundtrip_engine::handoff::handoff;
 use roundtrip_engine::{LossModel, LossSettings, Monitor, Settings};
+use roundtrip_signal::test_signal;
 
 /// A settings sequence that changes every setting, including those that restart the codec.
 fn settings_sequence() -> Vec<Settings> {

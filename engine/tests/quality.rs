@@ -4,8 +4,9 @@
 mod common;
 
 use common::{engine, run};
-use roundtrip_codec::{Application, Bandwidth, measure, test_signal};
+use roundtrip_codec::{Application, Bandwidth};
 use roundtrip_engine::{Monitor, Settings};
+use roundtrip_signal::{measure, test_signal};
 
 /// Measured with libopus 1.6.1 on the music test signal, 48 kHz stereo, 20 ms: the difference
 /// at 256 kbps fullband is 25.9 dB below the input (at 6 kbps, −0.1 dB: as loud as the

@@ -4,8 +4,9 @@
 mod common;
 
 use common::{engine, run};
-use roundtrip_codec::{Application, FrameDuration, measure, test_signal};
+use roundtrip_codec::{Application, FrameDuration};
 use roundtrip_engine::{Counters, LossModel, LossSettings, Settings};
+use roundtrip_signal::{measure, test_signal};
 
 /// Runs `seconds` of speech at 48 kHz mono through the engine and returns the counters and the
 /// spectral SNR of the output against the latency-aligned input. Spectral, because SILK and

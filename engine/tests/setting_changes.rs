@@ -4,8 +4,9 @@
 mod common;
 
 use common::{engine, run};
-use roundtrip_codec::{FrameDuration, test_signal};
+use roundtrip_codec::FrameDuration;
 use roundtrip_engine::{LossModel, LossSettings, Settings};
+use roundtrip_signal::test_signal;
 
 #[test]
 fn a_frame_size_change_restarts_with_the_new_exact_latency() {

@@ -5,8 +5,9 @@
 
 mod common;
 
-use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl, test_signal};
+use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
 use roundtrip_engine::{LossModel, LossSettings, Monitor, OUTPUT_CEILING, Settings};
+use roundtrip_signal::test_signal;
 
 use common::{engine, random_blocks};
 

@@ -5,8 +5,8 @@
 mod common;
 
 use common::{engine, random_blocks, run};
-use roundtrip_codec::test_signal;
 use roundtrip_engine::{CodecChain, EngineConfig, LossModel, LossSettings, Settings};
+use roundtrip_signal::test_signal;
 
 /// Runs `input` through `chains` together, block by block, and returns each one's decoded signal.
 fn run_side_by_side(chains: &mut [CodecChain], input: &[f32], channels: usize, blocks: &[usize]) -> Vec<Vec<f32>> {

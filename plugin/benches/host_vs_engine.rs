@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use clap_host::{ClapHarness, PLUGIN_ID, built_plugin_path};
 use criterion::{BenchmarkId, Criterion};
-use roundtrip_codec::test_signal;
 use roundtrip_engine::{Engine, EngineConfig, Settings};
+use roundtrip_signal::test_signal;
 
 const BLOCK_FRAMES: usize = 64;
 

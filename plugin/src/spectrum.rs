@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use realfft::{RealFftPlanner, RealToComplex};
+use roundtrip_signal::spectrum::SpectrumAnalyser;
 use rtrb::{Consumer, Producer, RingBuffer};
 
 /// Samples in one analysis window: 46 ms at 44.1 kHz, a 21.5 Hz bin width at 44.1 kHz.
@@ -75,10 +75,7 @@ pub struct SpectrumAnalyzer {
     consumer: Option<Consumer<SamplePair>>,
     slot: ConsumerSlot,
     history: Vec<SamplePair>,
-    fft: Arc<dyn RealToComplex<f32>>,
-    window: Vec<f32>,
-    scratch_in: Vec<f32>,
-    scratch_out: Vec<realfft::num_complex::Complex<f32>>,
+    analyser: SpectrumAnalyser,
     spectra: Spectra,
 }
 
@@ -91,17 +88,13 @@ impl std::fmt::Debug for SpectrumAnalyzer {
 impl SpectrumAnalyzer {
     /// An analyzer that takes its consumer from `slot` as soon as the plugin has put one there.
     pub fn new(slot: ConsumerSlot) -> Self {
-        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(FFT_SIZE);
-        let bins = FFT_SIZE / 2 + 1;
-        let window = (0..FFT_SIZE).map(|n| (std::f32::consts::PI * n as f32 / FFT_SIZE as f32).sin().powi(2)).collect();
+        let analyser = SpectrumAnalyser::new(FFT_SIZE);
+        let bins = analyser.bins();
         Self {
             consumer: None,
             slot,
             history: vec![[0.0; 2]; FFT_SIZE],
-            scratch_in: fft.make_input_vec(),
-            scratch_out: fft.make_output_vec(),
-            fft,
-            window,
+            analyser,
             spectra: Spectra {
                 input_db: vec![-120.0; bins],
                 decoded_db: vec![-120.0; bins],
@@ -133,24 +126,15 @@ impl SpectrumAnalyzer {
             }
             chunk.commit_all();
         }
-        let Self { history, fft, window, scratch_in, scratch_out, spectra, .. } = self;
+        let Self { history, analyser, spectra, .. } = self;
         let signals: [(Extract, &mut Vec<f32>); 3] = [
             (|pair| pair[0], &mut spectra.input_db),
             (|pair| pair[1], &mut spectra.decoded_db),
             (|pair| pair[0] - pair[1], &mut spectra.difference_db),
         ];
-        // A full-scale sine reads 0 dB: its bin holds N/2 × the Hann window's coherent gain 1/2.
-        let normalisation = 16.0 / (FFT_SIZE as f32 * FFT_SIZE as f32);
         for (extract, target) in signals {
-            for ((input, pair), w) in scratch_in.iter_mut().zip(history.iter()).zip(window.iter()) {
-                *input = extract(pair) * w;
-            }
-            if fft.process(scratch_in, scratch_out).is_err() {
-                continue;
-            }
-            for (db, bin) in target.iter_mut().zip(scratch_out.iter()) {
-                let power = bin.norm_sqr() * normalisation;
-                let new_db = 10.0 * (power + 1e-12).log10();
+            analyser.analyse(history.iter().map(extract));
+            for (db, new_db) in target.iter_mut().zip(analyser.levels_dbfs()) {
                 *db += (new_db - *db) * SPECTRUM_SMOOTHING;
             }
         }

@@ -9,7 +9,7 @@ mod common;
 
 use clack_extensions::params::ParamInfoFlags;
 use common::clap_host::{ClapHarness, PLUGIN_ID, built_plugin_path, list, param_named, process_random_blocks};
-use roundtrip_codec::test_signal;
+use roundtrip_signal::test_signal;
 use test_support::peak_position;
 
 fn harness() -> ClapHarness {

@@ -13,8 +13,8 @@
 mod common;
 
 use common::clap_host::{ClapHarness, PLUGIN_ID, ParamDesc, built_plugin_path, param_named};
-use roundtrip_codec::test_signal;
 use roundtrip_engine::OUTPUT_CEILING;
+use roundtrip_signal::test_signal;
 use test_support::{peak_position, random_blocks};
 
 /// Every rate a host may run at that the plugin supports.

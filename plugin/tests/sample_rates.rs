@@ -7,7 +7,7 @@
 mod common;
 
 use common::clap_host::{ClapHarness, PLUGIN_ID, built_plugin_path, param_named, process_random_blocks};
-use roundtrip_codec::test_signal;
+use roundtrip_signal::test_signal;
 use test_support::peak_position;
 
 /// The rates the hosts' rules issue names: odd fractional rates, the lowest Opus rate, DXD and

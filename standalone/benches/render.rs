@@ -8,9 +8,10 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion};
 use roundtrip_app::commands::render::{Outputs, render_file};
 use roundtrip_app::wav::{self, Audio, WavFormat};
+use roundtrip_codec::MAX_PACKET_BYTES;
 use roundtrip_codec::raw::RawRoundTrip;
-use roundtrip_codec::{MAX_PACKET_BYTES, test_signal};
 use roundtrip_engine::Settings;
+use roundtrip_signal::test_signal;
 
 const RATE_HZ: u32 = 48_000;
 const SECONDS: f64 = 10.0;

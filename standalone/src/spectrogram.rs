@@ -1,6 +1,6 @@
-//! Short-time spectra (realfft) of a signal, in dB, for the report's pictures.
+//! The report's spectrograms: short-time spectra over a whole render, in dBFS, and their colours.
 
-use realfft::RealFftPlanner;
+use roundtrip_signal::spectrum::SpectrumAnalyser;
 
 /// Levels below this are drawn as black.
 pub const FLOOR_DB: f32 = -110.0;
@@ -24,27 +24,15 @@ impl Spectrogram {
         let mono: Vec<f32> =
             samples.chunks_exact(channels.max(1)).map(|frame| frame.iter().sum::<f32>() / frame.len() as f32).collect();
         let size = ((sample_rate_hz as usize * 1024 / 48_000).next_power_of_two()).clamp(256, 4096);
-        let bins = size / 2 + 1;
+        let mut analyser = SpectrumAnalyser::new(size);
+        let bins = analyser.bins();
         let columns = columns.max(1);
-        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(size);
-        let window: Vec<f32> =
-            (0..size).map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / size as f32).cos()).collect();
-        // A sine of amplitude 1 peaks at (window sum)/2 in its bin.
-        let reference = window.iter().sum::<f32>() / 2.0;
-        let mut frame = fft.make_input_vec();
-        let mut spectrum = fft.make_output_vec();
-        let mut scratch = fft.make_scratch_vec();
         let mut levels_db = Vec::with_capacity(columns * bins);
         let span = mono.len().saturating_sub(size);
         for column in 0..columns {
             let start = if columns > 1 { span * column / (columns - 1) } else { 0 };
-            for (i, value) in frame.iter_mut().enumerate() {
-                *value = mono.get(start + i).copied().unwrap_or(0.0) * window[i];
-            }
-            // Lengths come from the planner, so the transform cannot fail.
-            let _ = fft.process_with_scratch(&mut frame, &mut spectrum, &mut scratch);
-            levels_db
-                .extend(spectrum.iter().map(|bin| (20.0 * (bin.norm() / reference).max(1e-9).log10()).max(FLOOR_DB)));
+            analyser.analyse(mono.iter().skip(start).copied());
+            levels_db.extend(analyser.levels_dbfs().map(|db| db.max(FLOOR_DB)));
         }
         Self { levels_db, columns, bins }
     }

@@ -4,8 +4,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use roundtrip_codec::{Application, measure};
+use roundtrip_codec::Application;
 use roundtrip_engine::{LossModel, PacketFate, Settings};
+use roundtrip_signal::measure;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, Result};

@@ -8,7 +8,8 @@ use std::path::Path;
 use roundtrip_app::ogg_opus;
 use roundtrip_app::stats::RenderStats;
 use roundtrip_app::wav::{self, WavFormat};
-use roundtrip_codec::{Channels, Decoder, measure};
+use roundtrip_codec::{Channels, Decoder};
+use roundtrip_signal::measure;
 
 use common::{app, folder, music_file};
 
@@ -110,7 +111,7 @@ fn a_mono_file_at_a_low_rate_renders_to_its_own_length_and_rate() {
     let audio = roundtrip_app::wav::Audio {
         sample_rate_hz: 16_000,
         channels: 1,
-        samples: roundtrip_codec::test_signal::speech(16_000, 1.5),
+        samples: roundtrip_signal::test_signal::speech(16_000, 1.5),
     };
     let input = dir.path().join("voice.wav");
     wav::write(&input, &audio, WavFormat::Int16).unwrap();
@@ -138,7 +139,7 @@ fn every_wav_format_reads_back_as_written() {
         let path = music_file(dir.path(), &format!("{format:?}.wav"), 16_000, 0.25, format);
         let (audio, read_format) = wav::read(&path).unwrap();
         assert_eq!(read_format, format);
-        let expected = roundtrip_codec::test_signal::music(16_000, 2, 0.25);
+        let expected = roundtrip_signal::test_signal::music(16_000, 2, 0.25);
         let worst = audio.samples.iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
         assert!(worst <= tolerance, "{format:?}: off by {worst}");
         assert_eq!(audio.samples.len(), expected.len());

@@ -59,14 +59,26 @@ impl Wine {
         ]
     }
 
-    /// The codec, engine and plugin test suites, built for Windows and run under Wine; the
+    /// The signal, codec, engine and plugin test suites, built for Windows and run under Wine; the
     /// plugin's CLAP-host tests load `plugin_dll`.
     pub fn test_suites(&self, plugin_dll: &Path) -> Result<(), String> {
         let mut env = self.cargo_env();
         env.push((PLUGIN_UNDER_TEST_ENV.to_owned(), plugin_dll.to_string_lossy().into_owned()));
-        let packages = ["--package", "roundtrip-codec", "--package", "roundtrip-engine", "--package", "opus-roundtrip"];
+        let packages = [
+            "--package",
+            "roundtrip-signal",
+            "--package",
+            "roundtrip-codec",
+            "--package",
+            "roundtrip-engine",
+            "--package",
+            "opus-roundtrip",
+        ];
         crate::cargo_with_env(&[&["test", "--release", "--target", TARGET][..], &packages[..]].concat(), &env)?;
-        println!("xtask: the codec, engine and plugin test suites passed under Wine, on {}", plugin_dll.display());
+        println!(
+            "xtask: the signal, codec, engine and plugin test suites passed under Wine, on {}",
+            plugin_dll.display()
+        );
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! `demo`: the built-in signals through the presets (`roundtrip_engine::PRESETS`), into a folder of
 //! WAVs, Ogg Opus files, stats and PNG reports. Needs no device and no input files.
 //!
-//! The signals are the project's own, synthesised by `roundtrip_codec::test_signal`: "speech" is
+//! The signals are the project's own, synthesised by `roundtrip_signal::test_signal`: "speech" is
 //! a glottal pulse train with a wandering pitch through moving formant resonators, cut into
 //! syllables with pauses and breath noise; "music" is a changing chord of harmonic tones with
 //! decaying notes, a bass line and a little noise. Nothing is recorded or downloaded, so the
@@ -9,8 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
-use roundtrip_codec::{Application, test_signal};
+use roundtrip_codec::Application;
 use roundtrip_engine::{PRESETS, Settings};
+use roundtrip_signal::test_signal;
 
 use super::render::{Outputs, render_audio};
 use crate::cli::DemoArgs;

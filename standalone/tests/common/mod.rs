@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use roundtrip_app::wav::{self, Audio, WavFormat};
-use roundtrip_codec::test_signal;
+use roundtrip_signal::test_signal;
 
 /// A fresh folder for one test's files, removed when dropped.
 pub fn folder() -> tempfile::TempDir {

@@ -1,4 +1,7 @@
-//! Signal measurements shared by tests, demos, benchmarks and the engine's meters.
+//! Quality measures of a decoded signal against its input, shared by tests, demos, benchmarks,
+//! the report and the engine's meters.
+
+use crate::spectrum::SpectrumAnalyser;
 
 /// Signal-to-noise ratio of `test` against `reference`, in dB: the energy of the reference over
 /// the energy of their difference. Compares the common prefix of the two slices. Returns
@@ -31,22 +34,18 @@ pub fn spectral_snr_db(reference: &[f32], test: &[f32], window: usize) -> f64 {
     if window < 2 || len < window {
         return snr_db(reference, test);
     }
-    let mut planner = realfft::RealFftPlanner::<f32>::new();
-    let fft = planner.plan_fft_forward(window);
-    let hann: Vec<f32> = (0..window).map(|n| (std::f32::consts::PI * n as f32 / window as f32).sin().powi(2)).collect();
-    let (mut frame, mut spectrum_r, mut spectrum_t) =
-        (fft.make_input_vec(), fft.make_output_vec(), fft.make_output_vec());
+    let mut analyser = SpectrumAnalyser::new(window);
+    let mut reference_magnitudes = vec![0.0f64; analyser.bins()];
     let (mut signal, mut noise) = (0.0f64, 0.0f64);
     for start in (0..=len - window).step_by(window / 2) {
-        for (spectrum, source) in [(&mut spectrum_r, reference), (&mut spectrum_t, test)] {
-            for ((slot, &sample), &w) in frame.iter_mut().zip(&source[start..start + window]).zip(&hann) {
-                *slot = sample * w;
-            }
-            // Lengths come from the same plan, so this cannot fail.
-            let _ = fft.process(&mut frame, spectrum);
+        let span = start..start + window;
+        for (magnitude, bin) in
+            reference_magnitudes.iter_mut().zip(analyser.analyse(reference[span.clone()].iter().copied()))
+        {
+            *magnitude = f64::from(bin.norm());
         }
-        for (r, t) in spectrum_r.iter().zip(&spectrum_t) {
-            let (r, t) = (f64::from(r.norm()), f64::from(t.norm()));
+        for (&r, bin) in reference_magnitudes.iter().zip(analyser.analyse(test[span].iter().copied())) {
+            let t = f64::from(bin.norm());
             signal += r * r;
             noise += (r - t) * (r - t);
         }
