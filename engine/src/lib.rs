@@ -22,7 +22,8 @@
 //! |---|---|
 //! | [`engine`] | [`Engine`]: the API that ties the pieces below together |
 //! | [`config`] | [`EngineConfig`], its limits, [`EngineError`] |
-//! | [`settings`] | [`Settings`]: every user setting, its range, and which force a restart |
+//! | [`settings`] | [`Settings`]: every user setting, its range, its rules, and which force a restart |
+//! | [`choices`] | each enumerated setting's values with their stable keys and names |
 //! | [`presets`] | everyday scenarios as [`Settings`], for the editor and the demo |
 //! | [`chain`] | one codec chain: pipeline and round trip; an A/B comparison runs two |
 //! | [`pipeline`] | FIFOs, resamplers and frames between host and codec; worst-case sizing |
@@ -38,6 +39,7 @@
 //! | [`fifo`], [`packet_queue`], [`resampler`] | the pipeline's buffers and rate conversion |
 
 pub mod chain;
+pub mod choices;
 pub mod config;
 pub mod engine;
 pub mod fifo;
@@ -57,6 +59,7 @@ pub mod sanitize;
 pub mod settings;
 
 pub use chain::CodecChain;
+pub use choices::{Choice, Named};
 pub use config::{EngineConfig, EngineError, HOST_RATE_RANGE_HZ, MAX_BLOCK_FRAMES};
 pub use engine::Engine;
 pub use meters::{Counters, Levels, MeterSnapshot, Meters};
@@ -65,4 +68,4 @@ pub use presets::{PRESETS, Preset};
 pub use resampler::ResamplerError;
 pub use round_trip::{PacketFate, PacketObserver};
 pub use sanitize::SANITIZE_LIMIT;
-pub use settings::{LatencyShape, LossModel, LossSettings, Monitor, Settings};
+pub use settings::{LatencyShape, LossModel, LossSettings, Monitor, Settings, SettingsConflict};

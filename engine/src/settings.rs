@@ -211,6 +211,15 @@ impl Settings {
         merged
     }
 
+    /// The first combination of these settings that cannot work as asked, if any. The engine
+    /// still runs them (a host may pass through such a state while automating); the app refuses
+    /// them and the editor warns.
+    pub fn conflict(&self) -> Option<SettingsConflict> {
+        let redundancy = self.fec || self.dred_duration_ms > 0;
+        (redundancy && self.application == Application::RestrictedLowDelay)
+            .then_some(SettingsConflict::RedundancyInLowDelay)
+    }
+
     /// What a running engine can change only by restarting: the latency's shape, and the
     /// encoder's application (which libopus takes only from a fresh state).
     fn restart_fields(&self) -> (LatencyShape, Application) {
@@ -229,6 +238,26 @@ impl Settings {
         Self { application: shape.application, ..self.with_latency_of(shape) }
     }
 }
+
+/// Settings that contradict each other (see [`Settings::conflict`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SettingsConflict {
+    /// FEC and DRED ride on the SILK coder, which restricted low delay turns off: nothing would
+    /// be sent, yet the receiver would still wait for it (added latency).
+    RedundancyInLowDelay,
+}
+
+impl std::fmt::Display for SettingsConflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::RedundancyInLowDelay => {
+                f.write_str("FEC and DRED need the SILK coder, which the low-delay application turns off")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SettingsConflict {}
 
 /// The settings that decide the engine's latency (see [`Settings::latency_shape`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

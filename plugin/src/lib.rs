@@ -23,6 +23,7 @@
 pub mod clap_entry;
 mod editor;
 mod fault;
+pub mod menu;
 pub mod params;
 pub mod spectrum;
 

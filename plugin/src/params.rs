@@ -11,6 +11,8 @@ use roundtrip_engine::settings::{
 };
 use roundtrip_engine::{LossModel, LossSettings, Monitor, Settings};
 
+use crate::menu::Menu;
+
 /// The loss control's span: above 50 % no call is usable (the engine takes up to 100 %).
 const LOSS_CONTROL_MAX_PERCENT: f32 = 50.0;
 
@@ -23,120 +25,6 @@ const DRED_CONTROL_MAX_STEPS: i32 = (MAX_DRED_DURATION_MS / DRED_STEP_MS) as i32
 
 /// The editor's default size in logical pixels.
 pub const EDITOR_DEFAULT_SIZE: (f32, f32) = (900.0, 720.0);
-
-/// Packet duration.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FrameParam {
-    #[id = "2.5"]
-    #[name = "2.5 ms"]
-    Ms2_5,
-    #[id = "5"]
-    #[name = "5 ms"]
-    Ms5,
-    #[id = "10"]
-    #[name = "10 ms"]
-    Ms10,
-    #[id = "20"]
-    #[name = "20 ms"]
-    Ms20,
-    #[id = "40"]
-    #[name = "40 ms"]
-    Ms40,
-    #[id = "60"]
-    #[name = "60 ms"]
-    Ms60,
-    #[id = "80"]
-    #[name = "80 ms"]
-    Ms80,
-    #[id = "100"]
-    #[name = "100 ms"]
-    Ms100,
-    #[id = "120"]
-    #[name = "120 ms"]
-    Ms120,
-}
-
-impl From<FrameParam> for FrameDuration {
-    fn from(frame: FrameParam) -> Self {
-        FrameDuration::FIXED[frame as usize]
-    }
-}
-
-/// Encoder application.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApplicationParam {
-    #[id = "voip"]
-    #[name = "VoIP"]
-    Voip,
-    #[id = "audio"]
-    #[name = "Audio"]
-    Audio,
-    #[id = "lowdelay"]
-    #[name = "Low delay"]
-    LowDelay,
-}
-
-/// Audio bandwidth, or automatic.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BandwidthParam {
-    #[id = "auto"]
-    #[name = "Auto"]
-    Auto,
-    #[id = "nb"]
-    #[name = "Narrowband"]
-    Narrowband,
-    #[id = "mb"]
-    #[name = "Mediumband"]
-    Mediumband,
-    #[id = "wb"]
-    #[name = "Wideband"]
-    Wideband,
-    #[id = "swb"]
-    #[name = "Super-wideband"]
-    Superwideband,
-    #[id = "fb"]
-    #[name = "Fullband"]
-    Fullband,
-}
-
-/// Rate control.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RateControlParam {
-    #[id = "cvbr"]
-    #[name = "Constrained VBR"]
-    ConstrainedVbr,
-    #[id = "vbr"]
-    #[name = "VBR"]
-    Vbr,
-    #[id = "cbr"]
-    #[name = "CBR"]
-    Cbr,
-}
-
-/// How losses are drawn.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LossModelParam {
-    #[id = "random"]
-    #[name = "Random"]
-    Random,
-    #[id = "bursty"]
-    #[name = "Bursty"]
-    Bursty,
-}
-
-/// What the listener hears.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MonitorParam {
-    #[id = "decoded"]
-    #[name = "Decoded"]
-    Decoded,
-    #[id = "diff"]
-    #[name = "Difference"]
-    Difference,
-    #[id = "dry"]
-    #[name = "Dry"]
-    Dry,
-}
 
 /// Every parameter. Shared (`Arc`) between the host, the audio thread and the editor; each
 /// field is read lock-free.
@@ -160,7 +48,7 @@ pub struct RoundtripParams {
     pub loss_percent: FloatParam,
     /// Random or bursty loss.
     #[id = "lmodel"]
-    pub loss_model: EnumParam<LossModelParam>,
+    pub loss_model: EnumParam<Menu<LossModel>>,
     /// Mean burst length in packets (bursty loss).
     #[id = "burst"]
     pub mean_burst_packets: FloatParam,
@@ -170,19 +58,19 @@ pub struct RoundtripParams {
 
     /// Packet duration.
     #[id = "frame"]
-    pub frame: EnumParam<FrameParam>,
+    pub frame: EnumParam<Menu<FrameDuration>>,
     /// Encoder complexity.
     #[id = "cplx"]
     pub complexity: IntParam,
     /// Encoder application.
     #[id = "app"]
-    pub application: EnumParam<ApplicationParam>,
+    pub application: EnumParam<Menu<Application>>,
     /// Forced bandwidth.
     #[id = "bw"]
-    pub bandwidth: EnumParam<BandwidthParam>,
+    pub bandwidth: EnumParam<Menu<Option<Bandwidth>>>,
     /// CBR, VBR or constrained VBR.
     #[id = "rate"]
-    pub rate_control: EnumParam<RateControlParam>,
+    pub rate_control: EnumParam<Menu<RateControl>>,
     /// Discontinuous transmission.
     #[id = "dtx"]
     pub dtx: BoolParam,
@@ -205,7 +93,7 @@ pub struct RoundtripParams {
 
     /// What the listener hears.
     #[id = "mon"]
-    pub monitor: EnumParam<MonitorParam>,
+    pub monitor: EnumParam<Menu<Monitor>>,
     /// Monitored signal against dry, 0 to 1.
     #[id = "mix"]
     pub mix: FloatParam,
@@ -241,7 +129,7 @@ impl Default for RoundtripParams {
             .with_unit(" %")
             .with_value_to_string(Arc::new(|percent| format!("{percent:.1}")))
             .with_string_to_value(Arc::new(|text| parse_number(text, &["%"]))),
-            loss_model: EnumParam::new("Loss model", LossModelParam::Random),
+            loss_model: EnumParam::new("Loss model", Menu(defaults.loss.model)),
             mean_burst_packets: FloatParam::new(
                 "Mean burst",
                 3.0,
@@ -252,15 +140,15 @@ impl Default for RoundtripParams {
             .with_value_to_string(Arc::new(|packets| format!("{packets:.1}")))
             .with_string_to_value(Arc::new(|text| parse_number(text, &["packets", "pkts"]))),
             seed: IntParam::new("Loss seed", 1, IntRange::Linear { min: 1, max: 9_999 }),
-            frame: EnumParam::new("Frame", FrameParam::Ms20),
+            frame: EnumParam::new("Frame", Menu(defaults.frame)),
             complexity: IntParam::new(
                 "Complexity",
                 i32::from(defaults.complexity),
                 IntRange::Linear { min: 0, max: i32::from(MAX_COMPLEXITY) },
             ),
-            application: EnumParam::new("Application", ApplicationParam::Audio),
-            bandwidth: EnumParam::new("Bandwidth", BandwidthParam::Auto),
-            rate_control: EnumParam::new("Rate control", RateControlParam::ConstrainedVbr),
+            application: EnumParam::new("Application", Menu(defaults.application)),
+            bandwidth: EnumParam::new("Bandwidth", Menu(defaults.bandwidth)),
+            rate_control: EnumParam::new("Rate control", Menu(defaults.rate_control)),
             dtx: BoolParam::new("DTX", false),
             force_mono: BoolParam::new("Force mono", false),
             fec: BoolParam::new("In-band FEC", false),
@@ -293,7 +181,7 @@ impl Default for RoundtripParams {
                 i32::from(defaults.decoder_complexity),
                 IntRange::Linear { min: 0, max: i32::from(MAX_COMPLEXITY) },
             ),
-            monitor: EnumParam::new("Monitor", MonitorParam::Decoded),
+            monitor: EnumParam::new("Monitor", Menu(defaults.monitor)),
             mix: FloatParam::new("Mix", 1.0, FloatRange::Linear { min: 0.0, max: 1.0 })
                 .with_unit(" %")
                 .with_value_to_string(formatters::v2s_f32_percentage(0))
@@ -310,58 +198,6 @@ impl Default for RoundtripParams {
 }
 
 /// Parses "64", "64 kbps" or "64kbps" (any of `units`) into a number.
-impl From<ApplicationParam> for Application {
-    fn from(application: ApplicationParam) -> Self {
-        match application {
-            ApplicationParam::Voip => Application::Voip,
-            ApplicationParam::Audio => Application::Audio,
-            ApplicationParam::LowDelay => Application::RestrictedLowDelay,
-        }
-    }
-}
-
-impl From<BandwidthParam> for Option<Bandwidth> {
-    fn from(bandwidth: BandwidthParam) -> Self {
-        match bandwidth {
-            BandwidthParam::Auto => None,
-            BandwidthParam::Narrowband => Some(Bandwidth::Narrowband),
-            BandwidthParam::Mediumband => Some(Bandwidth::Mediumband),
-            BandwidthParam::Wideband => Some(Bandwidth::Wideband),
-            BandwidthParam::Superwideband => Some(Bandwidth::Superwideband),
-            BandwidthParam::Fullband => Some(Bandwidth::Fullband),
-        }
-    }
-}
-
-impl From<RateControlParam> for RateControl {
-    fn from(rate_control: RateControlParam) -> Self {
-        match rate_control {
-            RateControlParam::ConstrainedVbr => RateControl::ConstrainedVbr,
-            RateControlParam::Vbr => RateControl::Vbr,
-            RateControlParam::Cbr => RateControl::Cbr,
-        }
-    }
-}
-
-impl From<LossModelParam> for LossModel {
-    fn from(model: LossModelParam) -> Self {
-        match model {
-            LossModelParam::Random => LossModel::Bernoulli,
-            LossModelParam::Bursty => LossModel::GilbertElliott,
-        }
-    }
-}
-
-impl From<MonitorParam> for Monitor {
-    fn from(monitor: MonitorParam) -> Self {
-        match monitor {
-            MonitorParam::Decoded => Monitor::Decoded,
-            MonitorParam::Difference => Monitor::Difference,
-            MonitorParam::Dry => Monitor::Dry,
-        }
-    }
-}
-
 fn parse_number(text: &str, units: &[&str]) -> Option<f32> {
     let text = text.trim();
     let number = units.iter().find_map(|unit| text.strip_suffix(unit)).unwrap_or(text);
@@ -374,11 +210,11 @@ impl RoundtripParams {
     pub fn settings(&self) -> Settings {
         Settings {
             bitrate_bps: (self.bitrate_kbps.value() * 1000.0).round() as i32,
-            frame: self.frame.value().into(),
+            frame: self.frame.value().0,
             complexity: self.complexity.value().clamp(0, i32::from(MAX_COMPLEXITY)) as u8,
-            application: self.application.value().into(),
-            bandwidth: self.bandwidth.value().into(),
-            rate_control: self.rate_control.value().into(),
+            application: self.application.value().0,
+            bandwidth: self.bandwidth.value().0,
+            rate_control: self.rate_control.value().0,
             dtx: self.dtx.value(),
             fec: self.fec.value(),
             expected_loss_percent: u8::try_from(self.expected_loss_percent.value()).ok(),
@@ -386,12 +222,12 @@ impl RoundtripParams {
             decoder_complexity: self.decoder_complexity.value().clamp(0, i32::from(MAX_COMPLEXITY)) as u8,
             force_mono: self.force_mono.value(),
             loss: LossSettings {
-                model: self.loss_model.value().into(),
+                model: self.loss_model.value().0,
                 loss_percent: self.loss_percent.value(),
                 mean_burst_packets: self.mean_burst_packets.value(),
                 seed: self.seed.value().max(0) as u64,
             },
-            monitor: self.monitor.value().into(),
+            monitor: self.monitor.value().0,
             mix: self.mix.value(),
             output_gain_db: self.output_gain_db.value(),
         }
@@ -411,32 +247,23 @@ impl RoundtripParams {
                 setter.end_set_parameter(param);
             }
         }
-        fn set_choice<P: Enum + PartialEq + Copy + Into<T> + 'static, T: PartialEq>(
-            setter: &ParamSetter,
-            param: &EnumParam<P>,
-            value: T,
-        ) {
-            if let Some(choice) = (0..P::variants().len()).map(P::from_index).find(|choice| (*choice).into() == value) {
-                set(setter, param, choice);
-            }
-        }
         set(setter, &self.bitrate_kbps, settings.bitrate_bps as f32 / 1000.0);
         set(setter, &self.loss_percent, settings.loss.loss_percent);
-        set_choice(setter, &self.loss_model, settings.loss.model);
+        set(setter, &self.loss_model, Menu(settings.loss.model));
         set(setter, &self.mean_burst_packets, settings.loss.mean_burst_packets);
         set(setter, &self.seed, i32::try_from(settings.loss.seed).unwrap_or(i32::MAX));
-        set_choice(setter, &self.frame, settings.frame);
+        set(setter, &self.frame, Menu(settings.frame));
         set(setter, &self.complexity, i32::from(settings.complexity));
-        set_choice(setter, &self.application, settings.application);
-        set_choice(setter, &self.bandwidth, settings.bandwidth);
-        set_choice(setter, &self.rate_control, settings.rate_control);
+        set(setter, &self.application, Menu(settings.application));
+        set(setter, &self.bandwidth, Menu(settings.bandwidth));
+        set(setter, &self.rate_control, Menu(settings.rate_control));
         set(setter, &self.dtx, settings.dtx);
         set(setter, &self.force_mono, settings.force_mono);
         set(setter, &self.fec, settings.fec);
         set(setter, &self.expected_loss_percent, settings.expected_loss_percent.map_or(-1, i32::from));
         set(setter, &self.dred_tens_of_ms, i32::from(settings.dred_duration_ms / DRED_STEP_MS));
         set(setter, &self.decoder_complexity, i32::from(settings.decoder_complexity));
-        set_choice(setter, &self.monitor, settings.monitor);
+        set(setter, &self.monitor, Menu(settings.monitor));
         set(setter, &self.mix, settings.mix);
         set(setter, &self.output_gain_db, settings.output_gain_db);
     }
@@ -460,16 +287,15 @@ mod tests {
         assert_eq!(params.bitrate_kbps.to_string(), "64 kbps");
         assert_eq!(params.loss_percent.to_string(), "0.0 %");
         assert_eq!(params.frame.to_string(), "20 ms");
+        // Menu names are the engine's labels, the same as before they moved there.
+        assert_eq!(params.application.to_string(), "Audio");
+        assert_eq!(params.bandwidth.to_string(), "Auto");
+        assert_eq!(params.rate_control.to_string(), "Constrained VBR");
+        assert_eq!(params.loss_model.to_string(), "Random");
+        assert_eq!(params.monitor.to_string(), "Decoded");
         assert_eq!(params.dred_tens_of_ms.to_string(), "Off");
         assert_eq!(params.expected_loss_percent.to_string(), "Auto");
         assert_eq!(parse_number("24 kbps", &["kbps"]), Some(24.0));
         assert_eq!(parse_number(" 5.5% ", &["%"]), Some(5.5));
-    }
-
-    #[test]
-    fn frame_choices_map_to_their_durations_in_order() {
-        let frames: Vec<FrameDuration> =
-            (0..FrameParam::variants().len()).map(|index| FrameDuration::from(FrameParam::from_index(index))).collect();
-        assert_eq!(frames, FrameDuration::FIXED);
     }
 }

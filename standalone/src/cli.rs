@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
 use roundtrip_engine::settings::MAX_COMPLEXITY;
-use roundtrip_engine::{LossModel, LossSettings, Monitor, Settings};
+use roundtrip_engine::{Choice, LossModel, LossSettings, Monitor, Settings, SettingsConflict};
 
 use crate::units;
 use crate::wav::WavFormat;
@@ -96,14 +97,15 @@ pub struct CodecArgs {
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.complexity)]
     pub complexity: u8,
     /// Encoder application.
-    #[arg(long, value_enum, default_value_t = ApplicationArg::Audio)]
-    pub application: ApplicationArg,
+    #[arg(long, value_parser = choice::<Application>(), default_value = Settings::DEFAULT.application.key())]
+    pub application: Application,
     /// Bandwidth limit (auto lets the encoder choose).
-    #[arg(long, value_enum, default_value_t = BandwidthArg::Auto)]
-    pub bandwidth: BandwidthArg,
+    // Spelled out so that clap takes `None` (auto) as a value, not as "flag absent".
+    #[arg(long, value_parser = choice::<Option<Bandwidth>>(), default_value = Settings::DEFAULT.bandwidth.key())]
+    pub bandwidth: std::option::Option<Bandwidth>,
     /// Rate control.
-    #[arg(long, value_enum, default_value_t = RateControlArg::Cvbr)]
-    pub rate_control: RateControlArg,
+    #[arg(long, value_parser = choice::<RateControl>(), default_value = Settings::DEFAULT.rate_control.key())]
+    pub rate_control: RateControl,
     /// Discontinuous transmission: send almost nothing during silence.
     #[arg(long)]
     pub dtx: bool,
@@ -126,8 +128,8 @@ pub struct CodecArgs {
     #[arg(long, short = 'l', value_parser = units::parse_percent, default_value = "0%")]
     pub loss: f32,
     /// Loss model: random (independent) or bursty (Gilbert–Elliott). --burst implies bursty.
-    #[arg(long, value_enum)]
-    pub loss_model: Option<LossModelArg>,
+    #[arg(long, value_parser = choice::<LossModel>())]
+    pub loss_model: Option<LossModel>,
     /// Mean burst length in packets for bursty loss.
     #[arg(long, value_parser = units::parse_burst)]
     pub burst: Option<f32>,
@@ -141,40 +143,25 @@ pub struct CodecArgs {
 
 impl CodecArgs {
     /// The engine settings, or why the flags contradict each other.
-    pub fn settings(&self) -> Result<Settings, String> {
+    pub fn settings(&self) -> Result<Settings, FlagConflict> {
         let model = match (self.loss_model, self.burst) {
-            (Some(LossModelArg::Random), Some(_)) => {
-                return Err("--burst needs bursty loss, but --loss-model random was given".into());
+            (Some(LossModel::Bernoulli), Some(_)) => return Err(FlagConflict::BurstWithRandomLoss),
+            (Some(model), _) => model,
+            (None, burst) => {
+                if burst.is_some() {
+                    LossModel::GilbertElliott
+                } else {
+                    LossModel::Bernoulli
+                }
             }
-            (Some(LossModelArg::Random), None) | (None, None) => LossModel::Bernoulli,
-            (Some(LossModelArg::Bursty), _) | (None, Some(_)) => LossModel::GilbertElliott,
         };
-        let application = match self.application {
-            ApplicationArg::Voip => Application::Voip,
-            ApplicationArg::Audio => Application::Audio,
-            ApplicationArg::Lowdelay => Application::RestrictedLowDelay,
-        };
-        if application == Application::RestrictedLowDelay && (self.fec || self.dred > 0) {
-            return Err("--fec and --dred need the SILK coder, which --application lowdelay turns off".into());
-        }
-        Ok(Settings {
+        let settings = Settings {
             bitrate_bps: self.bitrate,
             frame: self.frame,
             complexity: self.complexity,
-            application,
-            bandwidth: match self.bandwidth {
-                BandwidthArg::Auto => None,
-                BandwidthArg::Narrow => Some(Bandwidth::Narrowband),
-                BandwidthArg::Medium => Some(Bandwidth::Mediumband),
-                BandwidthArg::Wide => Some(Bandwidth::Wideband),
-                BandwidthArg::Superwide => Some(Bandwidth::Superwideband),
-                BandwidthArg::Full => Some(Bandwidth::Fullband),
-            },
-            rate_control: match self.rate_control {
-                RateControlArg::Cvbr => RateControl::ConstrainedVbr,
-                RateControlArg::Vbr => RateControl::Vbr,
-                RateControlArg::Cbr => RateControl::Cbr,
-            },
+            application: self.application,
+            bandwidth: self.bandwidth,
+            rate_control: self.rate_control,
             dtx: self.dtx,
             fec: self.fec,
             expected_loss_percent: self.expect_loss.map(|percent| percent.round() as u8),
@@ -190,39 +177,41 @@ impl CodecArgs {
             monitor: Monitor::Decoded,
             mix: 1.0,
             output_gain_db: self.gain,
-        })
+        };
+        settings.conflict().map_or(Ok(settings), |conflict| Err(FlagConflict::Settings(conflict)))
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ApplicationArg {
-    Voip,
-    Audio,
-    Lowdelay,
+/// Codec flags that contradict each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagConflict {
+    /// `--burst` with `--loss-model random`.
+    BurstWithRandomLoss,
+    /// Settings the engine's rules rule out.
+    Settings(SettingsConflict),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum BandwidthArg {
-    Auto,
-    Narrow,
-    Medium,
-    Wide,
-    Superwide,
-    Full,
+impl std::fmt::Display for FlagConflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::BurstWithRandomLoss => f.write_str("--burst needs bursty loss, but --loss-model random was given"),
+            Self::Settings(conflict @ SettingsConflict::RedundancyInLowDelay) => {
+                write!(f, "{conflict}: drop --fec and --dred, or choose --application voip or audio")
+            }
+        }
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RateControlArg {
-    /// Constrained VBR.
-    Cvbr,
-    Vbr,
-    Cbr,
-}
+impl std::error::Error for FlagConflict {}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LossModelArg {
-    Random,
-    Bursty,
+/// The value parser of a flag that takes an engine [`Choice`]: `--help` lists each key with its
+/// name; the other spellings are accepted but not listed.
+fn choice<T: Choice>() -> impl TypedValueParser<Value = T> {
+    let values = T::ALL
+        .iter()
+        .map(|named| PossibleValue::new(named.key).help(named.label).aliases(named.aliases.iter().copied()));
+    // The parser admits only those spellings, so the fallback is never taken.
+    PossibleValuesParser::new(values).map(|key| T::from_key(&key).unwrap_or(T::ALL[0].value))
 }
 
 /// `render` flags.
@@ -280,4 +269,47 @@ pub struct DemoArgs {
     /// Hide the progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings_of(flags: &[&str]) -> Result<Settings, String> {
+        let args = ["opus-roundtrip", "render", "in.wav", "-o", "out.wav"].iter().chain(flags);
+        match Cli::try_parse_from(args).map_err(|error| error.to_string())?.command {
+            Some(Command::Render(render)) => render.codec.settings().map_err(|conflict| conflict.to_string()),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_flags_give_the_engine_defaults() {
+        assert_eq!(settings_of(&[]).unwrap(), Settings::DEFAULT);
+    }
+
+    #[test]
+    fn choices_take_their_keys_and_the_earlier_spellings() {
+        for (flags, expected) in [
+            (["--bandwidth", "wb"], Some(Bandwidth::Wideband)),
+            (["--bandwidth", "wide"], Some(Bandwidth::Wideband)),
+            (["--bandwidth", "superwide"], Some(Bandwidth::Superwideband)),
+            (["--bandwidth", "auto"], None),
+        ] {
+            assert_eq!(settings_of(&flags).unwrap().bandwidth, expected, "{flags:?}");
+        }
+        assert_eq!(settings_of(&["--application", "voip"]).unwrap().application, Application::Voip);
+        assert_eq!(settings_of(&["--rate-control", "cbr"]).unwrap().rate_control, RateControl::Cbr);
+        assert_eq!(settings_of(&["--loss-model", "bursty"]).unwrap().loss.model, LossModel::GilbertElliott);
+        let refused = settings_of(&["--bandwidth", "ultra"]).unwrap_err();
+        assert!(refused.contains("[possible values: auto, nb, mb, wb, swb, fb]"), "{refused}");
+    }
+
+    #[test]
+    fn the_engine_rule_against_redundancy_in_low_delay_is_the_app_rule() {
+        let refused = settings_of(&["--fec", "--application", "lowdelay"]).unwrap_err();
+        assert!(refused.starts_with(&SettingsConflict::RedundancyInLowDelay.to_string()), "{refused}");
+        assert!(settings_of(&["--dred", "100ms", "--application", "low-delay"]).is_err());
+        assert!(settings_of(&["--fec", "--application", "voip"]).is_ok());
+    }
 }

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use roundtrip_engine::{EngineError, HOST_RATE_RANGE_HZ};
+
 /// Exit code for a bad command line (the same code `clap` uses for its own usage errors).
 pub const EXIT_USAGE: i32 = 2;
 /// Exit code for an input file that is missing, unreadable or unsupported.
@@ -21,19 +23,80 @@ pub enum AppError {
     /// Flags that contradict each other or make no sense together.
     Usage(String),
     /// An input file could not be used.
-    Input { path: PathBuf, reason: String },
+    Input { path: PathBuf, problem: InputProblem },
     /// An output file could not be written.
     Output { path: PathBuf, reason: String },
     /// No usable audio device.
     Device(String),
-    /// The engine or codec refused.
+    /// The engine refused the file's format or the settings.
+    Engine(EngineError),
+    /// Something that should not happen did.
     Internal(String),
+}
+
+/// Why an input file cannot be used.
+#[derive(Debug)]
+pub enum InputProblem {
+    /// It cannot be opened or read.
+    Unreadable(std::io::Error),
+    /// It is not a WAV file; what was found instead.
+    NotWav(&'static str),
+    /// A WAV layout that the WAV reader does not take.
+    UnsupportedWav(&'static str),
+    /// Another fault that the WAV reader found.
+    Wav(hound::Error),
+    /// Samples of a size or kind that the app does not read.
+    UnsupportedSamples { bits: u16, float: bool },
+    /// Neither mono nor stereo.
+    UnsupportedChannels(usize),
+    /// A rate outside [`HOST_RATE_RANGE_HZ`].
+    UnsupportedRate(u32),
+    /// It ends before the audio that its header declares.
+    Truncated,
+    /// A render's stats file is missing or unreadable.
+    NoStats(std::io::Error),
+    /// A render's stats file is not valid JSON of the expected layout.
+    BadStats(serde_json::Error),
+    /// A render's stats file of another layout version.
+    StatsVersion { found: u32, read: u32 },
+    /// A render's input that does not match the render (length or rate).
+    NotTheInputOf(PathBuf),
+}
+
+impl fmt::Display for InputProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const FORMATS: &str = "use 8/16/24/32-bit integer or 32-bit float";
+        match self {
+            Self::Unreadable(error) => write!(f, "{error}"),
+            Self::NotWav(what) => write!(f, "not a WAV file ({what})"),
+            Self::UnsupportedWav(what) => write!(f, "this WAV format is not supported ({what}); {FORMATS}"),
+            Self::Wav(error) => write!(f, "{error}"),
+            Self::UnsupportedSamples { bits, float } => {
+                let kind = if *float { "float" } else { "integer" };
+                write!(f, "{bits}-bit {kind} samples are not supported; {FORMATS}")
+            }
+            Self::UnsupportedChannels(channels) => {
+                write!(f, "{channels} channels; only mono and stereo are supported")
+            }
+            Self::UnsupportedRate(hz) => {
+                let (low, high) = HOST_RATE_RANGE_HZ;
+                write!(f, "sample rate {hz} Hz is not supported; use {low} to {high} Hz")
+            }
+            Self::Truncated => f.write_str("the file is truncated (it ends before the audio its header declares)"),
+            Self::NoStats(error) => write!(f, "{error}; render first, or pass the rendered WAV"),
+            Self::BadStats(error) => write!(f, "{error}"),
+            Self::StatsVersion { found, read } => write!(f, "stats version {found} (this build reads {read})"),
+            Self::NotTheInputOf(rendered) => {
+                write!(f, "it does not match '{}' (not the input of that render?)", rendered.display())
+            }
+        }
+    }
 }
 
 impl AppError {
     /// An input error about `path`.
-    pub fn input(path: &Path, reason: impl fmt::Display) -> Self {
-        Self::Input { path: path.to_path_buf(), reason: reason.to_string() }
+    pub fn input(path: &Path, problem: InputProblem) -> Self {
+        Self::Input { path: path.to_path_buf(), problem }
     }
 
     /// An output error about `path`.
@@ -48,7 +111,7 @@ impl AppError {
             Self::Input { .. } => EXIT_INPUT,
             Self::Output { .. } => EXIT_OUTPUT,
             Self::Device(_) => EXIT_DEVICE,
-            Self::Internal(_) => EXIT_INTERNAL,
+            Self::Engine(_) | Self::Internal(_) => EXIT_INTERNAL,
         }
     }
 }
@@ -59,11 +122,14 @@ impl fmt::Display for AppError {
         let one_line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
         match self {
             Self::Usage(reason) => write!(f, "{}", one_line(reason)),
-            Self::Input { path, reason } => write!(f, "cannot use input '{}': {}", path.display(), one_line(reason)),
+            Self::Input { path, problem } => {
+                write!(f, "cannot use input '{}': {}", path.display(), one_line(&problem.to_string()))
+            }
             Self::Output { path, reason } => {
                 write!(f, "cannot write output '{}': {}", path.display(), one_line(reason))
             }
             Self::Device(reason) => write!(f, "{}", one_line(reason)),
+            Self::Engine(error) => write!(f, "the engine refused: {}", one_line(&error.to_string())),
             Self::Internal(reason) => write!(f, "internal error: {}", one_line(reason)),
         }
     }
@@ -73,3 +139,25 @@ impl std::error::Error for AppError {}
 
 /// The result of a command.
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_failure_has_its_exit_code_and_says_it_in_one_line() {
+        let truncated = AppError::input(Path::new("a.wav"), InputProblem::Truncated);
+        assert_eq!(truncated.exit_code(), EXIT_INPUT);
+        assert_eq!(
+            truncated.to_string(),
+            "cannot use input 'a.wav': the file is truncated (it ends before the audio its header declares)"
+        );
+        let engine = AppError::Engine(EngineError::UnsupportedChannels(3));
+        assert_eq!(engine.exit_code(), EXIT_INTERNAL);
+        assert!(engine.to_string().starts_with("the engine refused: "), "{engine}");
+        let samples = InputProblem::UnsupportedSamples { bits: 64, float: true };
+        assert!(samples.to_string().starts_with("64-bit float samples are not supported"), "{samples}");
+        let folded = AppError::Usage("two\n  lines".into());
+        assert_eq!((folded.exit_code(), folded.to_string().as_str()), (EXIT_USAGE, "two lines"));
+    }
+}

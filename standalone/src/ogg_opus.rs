@@ -126,15 +126,41 @@ pub struct OggOpus {
     pub final_granule: u64,
 }
 
+/// Why an Ogg Opus stream cannot be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The Ogg layer failed (I/O, a bad page).
+    Ogg(ogg::OggReadError),
+    /// No packet at all.
+    Empty,
+    /// The first packet is not an `OpusHead`.
+    NoOpusHead,
+    /// The second packet is not an `OpusTags`.
+    NoOpusTags,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Ogg(error) => write!(f, "{error}"),
+            Self::Empty => f.write_str("empty file"),
+            Self::NoOpusHead => f.write_str("not an Ogg Opus stream (no OpusHead)"),
+            Self::NoOpusTags => f.write_str("no OpusTags header"),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
 /// Reads an Ogg Opus stream (the first logical stream).
-pub fn read<R: Read + Seek>(reader: R) -> Result<OggOpus, String> {
+pub fn read<R: Read + Seek>(reader: R) -> Result<OggOpus, ReadError> {
     let mut ogg = PacketReader::new(reader);
-    let mut next = || ogg.read_packet().map_err(|err| err.to_string());
-    let head = next()?.ok_or("empty file")?;
-    let head = OpusHead::parse(&head.data).ok_or("not an Ogg Opus stream (no OpusHead)")?;
-    let tags = next()?.ok_or("no comment header")?;
+    let mut next = || ogg.read_packet().map_err(ReadError::Ogg);
+    let head = next()?.ok_or(ReadError::Empty)?;
+    let head = OpusHead::parse(&head.data).ok_or(ReadError::NoOpusHead)?;
+    let tags = next()?.ok_or(ReadError::NoOpusTags)?;
     if !tags.data.starts_with(b"OpusTags") {
-        return Err("no OpusTags header".into());
+        return Err(ReadError::NoOpusTags);
     }
     let mut packets = Vec::new();
     let mut final_granule = 0;

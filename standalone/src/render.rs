@@ -62,7 +62,7 @@ impl PacketObserver for Recorder {
 pub fn render(input: &Audio, settings: Settings, progress: &Progress) -> Result<Rendered> {
     let channels = input.channels;
     let config = EngineConfig { sample_rate_hz: input.sample_rate_hz, channels, max_block_frames: BLOCK_FRAMES };
-    let mut engine = Engine::new(config, settings).map_err(|err| AppError::Internal(err.to_string()))?;
+    let mut engine = Engine::new(config, settings).map_err(AppError::Engine)?;
     let latency = engine.latency_samples();
     let pre_skip = (engine.encoded_delay_seconds() * f64::from(GRANULE_RATE_HZ)).round() as u16;
 

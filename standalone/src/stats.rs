@@ -9,7 +9,7 @@ use roundtrip_engine::{LossModel, PacketFate, Settings};
 use roundtrip_signal::measure;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, Result};
+use crate::error::{AppError, InputProblem, Result};
 use crate::render::Rendered;
 use crate::wav::Audio;
 
@@ -164,14 +164,12 @@ impl RenderStats {
 
     /// Reads stats written by [`RenderStats::save`].
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path)
-            .map_err(|err| AppError::input(path, format!("{err}; render first, or pass the rendered WAV")))?;
-        let stats: Self = serde_json::from_slice(&bytes).map_err(|err| AppError::input(path, err))?;
+        let bytes = std::fs::read(path).map_err(|err| AppError::input(path, InputProblem::NoStats(err)))?;
+        let stats: Self =
+            serde_json::from_slice(&bytes).map_err(|err| AppError::input(path, InputProblem::BadStats(err)))?;
         if stats.version != STATS_VERSION {
-            return Err(AppError::input(
-                path,
-                format!("stats version {} (this build reads {STATS_VERSION})", stats.version),
-            ));
+            let problem = InputProblem::StatsVersion { found: stats.version, read: STATS_VERSION };
+            return Err(AppError::input(path, problem));
         }
         Ok(stats)
     }

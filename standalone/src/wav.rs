@@ -6,7 +6,7 @@ use std::path::Path;
 
 use hound::{SampleFormat, WavReader, WavSpec, WavWriter};
 
-use crate::error::{AppError, Result};
+use crate::error::{AppError, InputProblem, Result};
 use crate::output_file::OutputFile;
 
 /// Interleaved audio in memory.
@@ -74,28 +74,23 @@ impl WavFormat {
 /// Reads a WAV file. Refuses what the engine cannot take (more than two channels, rates outside
 /// 1–768 kHz), formats other than those of [`WavFormat`], and truncated files.
 pub fn read(path: &Path) -> Result<(Audio, WavFormat)> {
-    let file = std::fs::File::open(path).map_err(|err| AppError::input(path, err))?;
-    let reader = WavReader::new(BufReader::new(file)).map_err(|err| AppError::input(path, describe(err)))?;
+    let fail = |problem| AppError::input(path, problem);
+    let file = std::fs::File::open(path).map_err(|err| fail(InputProblem::Unreadable(err)))?;
+    let reader = WavReader::new(BufReader::new(file)).map_err(|err| fail(problem(err)))?;
     let spec = reader.spec();
     let format = WavFormat::of(spec).ok_or_else(|| {
-        AppError::input(
-            path,
-            format!(
-                "{}-bit {:?} samples are not supported; use 8/16/24/32-bit integer or 32-bit float",
-                spec.bits_per_sample, spec.sample_format
-            ),
-        )
+        fail(InputProblem::UnsupportedSamples {
+            bits: spec.bits_per_sample,
+            float: spec.sample_format == SampleFormat::Float,
+        })
     })?;
     let channels = usize::from(spec.channels);
     if !(1..=2).contains(&channels) {
-        return Err(AppError::input(path, format!("{channels} channels; only mono and stereo are supported")));
+        return Err(fail(InputProblem::UnsupportedChannels(channels)));
     }
     let (low, high) = roundtrip_engine::HOST_RATE_RANGE_HZ;
     if !(low..=high).contains(&spec.sample_rate) {
-        return Err(AppError::input(
-            path,
-            format!("sample rate {} Hz is not supported; use {low} to {high} Hz", spec.sample_rate),
-        ));
+        return Err(fail(InputProblem::UnsupportedRate(spec.sample_rate)));
     }
     let declared = reader.len() as usize;
     let samples = match format {
@@ -105,26 +100,22 @@ pub fn read(path: &Path) -> Result<(Audio, WavFormat)> {
             reader.into_samples::<i32>().map(|sample| sample.map(|s| s as f32 * scale)).collect()
         }
     }
-    .map_err(|err| AppError::input(path, describe(err)))?;
+    .map_err(|err| fail(problem(err)))?;
     if samples.len() != declared || !samples.len().is_multiple_of(channels) {
-        return Err(AppError::input(path, "the file is truncated (fewer samples than its header declares)"));
+        return Err(fail(InputProblem::Truncated));
     }
     Ok((Audio { sample_rate_hz: spec.sample_rate, channels, samples }, format))
 }
 
-fn describe(err: hound::Error) -> String {
+/// What a reading error of `hound` means for the user.
+fn problem(err: hound::Error) -> InputProblem {
     match err {
-        hound::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            "the file is truncated (it ends inside the audio data)".into()
-        }
-        hound::Error::FormatError(what) if what.contains("RIFF") || what.contains("WAVE") => {
-            format!("not a WAV file ({what})")
-        }
-        hound::Error::FormatError(what) => {
-            format!("this WAV format is not supported ({what}); use 8/16/24/32-bit integer or 32-bit float")
-        }
-        hound::Error::Unsupported => "this WAV variant is not supported".into(),
-        other => other.to_string(),
+        hound::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => InputProblem::Truncated,
+        hound::Error::IoError(io) => InputProblem::Unreadable(io),
+        hound::Error::FormatError(what) if what.contains("RIFF") || what.contains("WAVE") => InputProblem::NotWav(what),
+        hound::Error::FormatError(what) => InputProblem::UnsupportedWav(what),
+        hound::Error::Unsupported => InputProblem::UnsupportedWav("this WAV variant"),
+        other => InputProblem::Wav(other),
     }
 }
 

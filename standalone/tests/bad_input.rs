@@ -91,7 +91,7 @@ fn contradictory_flags_are_usage_errors() {
     let out = out.to_str().unwrap();
     let with = |extra: &[&'static str]| [render_args(input, out), extra.to_vec()].concat();
     fails(&with(&["--loss-model", "random", "--burst", "3"]), EXIT_USAGE, "--burst needs bursty loss");
-    fails(&with(&["--application", "lowdelay", "--fec"]), EXIT_USAGE, "--fec and --dred need the SILK coder");
+    fails(&with(&["--application", "lowdelay", "--fec"]), EXIT_USAGE, "FEC and DRED need the SILK coder");
     fails(&with(&["--bitrate", "2k"]), EXIT_USAGE, "outside Opus's 6 to 510 kbps");
     fails(&with(&["--frame", "30ms"]), EXIT_USAGE, "not an Opus frame");
     fails(&with(&["--loss", "120%"]), EXIT_USAGE, "outside 0 to 100");

@@ -39,6 +39,12 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams,
              restarts the plugin (most do at once; otherwise stop and start playback).",
         );
     }
+    if let Some(conflict) = params.settings().conflict() {
+        ui.colored_label(
+            egui::Color32::YELLOW,
+            format!("{conflict}: nothing is sent, yet the receiver still waits for it."),
+        );
+    }
     let sent = counters.packets_sent.max(1);
     if params.fec.value() && counters.packets_sent > 50 && counters.packets_with_fec * 20 < sent {
         ui.colored_label(

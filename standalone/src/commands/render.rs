@@ -63,7 +63,7 @@ fn normalise(path: &Path) -> PathBuf {
 
 /// Runs `render` from the command line.
 pub fn run(args: &RenderArgs) -> Result<()> {
-    let settings = args.codec.settings().map_err(AppError::Usage)?;
+    let settings = args.codec.settings().map_err(|conflict| AppError::Usage(conflict.to_string()))?;
     let outputs = Outputs {
         decoded: args.output.clone(),
         difference: args.difference.clone(),

@@ -1,7 +1,7 @@
 //! `report`: the summary of a render, and its picture.
 
 use crate::cli::ReportArgs;
-use crate::error::{AppError, Result};
+use crate::error::{AppError, InputProblem, Result};
 use crate::stats::{Comparison, Quality, RenderStats};
 use crate::wav;
 
@@ -12,8 +12,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let (input, _) = wav::read(input_path)?;
     let (decoded, _) = wav::read(&args.rendered)?;
     if input.samples.len() != decoded.samples.len() || input.sample_rate_hz != decoded.sample_rate_hz {
-        let reason = format!("it does not match '{}' (not the input of that render?)", args.rendered.display());
-        return Err(AppError::input(input_path, reason));
+        return Err(AppError::input(input_path, InputProblem::NotTheInputOf(args.rendered.clone())));
     }
     let compared = Comparison::new(&input, &decoded);
     let quality = Quality::measure(&compared);

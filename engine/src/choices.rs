@@ -1,0 +1,200 @@
+//! The values of each enumerated setting with their names, written once: a stable key (saved
+//! sessions store it, the command line accepts it), the name a person reads, and other accepted
+//! spellings. The plugin's menus, the editor and the app's flags all read these tables.
+
+use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
+
+use crate::settings::{LossModel, Monitor};
+
+/// One value of an enumerated setting and its names.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Named<T> {
+    pub value: T,
+    /// Never changes once released: plugin state saved by any version stores it.
+    pub key: &'static str,
+    /// What menus and summaries show.
+    pub label: &'static str,
+    /// Other spellings the command line accepts (earlier or longer names), never shown.
+    pub aliases: &'static [&'static str],
+}
+
+impl<T> Named<T> {
+    const fn new(value: T, key: &'static str, label: &'static str) -> Self {
+        Self { value, key, label, aliases: &[] }
+    }
+}
+
+impl<T: Copy> Named<T> {
+    const fn or(self, aliases: &'static [&'static str]) -> Self {
+        Self { aliases, ..self }
+    }
+}
+
+/// An enumerated setting: its values in menu order, each with its names.
+pub trait Choice: Copy + PartialEq + Send + Sync + 'static {
+    /// Every value, in menu order (the first is the fallback for an unknown index).
+    const ALL: &'static [Named<Self>];
+    /// The keys of [`ALL`](Self::ALL), in the same order (for frameworks that want the slice).
+    const KEYS: &'static [&'static str];
+    /// The labels of [`ALL`](Self::ALL), in the same order.
+    const LABELS: &'static [&'static str];
+
+    /// The value's position in [`ALL`](Self::ALL).
+    fn index(self) -> usize {
+        Self::ALL.iter().position(|named| named.value == self).unwrap_or(0)
+    }
+
+    /// The value at `index`, or the first value when `index` is out of range.
+    fn from_index(index: usize) -> Self {
+        Self::ALL.get(index).unwrap_or(&Self::ALL[0]).value
+    }
+
+    /// The value's stable key.
+    fn key(self) -> &'static str {
+        Self::ALL[self.index()].key
+    }
+
+    /// The value's display name.
+    fn label(self) -> &'static str {
+        Self::ALL[self.index()].label
+    }
+
+    /// The value whose key or alias is `text`, ignoring case.
+    fn from_key(text: &str) -> Option<Self> {
+        let matches = |name: &str| name.eq_ignore_ascii_case(text);
+        Self::ALL
+            .iter()
+            .find(|named| matches(named.key) || named.aliases.iter().any(|alias| matches(alias)))
+            .map(|named| named.value)
+    }
+}
+
+/// The keys of a table, in order (compile time).
+const fn keys<T, const N: usize>(table: &[Named<T>; N]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = table[i].key;
+        i += 1;
+    }
+    out
+}
+
+/// The labels of a table, in order (compile time).
+const fn labels<T, const N: usize>(table: &[Named<T>; N]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = table[i].label;
+        i += 1;
+    }
+    out
+}
+
+/// Implements [`Choice`] for a type from one table.
+macro_rules! choice {
+    ($type:ty, $table:ident) => {
+        impl Choice for $type {
+            const ALL: &'static [Named<Self>] = &$table;
+            const KEYS: &'static [&'static str] = &keys(&$table);
+            const LABELS: &'static [&'static str] = &labels(&$table);
+        }
+    };
+}
+
+const FRAMES: [Named<FrameDuration>; 9] = [
+    Named::new(FrameDuration::Ms2_5, "2.5", "2.5 ms"),
+    Named::new(FrameDuration::Ms5, "5", "5 ms"),
+    Named::new(FrameDuration::Ms10, "10", "10 ms"),
+    Named::new(FrameDuration::Ms20, "20", "20 ms"),
+    Named::new(FrameDuration::Ms40, "40", "40 ms"),
+    Named::new(FrameDuration::Ms60, "60", "60 ms"),
+    Named::new(FrameDuration::Ms80, "80", "80 ms"),
+    Named::new(FrameDuration::Ms100, "100", "100 ms"),
+    Named::new(FrameDuration::Ms120, "120", "120 ms"),
+];
+choice!(FrameDuration, FRAMES);
+
+const APPLICATIONS: [Named<Application>; 3] = [
+    Named::new(Application::Voip, "voip", "VoIP"),
+    Named::new(Application::Audio, "audio", "Audio"),
+    Named::new(Application::RestrictedLowDelay, "lowdelay", "Low delay").or(&["low-delay"]),
+];
+choice!(Application, APPLICATIONS);
+
+/// `None` lets the encoder choose.
+const BANDWIDTHS: [Named<Option<Bandwidth>>; 6] = [
+    Named::new(None, "auto", "Auto"),
+    Named::new(Some(Bandwidth::Narrowband), "nb", "Narrowband").or(&["narrow"]),
+    Named::new(Some(Bandwidth::Mediumband), "mb", "Mediumband").or(&["medium"]),
+    Named::new(Some(Bandwidth::Wideband), "wb", "Wideband").or(&["wide"]),
+    Named::new(Some(Bandwidth::Superwideband), "swb", "Super-wideband").or(&["superwide"]),
+    Named::new(Some(Bandwidth::Fullband), "fb", "Fullband").or(&["full"]),
+];
+choice!(Option<Bandwidth>, BANDWIDTHS);
+
+const RATE_CONTROLS: [Named<RateControl>; 3] = [
+    Named::new(RateControl::ConstrainedVbr, "cvbr", "Constrained VBR"),
+    Named::new(RateControl::Vbr, "vbr", "VBR"),
+    Named::new(RateControl::Cbr, "cbr", "CBR"),
+];
+choice!(RateControl, RATE_CONTROLS);
+
+const LOSS_MODELS: [Named<LossModel>; 2] =
+    [Named::new(LossModel::Bernoulli, "random", "Random"), Named::new(LossModel::GilbertElliott, "bursty", "Bursty")];
+choice!(LossModel, LOSS_MODELS);
+
+const MONITORS: [Named<Monitor>; 3] = [
+    Named::new(Monitor::Decoded, "decoded", "Decoded"),
+    Named::new(Monitor::Difference, "diff", "Difference").or(&["difference"]),
+    Named::new(Monitor::Dry, "dry", "Dry"),
+];
+choice!(Monitor, MONITORS);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check<T: Choice + std::fmt::Debug>() {
+        assert_eq!(T::KEYS.len(), T::ALL.len());
+        assert_eq!(T::LABELS.len(), T::ALL.len());
+        for (index, named) in T::ALL.iter().enumerate() {
+            assert_eq!(named.value.index(), index, "{named:?} is listed twice");
+            assert_eq!(T::from_index(index), named.value);
+            assert_eq!((T::KEYS[index], T::LABELS[index]), (named.key, named.label));
+            assert_eq!(T::from_key(named.key), Some(named.value));
+            assert_eq!(T::from_key(&named.key.to_uppercase()), Some(named.value));
+            for alias in named.aliases {
+                assert_eq!(T::from_key(alias), Some(named.value), "{alias}");
+            }
+        }
+        assert_eq!(T::from_index(T::ALL.len()), T::ALL[0].value);
+        assert_eq!(T::from_key("no such value"), None);
+    }
+
+    #[test]
+    fn every_table_is_consistent_and_parses_its_own_names() {
+        check::<FrameDuration>();
+        check::<Application>();
+        check::<Option<Bandwidth>>();
+        check::<RateControl>();
+        check::<LossModel>();
+        check::<Monitor>();
+    }
+
+    #[test]
+    fn frames_are_the_codec_fixed_durations_in_order() {
+        assert_eq!(FRAMES.map(|named| named.value), FrameDuration::FIXED);
+    }
+
+    /// Saved sessions store these keys: renaming one loses that setting in every saved project.
+    #[test]
+    fn keys_are_the_released_ones() {
+        assert_eq!(FrameDuration::KEYS, ["2.5", "5", "10", "20", "40", "60", "80", "100", "120"]);
+        assert_eq!(Application::KEYS, ["voip", "audio", "lowdelay"]);
+        assert_eq!(<Option<Bandwidth>>::KEYS, ["auto", "nb", "mb", "wb", "swb", "fb"]);
+        assert_eq!(RateControl::KEYS, ["cvbr", "vbr", "cbr"]);
+        assert_eq!(LossModel::KEYS, ["random", "bursty"]);
+        assert_eq!(Monitor::KEYS, ["decoded", "diff", "dry"]);
+    }
+}
