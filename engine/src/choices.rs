@@ -69,23 +69,22 @@ pub trait Choice: Copy + PartialEq + Send + Sync + 'static {
     }
 }
 
-/// The keys of a table, in order (compile time).
-const fn keys<T, const N: usize>(table: &[Named<T>; N]) -> [&'static str; N] {
-    let mut out = [""; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = table[i].key;
-        i += 1;
-    }
-    out
+/// Which name [`names`] collects.
+#[derive(Clone, Copy)]
+enum Name {
+    Key,
+    Label,
 }
 
-/// The labels of a table, in order (compile time).
-const fn labels<T, const N: usize>(table: &[Named<T>; N]) -> [&'static str; N] {
+/// One name of every row of a table, in order (compile time).
+const fn names<T, const N: usize>(table: &[Named<T>; N], name: Name) -> [&'static str; N] {
     let mut out = [""; N];
     let mut i = 0;
     while i < N {
-        out[i] = table[i].label;
+        out[i] = match name {
+            Name::Key => table[i].key,
+            Name::Label => table[i].label,
+        };
         i += 1;
     }
     out
@@ -96,8 +95,8 @@ macro_rules! choice {
     ($type:ty, $table:ident) => {
         impl Choice for $type {
             const ALL: &'static [Named<Self>] = &$table;
-            const KEYS: &'static [&'static str] = &keys(&$table);
-            const LABELS: &'static [&'static str] = &labels(&$table);
+            const KEYS: &'static [&'static str] = &names(&$table, Name::Key);
+            const LABELS: &'static [&'static str] = &names(&$table, Name::Label);
         }
     };
 }

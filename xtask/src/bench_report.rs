@@ -69,16 +69,8 @@ fn print_render_speed(criterion_dir: &Path) {
 pub fn run(extra: &[String]) -> Result<(), String> {
     let windows = extra.iter().any(|arg| arg == "--windows");
     let extra = extra.iter().filter(|arg| *arg != "--windows").map(String::as_str);
-    let packages = [
-        "--package",
-        "roundtrip-codec",
-        "--package",
-        "roundtrip-engine",
-        "--package",
-        "opus-roundtrip",
-        "--package",
-        "opus-roundtrip-app",
-    ];
+    let packages =
+        crate::package_args(&["roundtrip-codec", "roundtrip-engine", "opus-roundtrip", "opus-roundtrip-app"]);
     let mut args = vec!["bench"];
     args.extend(packages);
     let linux_dir = crate::target_dir()?.join("criterion");

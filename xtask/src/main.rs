@@ -67,6 +67,11 @@ pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
     cargo_with_env::<&str, &str>(args, &[])
 }
 
+/// `--package NAME` for each of `names`.
+pub(crate) fn package_args<'a>(names: &[&'a str]) -> Vec<&'a str> {
+    names.iter().flat_map(|name| ["--package", name]).collect()
+}
+
 /// The workspace's target folder, absolute (Wine wants absolute paths): `CARGO_TARGET_DIR`, or
 /// `target/` in the workspace.
 pub(crate) fn target_dir() -> Result<std::path::PathBuf, String> {
@@ -103,10 +108,10 @@ fn demo(extra: &[String]) -> Result<(), String> {
 fn fuzz(scale: &str) -> Result<(), String> {
     let scale: u64 = scale.parse().map_err(|_| format!("`{scale}` is not a whole number"))?;
     let (packets, changes) = ((20_000 * scale).to_string(), (2_000 * scale).to_string());
-    let args = ["test", "--release", "--package", "roundtrip-codec", "--package", "roundtrip-engine"];
+    let packages = package_args(&["roundtrip-codec", "roundtrip-engine"]);
     let targets = ["--test", "packet_fuzz", "--test", "settings_fuzz", "--", "--nocapture"];
     let env = [("ROUNDTRIP_FUZZ_PACKETS", packets.as_str()), ("ROUNDTRIP_FUZZ_CHANGES", changes.as_str())];
-    cargo_with_env(&[&args[..], &targets[..]].concat(), &env)
+    cargo_with_env(&[&["test", "--release"][..], &packages, &targets[..]].concat(), &env)
 }
 
 fn test() -> Result<(), String> {

@@ -64,17 +64,9 @@ impl Wine {
     pub fn test_suites(&self, plugin_dll: &Path) -> Result<(), String> {
         let mut env = self.cargo_env();
         env.push((PLUGIN_UNDER_TEST_ENV.to_owned(), plugin_dll.to_string_lossy().into_owned()));
-        let packages = [
-            "--package",
-            "roundtrip-signal",
-            "--package",
-            "roundtrip-codec",
-            "--package",
-            "roundtrip-engine",
-            "--package",
-            "opus-roundtrip",
-        ];
-        crate::cargo_with_env(&[&["test", "--release", "--target", TARGET][..], &packages[..]].concat(), &env)?;
+        let packages =
+            crate::package_args(&["roundtrip-signal", "roundtrip-codec", "roundtrip-engine", "opus-roundtrip"]);
+        crate::cargo_with_env(&[&["test", "--release", "--target", TARGET][..], &packages].concat(), &env)?;
         println!(
             "xtask: the signal, codec, engine and plugin test suites passed under Wine, on {}",
             plugin_dll.display()
