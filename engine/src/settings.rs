@@ -48,6 +48,18 @@ pub enum LossModel {
     GilbertElliott,
 }
 
+impl LossModel {
+    /// The mean burst to use when the user chose the model but no length: 1 packet for
+    /// independent losses; 3 for bursty ones (60 ms at 20 ms frames, a typical Wi-Fi fade, long
+    /// enough that the difference from random loss is audible).
+    pub const fn usual_mean_burst_packets(self) -> f32 {
+        match self {
+            Self::Bernoulli => 1.0,
+            Self::GilbertElliott => 3.0,
+        }
+    }
+}
+
 /// The simulated network.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LossSettings {

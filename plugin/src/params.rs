@@ -132,7 +132,7 @@ impl Default for RoundtripParams {
             loss_model: EnumParam::new("Loss model", Menu(defaults.loss.model)),
             mean_burst_packets: FloatParam::new(
                 "Mean burst",
-                3.0,
+                LossModel::GilbertElliott.usual_mean_burst_packets(),
                 FloatRange::Linear { min: MEAN_BURST_RANGE_PACKETS.0, max: BURST_CONTROL_MAX_PACKETS },
             )
             .with_step_size(0.1)

@@ -171,7 +171,7 @@ impl CodecArgs {
             loss: LossSettings {
                 model,
                 loss_percent: self.loss,
-                mean_burst_packets: self.burst.unwrap_or(if model == LossModel::GilbertElliott { 3.0 } else { 1.0 }),
+                mean_burst_packets: self.burst.unwrap_or(model.usual_mean_burst_packets()),
                 seed: self.seed,
             },
             monitor: Monitor::Decoded,
