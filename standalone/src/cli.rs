@@ -87,14 +87,14 @@ pub struct LiveArgs {
 /// Every engine setting as a flag.
 #[derive(Debug, Clone, Args)]
 pub struct CodecArgs {
-    /// Target bitrate: 6k to 510k.
-    #[arg(long, short = 'b', value_parser = units::parse_bitrate, default_value = "64k")]
+    /// Target bitrate.
+    #[arg(long, short = 'b', value_parser = units::parse_bitrate, default_value = "64k", help = help::bitrate())]
     pub bitrate: i32,
-    /// Frame (packet) duration: 2.5, 5, 10, 20, 40, 60, 80, 100 or 120 ms.
-    #[arg(long, short = 'f', value_parser = units::parse_frame, default_value = "20ms")]
+    /// Frame (packet) duration.
+    #[arg(long, short = 'f', value_parser = units::parse_frame, default_value = "20ms", help = help::frame())]
     pub frame: FrameDuration,
-    /// Encoder complexity, 0 (fastest) to 10 (best).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.complexity)]
+    /// Encoder complexity.
+    #[arg(long, help = help::complexity(), value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.complexity)]
     pub complexity: u8,
     /// Encoder application.
     #[arg(long, value_parser = choice::<Application>(), default_value = Settings::DEFAULT.application.key())]
@@ -112,8 +112,8 @@ pub struct CodecArgs {
     /// In-band forward error correction (SILK/hybrid modes; needs loss to show).
     #[arg(long)]
     pub fec: bool,
-    /// Deep redundancy (DRED): how far back each packet can rebuild, 10 to 1040 ms.
-    #[arg(long, value_parser = units::parse_dred, default_value = "0ms")]
+    /// Deep redundancy (DRED).
+    #[arg(long, value_parser = units::parse_dred, default_value = "0ms", help = help::dred())]
     pub dred: u16,
     /// The loss the encoder is told to expect (sizes FEC and DRED); defaults to --loss.
     #[arg(long, value_parser = units::parse_percent)]
@@ -130,14 +130,14 @@ pub struct CodecArgs {
     /// Loss model: random (independent) or bursty (Gilbert–Elliott). --burst implies bursty.
     #[arg(long, value_parser = choice::<LossModel>())]
     pub loss_model: Option<LossModel>,
-    /// Mean burst length in packets for bursty loss.
-    #[arg(long, value_parser = units::parse_burst)]
+    /// Mean burst length for bursty loss.
+    #[arg(long, value_parser = units::parse_burst, help = help::burst())]
     pub burst: Option<f32>,
     /// Seed of the loss pattern: the same seed gives the same pattern.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Output gain, -60 to +24 dB.
-    #[arg(long, value_parser = units::parse_gain_db, default_value = "0dB", allow_hyphen_values = true)]
+    /// Output gain.
+    #[arg(long, value_parser = units::parse_gain_db, default_value = "0dB", allow_hyphen_values = true, help = help::gain())]
     pub gain: f32,
 }
 
@@ -179,6 +179,47 @@ impl CodecArgs {
             output_gain_db: self.gain,
         };
         settings.conflict().map_or(Ok(settings), |conflict| Err(FlagConflict::Settings(conflict)))
+    }
+}
+
+/// Help lines whose ranges come from the engine's settings, so that they cannot drift from
+/// what the parsers accept.
+mod help {
+    use roundtrip_codec::FrameDuration;
+    use roundtrip_engine::Choice;
+    use roundtrip_engine::settings::{
+        BITRATE_RANGE_BPS, DRED_STEP_MS, MAX_COMPLEXITY, MAX_DRED_DURATION_MS, MEAN_BURST_RANGE_PACKETS,
+        OUTPUT_GAIN_RANGE_DB,
+    };
+
+    pub fn bitrate() -> String {
+        let (low, high) = BITRATE_RANGE_BPS;
+        format!("Target bitrate: {}k to {}k", low / 1000, high / 1000)
+    }
+
+    pub fn frame() -> String {
+        format!("Frame (packet) duration: {}", FrameDuration::LABELS.join(", "))
+    }
+
+    pub fn complexity() -> String {
+        format!("Encoder complexity, 0 (fastest) to {MAX_COMPLEXITY} (best)")
+    }
+
+    pub fn dred() -> String {
+        format!(
+            "Deep redundancy (DRED): how far back each packet can rebuild, 0 (off) or {DRED_STEP_MS} to \
+             {MAX_DRED_DURATION_MS} ms in steps of {DRED_STEP_MS} ms"
+        )
+    }
+
+    pub fn burst() -> String {
+        let (low, high) = MEAN_BURST_RANGE_PACKETS;
+        format!("Mean burst length in packets for bursty loss, {low} to {high}")
+    }
+
+    pub fn gain() -> String {
+        let (low, high) = OUTPUT_GAIN_RANGE_DB;
+        format!("Output gain, {low} to +{high} dB")
     }
 }
 
@@ -280,6 +321,24 @@ mod tests {
         match Cli::try_parse_from(args).map_err(|error| error.to_string())?.command {
             Some(Command::Render(render)) => render.codec.settings().map_err(|conflict| conflict.to_string()),
             other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn help_states_the_engine_ranges() {
+        let mut command = <Cli as clap::CommandFactory>::command();
+        let help = command.find_subcommand_mut("render").unwrap().render_help().to_string();
+        // Lines wrap at the terminal width; compare words.
+        let render = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        for expected in [
+            "Target bitrate: 6k to 510k",
+            "2.5 ms, 5 ms, 10 ms, 20 ms, 40 ms, 60 ms, 80 ms, 100 ms, 120 ms",
+            "0 (fastest) to 10 (best)",
+            "0 (off) or 10 to 1040 ms in steps of 10 ms",
+            "bursty loss, 1 to 1000",
+            "Output gain, -60 to +24 dB",
+        ] {
+            assert!(render.contains(expected), "{expected:?} missing from:\n{render}");
         }
     }
 
