@@ -1,6 +1,6 @@
 //! The values of each enumerated setting with their names, written once: a stable key (saved
 //! sessions store it, the command line accepts it), the name a person reads, and other accepted
-//! spellings. The plugin's menus, the editor and the app's flags all read these tables.
+//! spellings. The plugin's menus (which the editor shows) and the app's flags read these tables.
 
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
 
@@ -25,7 +25,7 @@ impl<T> Named<T> {
 }
 
 impl<T: Copy> Named<T> {
-    const fn or(self, aliases: &'static [&'static str]) -> Self {
+    const fn with_aliases(self, aliases: &'static [&'static str]) -> Self {
         Self { aliases, ..self }
     }
 }
@@ -39,7 +39,9 @@ pub trait Choice: Copy + PartialEq + Send + Sync + 'static {
     /// The labels of [`ALL`](Self::ALL), in the same order.
     const LABELS: &'static [&'static str];
 
-    /// The value's position in [`ALL`](Self::ALL).
+    /// The value's position in [`ALL`](Self::ALL), or 0 for a value no table lists (the codec's
+    /// `FrameDuration::FromInput`, which [`Settings::clamped`](crate::Settings::clamped) turns
+    /// into 20 ms).
     fn index(self) -> usize {
         Self::ALL.iter().position(|named| named.value == self).unwrap_or(0)
     }
@@ -117,18 +119,18 @@ choice!(FrameDuration, FRAMES);
 const APPLICATIONS: [Named<Application>; 3] = [
     Named::new(Application::Voip, "voip", "VoIP"),
     Named::new(Application::Audio, "audio", "Audio"),
-    Named::new(Application::RestrictedLowDelay, "lowdelay", "Low delay").or(&["low-delay"]),
+    Named::new(Application::RestrictedLowDelay, "lowdelay", "Low delay").with_aliases(&["low-delay"]),
 ];
 choice!(Application, APPLICATIONS);
 
 /// `None` lets the encoder choose.
 const BANDWIDTHS: [Named<Option<Bandwidth>>; 6] = [
     Named::new(None, "auto", "Auto"),
-    Named::new(Some(Bandwidth::Narrowband), "nb", "Narrowband").or(&["narrow"]),
-    Named::new(Some(Bandwidth::Mediumband), "mb", "Mediumband").or(&["medium"]),
-    Named::new(Some(Bandwidth::Wideband), "wb", "Wideband").or(&["wide"]),
-    Named::new(Some(Bandwidth::Superwideband), "swb", "Super-wideband").or(&["superwide"]),
-    Named::new(Some(Bandwidth::Fullband), "fb", "Fullband").or(&["full"]),
+    Named::new(Some(Bandwidth::Narrowband), "nb", "Narrowband").with_aliases(&["narrow"]),
+    Named::new(Some(Bandwidth::Mediumband), "mb", "Mediumband").with_aliases(&["medium"]),
+    Named::new(Some(Bandwidth::Wideband), "wb", "Wideband").with_aliases(&["wide"]),
+    Named::new(Some(Bandwidth::Superwideband), "swb", "Super-wideband").with_aliases(&["superwide"]),
+    Named::new(Some(Bandwidth::Fullband), "fb", "Fullband").with_aliases(&["full"]),
 ];
 choice!(Option<Bandwidth>, BANDWIDTHS);
 
@@ -145,7 +147,7 @@ choice!(LossModel, LOSS_MODELS);
 
 const MONITORS: [Named<Monitor>; 3] = [
     Named::new(Monitor::Decoded, "decoded", "Decoded"),
-    Named::new(Monitor::Difference, "diff", "Difference").or(&["difference"]),
+    Named::new(Monitor::Difference, "diff", "Difference"),
     Named::new(Monitor::Dry, "dry", "Dry"),
 ];
 choice!(Monitor, MONITORS);

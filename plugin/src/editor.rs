@@ -19,7 +19,7 @@ use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceE
 use roundtrip_engine::{Meters, PRESETS};
 
 use crate::params::RoundtripParams;
-use crate::spectrum::{ConsumerSlot, SpectrumAnalyzer};
+use crate::spectrum::{ConsumerSlot, EditorSpectra};
 
 /// Smallest window that still shows every control.
 const MIN_SIZE: (f32, f32) = (720.0, 520.0);
@@ -38,7 +38,7 @@ pub struct EditorApp {
     /// Set here while the window is open; the audio thread feeds the spectrum only then.
     open: Arc<AtomicBool>,
     /// Turns the audio thread's samples into spectra.
-    analyzer: SpectrumAnalyzer,
+    analyzer: EditorSpectra,
     /// The window's size, which `resized` saves with the session.
     state: Arc<EguiEditorState>,
     /// nice-plug's handle for setting parameters; present while the window is open.
@@ -63,7 +63,7 @@ pub fn create(
     let settings = EguiNiceSettings::new()
         .with_tile("Opus Roundtrip")
         .with_resize_hint(ResizeHint::resizable().with_min_logical_size(LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1)));
-    let analyzer = SpectrumAnalyzer::new(spectrum);
+    let analyzer = EditorSpectra::new(spectrum);
     let app = EditorApp { params, meters, latency_held, open, analyzer, state: state.clone(), gui: None };
     nice_plug_egui::create_egui_editor(state, RepaintNotifier::new(), settings, app)
 }

@@ -247,6 +247,8 @@ impl RoundtripParams {
                 setter.end_set_parameter(param);
             }
         }
+        // In range, and with a frame duration that the menu lists.
+        let settings = settings.clamped();
         set(setter, &self.bitrate_kbps, settings.bitrate_bps as f32 / 1000.0);
         set(setter, &self.loss_percent, settings.loss.loss_percent);
         set(setter, &self.loss_model, Menu(settings.loss.model));

@@ -2,7 +2,7 @@
 //! samples to the editor through a wait-free ring buffer; the editor's thread does the FFTs.
 //!
 //! Thread ownership: [`SpectrumFeed`] lives on the audio thread and only pushes (never blocks;
-//! when the ring is full, samples are dropped). [`SpectrumAnalyzer`] lives on the GUI thread.
+//! when the ring is full, samples are dropped). [`EditorSpectra`] lives on the GUI thread.
 //! The consumer end travels from `activate` (main thread) to the editor through a
 //! [`ConsumerSlot`], a mutex the audio thread never touches.
 
@@ -21,6 +21,10 @@ pub const FEED_CAPACITY: usize = 16_384;
 /// How much each new spectrum moves the displayed one (per editor frame): a visible but calm
 /// decay.
 const SPECTRUM_SMOOTHING: f32 = 0.3;
+
+/// The lowest level kept, a little below the view's floor, so that a sound after silence climbs
+/// into view within a frame or two.
+const FLOOR_DB: f32 = -120.0;
 
 /// One pair: the latency-aligned input and the decoded signal, both mixed to mono.
 pub type SamplePair = [f32; 2];
@@ -71,7 +75,7 @@ pub struct Spectra {
 }
 
 /// The editor's end: keeps the latest [`FFT_SIZE`] pairs and turns them into [`Spectra`].
-pub struct SpectrumAnalyzer {
+pub struct EditorSpectra {
     consumer: Option<Consumer<SamplePair>>,
     slot: ConsumerSlot,
     history: Vec<SamplePair>,
@@ -79,13 +83,13 @@ pub struct SpectrumAnalyzer {
     spectra: Spectra,
 }
 
-impl std::fmt::Debug for SpectrumAnalyzer {
+impl std::fmt::Debug for EditorSpectra {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SpectrumAnalyzer").field("connected", &self.consumer.is_some()).finish_non_exhaustive()
+        f.debug_struct("EditorSpectra").field("connected", &self.consumer.is_some()).finish_non_exhaustive()
     }
 }
 
-impl SpectrumAnalyzer {
+impl EditorSpectra {
     /// An analyzer that takes its consumer from `slot` as soon as the plugin has put one there.
     pub fn new(slot: ConsumerSlot) -> Self {
         let analyser = SpectrumAnalyser::new(FFT_SIZE);
@@ -96,9 +100,9 @@ impl SpectrumAnalyzer {
             history: vec![[0.0; 2]; FFT_SIZE],
             analyser,
             spectra: Spectra {
-                input_db: vec![-120.0; bins],
-                decoded_db: vec![-120.0; bins],
-                difference_db: vec![-120.0; bins],
+                input_db: vec![FLOOR_DB; bins],
+                decoded_db: vec![FLOOR_DB; bins],
+                difference_db: vec![FLOOR_DB; bins],
             },
         }
     }
@@ -135,7 +139,7 @@ impl SpectrumAnalyzer {
         for (extract, target) in signals {
             analyser.analyse(history.iter().map(extract));
             for (db, new_db) in target.iter_mut().zip(analyser.levels_dbfs()) {
-                *db += (new_db - *db) * SPECTRUM_SMOOTHING;
+                *db += (new_db.max(FLOOR_DB) - *db) * SPECTRUM_SMOOTHING;
             }
         }
         &self.spectra
@@ -150,7 +154,7 @@ mod tests {
     fn a_sine_fed_on_one_side_peaks_at_its_bin_on_the_other() {
         let slot: ConsumerSlot = Arc::new(Mutex::new(None));
         let mut feed = new_feed(&slot);
-        let mut analyzer = SpectrumAnalyzer::new(slot);
+        let mut analyzer = EditorSpectra::new(slot);
         let bin = 100;
         let tone: Vec<f32> = (0..FFT_SIZE * 2)
             .flat_map(|n| {

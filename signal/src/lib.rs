@@ -6,9 +6,9 @@
 //! - [`spectrum`]: a Hann-windowed short-time FFT whose levels read 0 dBFS for a full-scale sine.
 //! - [`measure`]: waveform and phase-blind SNR, RMS level.
 //!
-//! Nothing here is real-time code: building a [`spectrum::SpectrumAnalyser`] allocates, and the
-//! measures and generators allocate their buffers. The audio thread hands samples to an
-//! analyser elsewhere.
+//! Building a [`spectrum::SpectrumAnalyser`] allocates, and so do the generators and the
+//! spectral measure; [`spectrum::SpectrumAnalyser::analyse`] and [`measure::power_ratio_db`]
+//! (which the engine's meters call on the audio thread) never do.
 
 pub mod measure;
 pub mod spectrum;

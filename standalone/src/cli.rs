@@ -147,13 +147,9 @@ impl CodecArgs {
         let model = match (self.loss_model, self.burst) {
             (Some(LossModel::Bernoulli), Some(_)) => return Err(FlagConflict::BurstWithRandomLoss),
             (Some(model), _) => model,
-            (None, burst) => {
-                if burst.is_some() {
-                    LossModel::GilbertElliott
-                } else {
-                    LossModel::Bernoulli
-                }
-            }
+            // A burst length alone means bursty loss.
+            (None, Some(_)) => LossModel::GilbertElliott,
+            (None, None) => LossModel::Bernoulli,
         };
         let settings = Settings {
             bitrate_bps: self.bitrate,

@@ -28,7 +28,7 @@ pub enum AppError {
     Output { path: PathBuf, reason: String },
     /// No usable audio device.
     Device(String),
-    /// The engine refused the file's format or the settings.
+    /// The engine refused to start (a format or setting that the checks before it let through).
     Engine(EngineError),
     /// Something that should not happen did.
     Internal(String),

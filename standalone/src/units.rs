@@ -2,6 +2,7 @@
 //! Used as `clap` value parsers, so a bad value is a usage error naming the flag.
 
 use roundtrip_codec::FrameDuration;
+use roundtrip_engine::Choice;
 
 /// Splits `text` into its number and its unit (lower case, spaces ignored).
 fn number_and_unit(text: &str) -> Option<(f64, String)> {
@@ -55,13 +56,13 @@ pub fn parse_millis(text: &str) -> Result<f64, String> {
     Ok(millis)
 }
 
-/// An Opus frame duration: one of 2.5, 5, 10, 20, 40, 60, 80, 100, 120 ms.
+/// An Opus frame duration: one of the engine's frame choices, e.g. `20ms`, `2.5`.
 pub fn parse_frame(text: &str) -> Result<FrameDuration, String> {
     let millis = parse_millis(text)?;
     FrameDuration::FIXED
         .into_iter()
         .find(|frame| frame.millis().is_some_and(|ms| (f64::from(ms) - millis).abs() < 1e-6))
-        .ok_or_else(|| format!("{text} is not an Opus frame; use 2.5, 5, 10, 20, 40, 60, 80, 100 or 120 ms"))
+        .ok_or_else(|| format!("{text} is not an Opus frame; use {}", FrameDuration::LABELS.join(", ")))
 }
 
 /// A DRED duration: 0 to 1040 ms in steps of 10 ms.

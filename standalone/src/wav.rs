@@ -114,7 +114,7 @@ fn problem(err: hound::Error) -> InputProblem {
         hound::Error::IoError(io) => InputProblem::Unreadable(io),
         hound::Error::FormatError(what) if what.contains("RIFF") || what.contains("WAVE") => InputProblem::NotWav(what),
         hound::Error::FormatError(what) => InputProblem::UnsupportedWav(what),
-        hound::Error::Unsupported => InputProblem::UnsupportedWav("this WAV variant"),
+        hound::Error::Unsupported => InputProblem::UnsupportedWav("its sample encoding"),
         other => InputProblem::Wav(other),
     }
 }

@@ -39,20 +39,26 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams,
              restarts the plugin (most do at once; otherwise stop and start playback).",
         );
     }
-    if let Some(conflict) = params.settings().conflict() {
+    let conflict = params.settings().conflict();
+    if let Some(conflict) = conflict {
         ui.colored_label(
             egui::Color32::YELLOW,
             format!("{conflict}: nothing is sent, yet the receiver still waits for it."),
         );
     }
+    // With a conflict, the advice below (raise the bitrate) would be wrong.
     let sent = counters.packets_sent.max(1);
-    if params.fec.value() && counters.packets_sent > 50 && counters.packets_with_fec * 20 < sent {
+    if conflict.is_none() && params.fec.value() && counters.packets_sent > 50 && counters.packets_with_fec * 20 < sent {
         ui.colored_label(
             egui::Color32::YELLOW,
             "FEC is on, but the encoder sends none: raise the bitrate or the expected loss (libopus needs room for it).",
         );
     }
-    if params.dred_tens_of_ms.value() > 0 && counters.packets_sent > 50 && counters.packets_with_dred * 20 < sent {
+    if conflict.is_none()
+        && params.dred_tens_of_ms.value() > 0
+        && counters.packets_sent > 50
+        && counters.packets_with_dred * 20 < sent
+    {
         ui.colored_label(
             egui::Color32::YELLOW,
             "DRED is on, but the encoder sends none: raise the bitrate or the expected loss (with FEC on, \
