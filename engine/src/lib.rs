@@ -24,6 +24,7 @@
 //! | [`config`] | [`EngineConfig`], its limits, [`EngineError`] |
 //! | [`settings`] | [`Settings`]: every user setting, its range, its rules, and which force a restart |
 //! | [`choices`] | each enumerated setting's values with their stable keys and names |
+//! | [`advice`] | warnings for what was asked but is not happening (conflicts, redundancy not sent) |
 //! | [`presets`] | everyday scenarios as [`Settings`], for the editor and the demo |
 //! | [`chain`] | one codec chain: pipeline and round trip; an A/B comparison runs two |
 //! | [`pipeline`] | FIFOs, resamplers and frames between host and codec; worst-case sizing |
@@ -38,6 +39,7 @@
 //! | [`loss`] | Bernoulli and Gilbert–Elliott loss |
 //! | [`fifo`], [`packet_queue`], [`resampler`] | the pipeline's buffers and rate conversion |
 
+pub mod advice;
 pub mod chain;
 pub mod choices;
 pub mod config;
@@ -58,6 +60,7 @@ pub mod round_trip;
 pub mod sanitize;
 pub mod settings;
 
+pub use advice::Advice;
 pub use chain::CodecChain;
 pub use choices::{Choice, Named};
 pub use config::{EngineConfig, EngineError, HOST_RATE_RANGE_HZ, MAX_BLOCK_FRAMES};
@@ -66,6 +69,6 @@ pub use meters::{Counters, Levels, MeterSnapshot, Meters};
 pub use mix::OUTPUT_CEILING;
 pub use presets::{PRESETS, Preset};
 pub use resampler::ResamplerError;
-pub use round_trip::{PacketFate, PacketObserver};
+pub use round_trip::{PacketFate, PacketObserver, SentPacket};
 pub use sanitize::SANITIZE_LIMIT;
 pub use settings::{LatencyShape, LossModel, LossSettings, Monitor, Settings, SettingsConflict};

@@ -30,15 +30,30 @@ pub enum PacketFate {
 /// Runs on the thread that processes audio; a real-time caller's observer must not allocate.
 /// Sequence numbers restart from 0 when the codec restarts.
 pub trait PacketObserver {
-    /// The encoder produced `packet`; the simulated network `lost` it or not.
-    fn sent(&mut self, sequence: u64, packet: &[u8], lost: bool) {
-        let _ = (sequence, packet, lost);
+    /// The encoder produced a packet.
+    fn sent(&mut self, packet: &SentPacket<'_>) {
+        let _ = packet;
     }
 
     /// The receiver played packet `sequence` out as `fate`.
     fn received(&mut self, sequence: u64, fate: PacketFate) {
         let _ = (sequence, fate);
     }
+}
+
+/// What an observer learns of a packet sent.
+#[derive(Debug, Clone, Copy)]
+pub struct SentPacket<'a> {
+    /// Its number, from 0.
+    pub sequence: u64,
+    /// Its bytes (empty when the encoder failed).
+    pub bytes: &'a [u8],
+    /// Whether the simulated network lost it.
+    pub lost: bool,
+    /// Whether it carries in-band FEC for its predecessor.
+    pub carries_fec: bool,
+    /// Whether it carries deep redundancy (checked only when DRED is on).
+    pub carries_dred: bool,
 }
 
 /// The observer that ignores everything.
@@ -246,6 +261,7 @@ impl RoundTrip {
         counters.packets_sent += 1;
         counters.bytes_sent += len as u64;
         counters.packets_with_fec += u64::from(packet.has_fec);
+        let mut carries_dred = false;
         if self.applied.dred_duration_ms > 0 && len > 0 {
             let probe = self.dred_decoder.parse_deferred(
                 &mut self.dred_probe,
@@ -253,7 +269,8 @@ impl RoundTrip {
                 self.frame_samples,
                 self.sample_rate_hz,
             );
-            counters.packets_with_dred += u64::from(probe.is_ok_and(|found| found.offset_samples > 0));
+            carries_dred = probe.is_ok_and(|found| found.offset_samples > 0);
+            counters.packets_with_dred += u64::from(carries_dred);
         }
         self.last_packet_bytes = len;
         let lost = lost || packet.lost;
@@ -261,7 +278,8 @@ impl RoundTrip {
         counters.packets_lost += u64::from(lost);
         counters.loss_bursts += u64::from(lost && !self.previous_lost);
         self.previous_lost = lost;
-        observer.sent(sequence, packet.bytes(), lost);
+        let carries_fec = packet.has_fec;
+        observer.sent(&SentPacket { sequence, bytes: packet.bytes(), lost, carries_fec, carries_dred });
     }
 
     /// Decodes the oldest packet in the queue into `output`, or rebuilds or conceals it.

@@ -60,7 +60,8 @@ pub enum Backend {
 #[derive(Debug, Args)]
 pub struct LiveArgs {
     /// Audio backend.
-    #[arg(long, short = 'b', value_enum, default_value_t = Backend::Auto)]
+    // No short flag: `-b` is the bitrate elsewhere.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
     pub backend: Backend,
     /// Input device (the microphone), by the PCM id or name `--list-devices` shows (`default`,
     /// `pipewire`, `hw:CARD=…`); the system default when omitted.
@@ -71,7 +72,8 @@ pub struct LiveArgs {
     #[arg(long, short = 'o')]
     pub output_device: Option<String>,
     /// Sample rate in hertz (ALSA; JACK uses the server's).
-    #[arg(long, short = 'r', default_value_t = 48_000)]
+    // No short flag: `-r` is `render --record`.
+    #[arg(long, default_value_t = 48_000)]
     pub sample_rate: u32,
     /// Period size in frames (ALSA; JACK uses the server's).
     #[arg(long, short = 'p', default_value_t = 256)]
@@ -124,7 +126,7 @@ pub struct CodecArgs {
     /// Code a stereo input as mono.
     #[arg(long)]
     pub force_mono: bool,
-    /// Packet loss, 0 to 100 %.
+    /// Packet loss in percent, 0 to 100: 5 or 5%.
     #[arg(long, short = 'l', value_parser = units::parse_percent, default_value = "0%")]
     pub loss: f32,
     /// Loss model: random (independent) or bursty (Gilbert–Elliott). --burst implies bursty.
@@ -190,7 +192,7 @@ mod help {
 
     pub fn bitrate() -> String {
         let (low, high) = BITRATE_RANGE_BPS;
-        format!("Target bitrate: {}k to {}k", low / 1000, high / 1000)
+        format!("Target bitrate in kbps, {} to {} (24, 24k, 24kbps or 24000bps)", low / 1000, high / 1000)
     }
 
     pub fn frame() -> String {
@@ -262,7 +264,7 @@ pub struct RenderArgs {
     /// Also write the difference, input minus decoded, here (WAV).
     #[arg(long, short = 'd')]
     pub difference: Option<PathBuf>,
-    /// Also write the packets the encoder sent here, as an Ogg Opus file.
+    /// Also write the packets the encoder sent here, as an Ogg Opus file (.opus or .ogg).
     #[arg(long, short = 'r')]
     pub record: Option<PathBuf>,
     /// Sample format of the written WAVs (default: the input's).
@@ -274,6 +276,9 @@ pub struct RenderArgs {
     /// Hide the progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Refuse to replace an existing output (by default it is replaced, and the summary says so).
+    #[arg(long, short = 'n')]
+    pub no_clobber: bool,
     #[command(flatten)]
     pub codec: CodecArgs,
 }
@@ -298,10 +303,10 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// The folder to write into (created if missing).
-    #[arg(long, short = 'o', default_value = "opus-roundtrip-demo")]
+    #[arg(long = "output", short = 'o', alias = "out", default_value = "opus-roundtrip-demo")]
     pub out: PathBuf,
-    /// Length of each built-in signal, e.g. 8s.
-    #[arg(long = "duration", value_parser = units::parse_millis, default_value = "8s")]
+    /// Length of each built-in signal in seconds, e.g. 8 or 8s.
+    #[arg(long = "duration", value_parser = units::parse_seconds_as_millis, default_value = "8s")]
     pub duration_ms: f64,
     /// Hide the progress bar.
     #[arg(long, short = 'q')]
@@ -327,7 +332,7 @@ mod tests {
         // Lines wrap at the terminal width; compare words.
         let render = help.split_whitespace().collect::<Vec<_>>().join(" ");
         for expected in [
-            "Target bitrate: 6k to 510k",
+            "Target bitrate in kbps, 6 to 510",
             "2.5 ms, 5 ms, 10 ms, 20 ms, 40 ms, 60 ms, 80 ms, 100 ms, 120 ms",
             "0 (fastest) to 10 (best)",
             "0 (off) or 10 to 1040 ms in steps of 10 ms",
@@ -335,6 +340,34 @@ mod tests {
             "Output gain, -60 to +24 dB",
         ] {
             assert!(render.contains(expected), "{expected:?} missing from:\n{render}");
+        }
+    }
+
+    #[test]
+    fn a_short_flag_means_one_thing_in_every_subcommand() {
+        let command = <Cli as clap::CommandFactory>::command();
+        let mut meanings = std::collections::BTreeMap::new();
+        for subcommand in command.get_subcommands() {
+            for arg in subcommand.get_arguments() {
+                if let (Some(short), Some(long)) = (arg.get_short(), arg.get_long()) {
+                    // `--output` and `--output-device` are both where the result goes.
+                    let long = long.split('-').next().unwrap_or(long);
+                    let previous = meanings.insert(short, long.to_owned());
+                    assert!(
+                        previous.as_deref().is_none_or(|previous| previous == long),
+                        "-{short}: --{previous:?} and --{long}"
+                    );
+                }
+            }
+        }
+        assert!(meanings.len() >= 8, "{meanings:?}");
+    }
+
+    #[test]
+    fn a_bare_demo_duration_is_seconds_as_its_help_says() {
+        match Cli::try_parse_from(["opus-roundtrip", "demo", "--duration", "2"]).unwrap().command {
+            Some(Command::Demo(demo)) => assert_eq!(demo.duration_ms, 2_000.0),
+            other => panic!("parsed as {other:?}"),
         }
     }
 

@@ -39,8 +39,10 @@ pub enum AppError {
 pub enum InputProblem {
     /// It cannot be opened or read.
     Unreadable(std::io::Error),
-    /// It is not a WAV file; what was found instead.
+    /// It is not a WAV file, and not a format we can name; what the WAV reader found instead.
     NotWav(&'static str),
+    /// It is a file of another format (named).
+    OtherFormat(&'static str),
     /// A WAV layout that the WAV reader does not take.
     UnsupportedWav(&'static str),
     /// Another fault that the WAV reader found.
@@ -51,8 +53,10 @@ pub enum InputProblem {
     UnsupportedChannels(usize),
     /// A rate outside [`HOST_RATE_RANGE_HZ`].
     UnsupportedRate(u32),
-    /// It ends before the audio that its header declares.
+    /// It ends inside its header.
     Truncated,
+    /// It ends before the audio that its header declares.
+    TruncatedAudio { present_seconds: f64, declared_seconds: f64 },
     /// A render's stats file is missing or unreadable.
     NoStats(std::io::Error),
     /// A render's stats file is not valid JSON of the expected layout.
@@ -69,6 +73,9 @@ impl fmt::Display for InputProblem {
         match self {
             Self::Unreadable(error) => write!(f, "{error}"),
             Self::NotWav(what) => write!(f, "not a WAV file ({what})"),
+            Self::OtherFormat(format) => {
+                write!(f, "this is a {format} file, not WAV; convert it first (e.g. `ffmpeg -i IN OUT.wav`)")
+            }
             Self::UnsupportedWav(what) => write!(f, "this WAV format is not supported ({what}); {FORMATS}"),
             Self::Wav(error) => write!(f, "{error}"),
             Self::UnsupportedSamples { bits, float } => {
@@ -82,7 +89,12 @@ impl fmt::Display for InputProblem {
                 let (low, high) = HOST_RATE_RANGE_HZ;
                 write!(f, "sample rate {hz} Hz is not supported; use {low} to {high} Hz")
             }
-            Self::Truncated => f.write_str("the file is truncated (it ends before the audio its header declares)"),
+            Self::Truncated => f.write_str("the file is truncated (it ends inside its header)"),
+            Self::TruncatedAudio { present_seconds, declared_seconds } => write!(
+                f,
+                "the file is truncated: its header declares {declared_seconds:.2} s of audio, only \
+                 {present_seconds:.2} s are there"
+            ),
             Self::NoStats(error) => write!(f, "{error}; render first, or pass the rendered WAV"),
             Self::BadStats(error) => write!(f, "{error}"),
             Self::StatsVersion { found, read } => write!(f, "stats version {found} (this build reads {read})"),
@@ -146,11 +158,14 @@ mod tests {
 
     #[test]
     fn each_failure_has_its_exit_code_and_says_it_in_one_line() {
-        let truncated = AppError::input(Path::new("a.wav"), InputProblem::Truncated);
+        let truncated = AppError::input(
+            Path::new("a.wav"),
+            InputProblem::TruncatedAudio { present_seconds: 1.5, declared_seconds: 10.0 },
+        );
         assert_eq!(truncated.exit_code(), EXIT_INPUT);
         assert_eq!(
             truncated.to_string(),
-            "cannot use input 'a.wav': the file is truncated (it ends before the audio its header declares)"
+            "cannot use input 'a.wav': the file is truncated: its header declares 10.00 s of audio, only 1.50 s are there"
         );
         let engine = AppError::Engine(EngineError::UnsupportedChannels(3));
         assert_eq!(engine.exit_code(), EXIT_INTERNAL);

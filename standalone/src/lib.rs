@@ -17,6 +17,8 @@ pub mod output_file;
 pub mod plot;
 pub mod progress;
 pub mod render;
+pub mod riff;
+pub mod settings_text;
 pub mod spectrogram;
 pub mod stats;
 pub mod units;

@@ -10,13 +10,18 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::error::{AppError, Result};
-use crate::spectrogram::{Spectrogram, colour};
-use crate::stats::{Comparison, Quality, RenderStats, fate_char};
+use crate::spectrogram::{FLOOR_DB, Spectrogram, colour};
+use crate::stats::{Comparison, RenderStats, fate_char};
 use crate::wav::Audio;
 
 const WIDTH: u32 = 1400;
 const HEIGHT: u32 = 1040;
 const FONT: &str = "sans-serif";
+/// Right margin of every chart: room for the dB colour scale, and the same for all so that their
+/// time axes line up.
+const RIGHT_MARGIN: u32 = 90;
+/// The colour scale's labels, dBFS.
+const SCALE_TICKS_DB: [f32; 5] = [0.0, -30.0, -60.0, -90.0, FLOOR_DB];
 
 /// plotters draws text with a font registered by name; we embed one (egui's Ubuntu Light) so
 /// that no system font lookup is needed.
@@ -29,10 +34,10 @@ fn register_font() {
 }
 
 /// Draws the report of `stats` for the compared signals into `path` (a PNG), whole or not at all.
-pub fn draw_report(path: &Path, stats: &RenderStats, quality: &Quality, compared: &Comparison<'_>) -> Result<()> {
+pub fn draw_report(path: &Path, stats: &RenderStats, compared: &Comparison<'_>) -> Result<()> {
     register_font();
     let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
-    draw(&mut pixels, stats, quality, compared).map_err(|err| AppError::output(path, err))?;
+    draw(&mut pixels, stats, compared).map_err(|err| AppError::output(path, err))?;
     let mut file = crate::output_file::OutputFile::create(path)?;
     {
         let mut encoder = png::Encoder::new(file.writer(), WIDTH, HEIGHT);
@@ -47,16 +52,25 @@ pub fn draw_report(path: &Path, stats: &RenderStats, quality: &Quality, compared
 
 type Error = Box<dyn std::error::Error>;
 
-fn draw(pixels: &mut [u8], stats: &RenderStats, quality: &Quality, compared: &Comparison<'_>) -> Result<(), Error> {
+fn draw(pixels: &mut [u8], stats: &RenderStats, compared: &Comparison<'_>) -> Result<(), Error> {
+    let quality = &stats.quality;
     let root = BitMapBackend::with_buffer(pixels, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let (header, body) = root.split_vertically(78);
-    let title = format!("Opus Roundtrip — {}", stats.settings);
+    let title = format!("Opus Roundtrip — {}", stats.description);
     header.draw_text(&title, &(FONT, 22).into_font().color(&BLACK), (16, 10))?;
     let lost_percent =
         if stats.packets_sent == 0 { 0.0 } else { 100.0 * stats.packets_lost as f64 / stats.packets_sent as f64 };
+    let snr = if quality.input_rms_dbfs.is_finite() {
+        format!(
+            "SNR {:.1} dB (spectral {:.1} dB) · difference {:.1} dBFS",
+            quality.snr_db, quality.spectral_snr_db, quality.difference_rms_dbfs
+        )
+    } else {
+        "silent input".to_owned()
+    };
     let line = format!(
-        "{:.1} kbps actual · {} packets, {} lost ({lost_percent:.1} %): {} FEC, {} DRED, {} concealed · latency {} samples · SNR {:.1} dB (spectral {:.1} dB) · difference {:.1} dBFS",
+        "{:.1} kbps actual · {} packets, {} lost ({lost_percent:.1} %): {} FEC, {} DRED, {} concealed · latency {} samples · {snr}",
         stats.bitrate_bps / 1000.0,
         stats.packets_sent,
         stats.packets_lost,
@@ -64,9 +78,6 @@ fn draw(pixels: &mut [u8], stats: &RenderStats, quality: &Quality, compared: &Co
         stats.recovered_dred,
         stats.concealed,
         stats.latency_samples,
-        quality.snr_db,
-        quality.spectral_snr_db,
-        quality.difference_rms_dbfs,
     );
     header.draw_text(&line, &(FONT, 16).into_font().color(&RGBColor(60, 60, 60)), (16, 44))?;
 
@@ -82,6 +93,7 @@ fn draw(pixels: &mut [u8], stats: &RenderStats, quality: &Quality, compared: &Co
     for (panel, (name, samples)) in panels.iter().zip(signals) {
         draw_spectrogram(panel, name, samples, input, seconds)?;
     }
+    draw_colour_scale(&spectra)?;
     draw_losses(&losses, stats, seconds)?;
     root.present()?;
     Ok(())
@@ -101,7 +113,7 @@ where
     let mut chart = ChartBuilder::on(area)
         .caption(name, (FONT, 18))
         .margin_left(10)
-        .margin_right(24)
+        .margin_right(RIGHT_MARGIN)
         .x_label_area_size(40)
         .y_label_area_size(56)
         .build_cartesian_2d(0.0..seconds, 0.0..nyquist_khz)?;
@@ -135,30 +147,73 @@ where
     DB::ErrorType: 'static,
 {
     let mut chart = ChartBuilder::on(area)
-        .caption("Packets: lost and concealed (red), rebuilt by FEC (blue), by DRED (green)", (FONT, 18))
+        .caption(
+            "Lost packets, the worst in each pixel column: concealed (red), rebuilt by DRED (green), by FEC \
+             (blue); below, the share lost (grey)",
+            (FONT, 18),
+        )
         .margin_left(10)
-        .margin_right(24)
+        .margin_right(RIGHT_MARGIN)
         .margin_bottom(8)
         .x_label_area_size(40)
         .y_label_area_size(56)
         .build_cartesian_2d(0.0..seconds, 0.0..1.0)?;
     chart.configure_mesh().disable_mesh().disable_y_axis().x_desc("time (s)").label_style((FONT, 13)).draw()?;
-    chart.draw_series(std::iter::once(Rectangle::new(
-        [(0.0, 0.48), (seconds, 0.52)],
-        RGBColor(200, 200, 200).filled(),
-    )))?;
+    // One column per pixel, so that no loss is thinner than a pixel and vanishes: the column's
+    // worst fate on top, the share of its packets lost below.
+    let plot = chart.plotting_area().strip_coord_spec();
+    let (width, height) = plot.dim_in_pixel();
+    let (lane, strip) = (height * 55 / 100, height * 40 / 100);
+    let fates: Vec<char> = stats.fates.chars().collect();
     let packet_seconds = f64::from(stats.frame_ms) / 1000.0;
     let delay_seconds = stats.packet_delay_ms / 1000.0;
-    let bars = stats.fates.chars().enumerate().filter_map(|(index, fate)| {
-        let colour = match fate {
-            fate_char::CONCEALED => RGBColor(215, 40, 40),
-            fate_char::FEC => RGBColor(40, 90, 220),
-            fate_char::DRED => RGBColor(30, 160, 70),
-            _ => return None,
+    for x in 0..width {
+        // Packets that cover any of the column's time span.
+        let column = |x: u32| f64::from(x) * seconds / f64::from(width);
+        let first = ((column(x) + delay_seconds) / packet_seconds).floor() as usize;
+        let end = (((column(x + 1) + delay_seconds) / packet_seconds).ceil() as usize)
+            .clamp(first + 1, fates.len().max(first + 1));
+        let packets = fates.get(first..end.min(fates.len())).unwrap_or_default();
+        let lost = packets.iter().filter(|&&fate| fate != fate_char::DECODED).count();
+        let Some(worst) =
+            [fate_char::CONCEALED, fate_char::DRED, fate_char::FEC].into_iter().find(|fate| packets.contains(fate))
+        else {
+            plot.draw_pixel((x as i32, (lane / 2) as i32), &RGBColor(200, 200, 200))?;
+            continue;
         };
-        let start = (index as f64 * packet_seconds - delay_seconds).max(0.0);
-        Some(Rectangle::new([(start, 0.0), (start + packet_seconds, 1.0)], colour.filled()))
-    });
-    chart.draw_series(bars)?;
+        let colour = match worst {
+            fate_char::CONCEALED => RGBColor(215, 40, 40),
+            fate_char::DRED => RGBColor(30, 160, 70),
+            _ => RGBColor(40, 90, 220),
+        };
+        plot.draw(&PathElement::new([(x as i32, 0), (x as i32, lane as i32)], colour))?;
+        let share = (lost as f64 / packets.len().max(1) as f64 * f64::from(strip)).ceil() as i32;
+        plot.draw(&PathElement::new(
+            [(x as i32, height as i32 - share), (x as i32, height as i32)],
+            RGBColor(90, 90, 90),
+        ))?;
+    }
+    Ok(())
+}
+
+/// The spectrograms' dB scale: a vertical colour bar in the charts' right margin.
+fn draw_colour_scale<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> Result<(), Error>
+where
+    DB::ErrorType: 'static,
+{
+    let (width, height) = area.dim_in_pixel();
+    let (left, top, bar_width) = (width as i32 - RIGHT_MARGIN as i32 + 12, 40, 14);
+    let bar_height = height as i32 - 2 * top;
+    let y_of = |db: f32| top + ((db / FLOOR_DB) * bar_height as f32).round() as i32;
+    for y in 0..=bar_height {
+        let db = FLOOR_DB * y as f32 / bar_height as f32;
+        let (r, g, b) = colour(db);
+        area.draw(&PathElement::new([(left, top + y), (left + bar_width, top + y)], RGBColor(r, g, b)))?;
+    }
+    let style = (FONT, 13).into_font().color(&BLACK);
+    for db in SCALE_TICKS_DB {
+        area.draw_text(&format!("{db:.0}"), &style, (left + bar_width + 4, y_of(db) - 6))?;
+    }
+    area.draw_text("dBFS", &style, (left - 2, top - 20))?;
     Ok(())
 }

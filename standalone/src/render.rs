@@ -1,7 +1,7 @@
 //! The offline render: a whole file through the engine, as a host would play it, with the
 //! engine's latency removed so that the output lines up with the input sample for sample.
 
-use roundtrip_engine::{Counters, Engine, EngineConfig, PacketFate, PacketObserver, Settings};
+use roundtrip_engine::{Counters, Engine, EngineConfig, PacketFate, PacketObserver, SentPacket, Settings};
 
 use crate::error::{AppError, Result};
 use crate::ogg_opus::{GRANULE_RATE_HZ, packet_samples_48k};
@@ -18,6 +18,8 @@ pub struct Rendered {
     pub decoded: Audio,
     /// Every packet the encoder sent, in order (the stream before the network).
     pub packets: Vec<Vec<u8>>,
+    /// What each of `packets` carried.
+    pub sent: Vec<SentInfo>,
     /// What the receiver made of each packet it played out, in order.
     pub fates: Vec<PacketFate>,
     /// The engine's counters at the end.
@@ -30,11 +32,33 @@ pub struct Rendered {
     pub settings: Settings,
 }
 
+/// The redundancy one packet carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SentInfo {
+    pub fec: bool,
+    pub dred: bool,
+}
+
 impl Rendered {
-    /// Bitrate of the packets, bits per second over the packets' own duration.
-    pub fn packet_bitrate_bps(&self) -> f64 {
-        let samples: u64 = self.packets.iter().map(|packet| packet_samples_48k(packet)).sum();
-        let bytes: usize = self.packets.iter().map(Vec::len).sum();
+    /// How many of the first packets cover `input` (the rest were sent while the engine ran on
+    /// to flush its latency): those up to the one that reaches the input's end, counting the
+    /// packets' delay. The Ogg Opus file holds the same packets.
+    pub fn covering_packets(&self, input: &Audio) -> usize {
+        let end = u64::from(self.pre_skip)
+            + (input.frames() as u64 * u64::from(GRANULE_RATE_HZ)).div_ceil(u64::from(input.sample_rate_hz));
+        let mut covered = 0;
+        let reached = self.packets.iter().position(|packet| {
+            covered += packet_samples_48k(packet);
+            covered >= end
+        });
+        reached.map_or(self.packets.len(), |index| index + 1)
+    }
+
+    /// Bitrate of the first `count` packets, bits per second over their own duration.
+    pub fn packet_bitrate_bps(&self, count: usize) -> f64 {
+        let packets = &self.packets[..count.min(self.packets.len())];
+        let samples: u64 = packets.iter().map(|packet| packet_samples_48k(packet)).sum();
+        let bytes: usize = packets.iter().map(Vec::len).sum();
         if samples == 0 { 0.0 } else { bytes as f64 * 8.0 * f64::from(GRANULE_RATE_HZ) / samples as f64 }
     }
 }
@@ -43,12 +67,14 @@ impl Rendered {
 #[derive(Debug, Default)]
 struct Recorder {
     packets: Vec<Vec<u8>>,
+    sent: Vec<SentInfo>,
     fates: Vec<PacketFate>,
 }
 
 impl PacketObserver for Recorder {
-    fn sent(&mut self, _sequence: u64, packet: &[u8], _lost: bool) {
-        self.packets.push(packet.to_vec());
+    fn sent(&mut self, packet: &SentPacket<'_>) {
+        self.packets.push(packet.bytes.to_vec());
+        self.sent.push(SentInfo { fec: packet.carries_fec, dred: packet.carries_dred });
     }
 
     fn received(&mut self, _sequence: u64, fate: PacketFate) {
@@ -97,6 +123,7 @@ pub fn render(input: &Audio, settings: Settings, progress: &Progress) -> Result<
     Ok(Rendered {
         decoded: Audio { sample_rate_hz: input.sample_rate_hz, channels, samples: decoded },
         packets: recorder.packets,
+        sent: recorder.sent,
         fates: recorder.fates,
         counters,
         latency_samples: latency,

@@ -4,17 +4,17 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use roundtrip_codec::Application;
-use roundtrip_engine::{LossModel, PacketFate, Settings};
+use roundtrip_engine::{Advice, Counters, PacketFate};
 use roundtrip_signal::measure;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, InputProblem, Result};
-use crate::render::Rendered;
+use crate::render::{Rendered, SentInfo};
+use crate::settings_text::{SettingsRecord, describe};
 use crate::wav::Audio;
 
 /// The version of the JSON layout; a file of another version is refused with a clear message.
-const STATS_VERSION: u32 = 1;
+const STATS_VERSION: u32 = 2;
 
 /// One character per packet played out, in order (the loss pattern).
 pub mod fate_char {
@@ -26,6 +26,18 @@ pub mod fate_char {
     pub const DRED: char = 'D';
     /// Lost and concealed.
     pub const CONCEALED: char = 'x';
+
+    use roundtrip_engine::PacketFate;
+
+    /// The character of `fate`.
+    pub fn of(fate: PacketFate) -> char {
+        match fate {
+            PacketFate::Decoded => DECODED,
+            PacketFate::RecoveredFec => FEC,
+            PacketFate::RecoveredDred => DRED,
+            PacketFate::Concealed => CONCEALED,
+        }
+    }
 }
 
 /// A render's input, its decoded audio (equal lengths, aligned) and their difference, computed
@@ -47,18 +59,38 @@ impl<'a> Comparison<'a> {
     }
 }
 
-/// How close the decoded audio is to the input: measured from the two signals, by `report`
-/// (and by `render --report`), not by every render, as the spectral measure costs a quarter of
-/// a render's time.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// How close the decoded audio is to the input, measured from the two signals by every render
+/// (and again by `report`). In JSON, a figure that is not finite (the SNR of a silent input, the
+/// level of silence) is `null`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Quality {
     /// Waveform SNR of the decoded audio against the input, dB.
+    #[serde(with = "finite_or_null")]
     pub snr_db: f64,
     /// Phase-blind (spectral) SNR, dB: fairer to concealment and DRED, which rebuild the
     /// spectrum rather than the waveform.
+    #[serde(with = "finite_or_null")]
     pub spectral_snr_db: f64,
+    #[serde(with = "finite_or_null")]
     pub input_rms_dbfs: f64,
+    #[serde(with = "finite_or_null")]
     pub difference_rms_dbfs: f64,
+}
+
+/// JSON has no infinities: a non-finite figure is written as `null` and read back as NaN.
+mod finite_or_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        match value.is_finite() {
+            true => serializer.serialize_some(value),
+            false => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
+    }
 }
 
 impl Quality {
@@ -75,61 +107,75 @@ impl Quality {
     }
 }
 
-/// The numbers of one render.
+/// The numbers of one render. Packet figures count the packets that cover the input; the few
+/// sent after it, while the engine ran on to flush its latency, are counted apart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RenderStats {
     pub version: u32,
     pub input: PathBuf,
     pub output: PathBuf,
-    /// The settings in words.
-    pub settings: String,
+    /// The settings in words: every one that differs from its default.
+    pub description: String,
+    /// Every setting, as fields.
+    pub settings: SettingsRecord,
     pub sample_rate_hz: u32,
     pub channels: usize,
     pub frames: usize,
     pub frame_ms: f32,
     /// How far the packets lag the input (resampler and encoder lookahead), in ms: packet k
     /// covers the input from k × `frame_ms` − this.
-    #[serde(default)]
     pub packet_delay_ms: f64,
     pub latency_samples: usize,
-    /// Packets the encoder sent, including those that flushed the latency after the input.
+    /// Packets that cover the input.
     pub packets_sent: u64,
+    /// Packets sent after those, flushing the latency out; in no other count.
+    pub packets_flushed: u64,
     /// Packets written to the Ogg Opus file (those covering the input), 0 without one.
-    #[serde(default)]
     pub packets_recorded: u64,
+    /// Of `packets_sent`: lost, and how each lost one was played out. They add up:
+    /// `packets_lost = recovered_fec + recovered_dred + concealed`.
     pub packets_lost: u64,
     pub recovered_fec: u64,
     pub recovered_dred: u64,
     pub concealed: u64,
+    /// Of `packets_sent`: how many carried in-band FEC, and deep redundancy.
     pub packets_with_fec: u64,
     pub packets_with_dred: u64,
     pub sanitized_samples: u64,
     pub codec_errors: u64,
-    /// Bitrate of the packets sent.
+    /// Bitrate of the packets covering the input.
     pub bitrate_bps: f64,
-    /// The loss pattern, one [`fate_char`] per packet played out.
+    pub quality: Quality,
+    /// What was asked for but did not happen, and what to change (as the editor says it).
+    pub warnings: Vec<String>,
+    /// The loss pattern, one [`fate_char`] per packet covering the input.
     pub fates: String,
 }
 
 impl RenderStats {
     /// Measures a render of `input` into `output`.
-    pub fn measure(input_path: &Path, output_path: &Path, input: &Audio, rendered: &Rendered) -> Self {
-        let counters = rendered.counters;
-        let fates = rendered
-            .fates
-            .iter()
-            .map(|fate| match fate {
-                PacketFate::Decoded => fate_char::DECODED,
-                PacketFate::RecoveredFec => fate_char::FEC,
-                PacketFate::RecoveredDred => fate_char::DRED,
-                PacketFate::Concealed => fate_char::CONCEALED,
-            })
-            .collect();
+    pub fn measure(input_path: &Path, output_path: &Path, compared: &Comparison<'_>, rendered: &Rendered) -> Self {
+        let input = compared.input;
+        let covering = rendered.covering_packets(input);
+        let fates: Vec<PacketFate> = rendered.fates.iter().take(covering).copied().collect();
+        let count = |wanted: PacketFate| fates.iter().filter(|&&fate| fate == wanted).count() as u64;
+        let sent = &rendered.sent[..covering.min(rendered.sent.len())];
+        let with = |carries: fn(&SentInfo) -> bool| sent.iter().filter(|info| carries(info)).count() as u64;
+        let counters = Counters {
+            packets_sent: sent.len() as u64,
+            packets_with_fec: with(|info| info.fec),
+            packets_with_dred: with(|info| info.dred),
+            ..rendered.counters
+        };
+        let warnings = Advice::for_run(&rendered.settings, &counters).map(|advice| advice.to_string()).collect();
+        let (recovered_fec, recovered_dred, concealed) =
+            (count(PacketFate::RecoveredFec), count(PacketFate::RecoveredDred), count(PacketFate::Concealed));
         Self {
             version: STATS_VERSION,
             input: absolute(input_path),
             output: absolute(output_path),
-            settings: describe(&rendered.settings),
+            description: describe(&rendered.settings),
+            settings: SettingsRecord::from(&rendered.settings),
             sample_rate_hz: input.sample_rate_hz,
             channels: input.channels,
             frames: input.frames(),
@@ -137,17 +183,20 @@ impl RenderStats {
             packet_delay_ms: f64::from(rendered.pre_skip) * 1000.0 / f64::from(crate::ogg_opus::GRANULE_RATE_HZ),
             latency_samples: rendered.latency_samples,
             packets_sent: counters.packets_sent,
+            packets_flushed: (rendered.sent.len() - sent.len()) as u64,
             packets_recorded: 0,
-            packets_lost: counters.packets_lost,
-            recovered_fec: counters.recovered_fec,
-            recovered_dred: counters.recovered_dred,
-            concealed: counters.concealed,
+            packets_lost: recovered_fec + recovered_dred + concealed,
+            recovered_fec,
+            recovered_dred,
+            concealed,
             packets_with_fec: counters.packets_with_fec,
             packets_with_dred: counters.packets_with_dred,
-            sanitized_samples: counters.sanitized_samples,
-            codec_errors: counters.codec_errors,
-            bitrate_bps: rendered.packet_bitrate_bps(),
-            fates,
+            sanitized_samples: rendered.counters.sanitized_samples,
+            codec_errors: rendered.counters.codec_errors,
+            bitrate_bps: rendered.packet_bitrate_bps(covering),
+            quality: Quality::measure(compared),
+            warnings,
+            fates: fates.iter().map(|&fate| fate_char::of(fate)).collect(),
         }
     }
 
@@ -164,24 +213,30 @@ impl RenderStats {
 
     /// Reads stats written by [`RenderStats::save`].
     pub fn load(path: &Path) -> Result<Self> {
+        /// The field every version has, read first so that another version's layout is named
+        /// as such rather than as a missing field.
+        #[derive(Deserialize)]
+        struct Versioned {
+            version: u32,
+        }
+        let bad = |err| AppError::input(path, InputProblem::BadStats(err));
         let bytes = std::fs::read(path).map_err(|err| AppError::input(path, InputProblem::NoStats(err)))?;
-        let stats: Self =
-            serde_json::from_slice(&bytes).map_err(|err| AppError::input(path, InputProblem::BadStats(err)))?;
-        if stats.version != STATS_VERSION {
-            let problem = InputProblem::StatsVersion { found: stats.version, read: STATS_VERSION };
+        let Versioned { version } = serde_json::from_slice(&bytes).map_err(bad)?;
+        if version != STATS_VERSION {
+            let problem = InputProblem::StatsVersion { found: version, read: STATS_VERSION };
             return Err(AppError::input(path, problem));
         }
-        Ok(stats)
+        serde_json::from_slice(&bytes).map_err(bad)
     }
 
-    /// The summary a person reads after a render, with the quality if it was measured.
-    pub fn summary(&self, quality: Option<&Quality>) -> String {
+    /// The summary a person reads after a render.
+    pub fn summary(&self) -> String {
         let mut text = String::new();
         let seconds = self.frames as f64 / f64::from(self.sample_rate_hz);
-        let lost_percent =
-            if self.packets_sent == 0 { 0.0 } else { 100.0 * self.packets_lost as f64 / self.packets_sent as f64 };
+        let percent =
+            |part: u64| if self.packets_sent == 0 { 0.0 } else { 100.0 * part as f64 / self.packets_sent as f64 };
         let latency_ms = self.latency_samples as f64 * 1000.0 / f64::from(self.sample_rate_hz);
-        let _ = writeln!(text, "{}", self.settings);
+        let _ = writeln!(text, "{}", self.description);
         let _ = writeln!(
             text,
             "  audio      {seconds:.2} s, {} Hz, {}",
@@ -191,19 +246,36 @@ impl RenderStats {
         let _ = writeln!(text, "  bitrate    {:.1} kbps actual", self.bitrate_bps / 1000.0);
         let _ = writeln!(
             text,
-            "  packets    {} sent, {} lost ({lost_percent:.1} %): {} rebuilt by FEC, {} by DRED, {} concealed",
-            self.packets_sent, self.packets_lost, self.recovered_fec, self.recovered_dred, self.concealed
+            "  packets    {} sent, {} lost ({:.1} %): {} rebuilt by FEC, {} by DRED, {} concealed",
+            self.packets_sent,
+            self.packets_lost,
+            percent(self.packets_lost),
+            self.recovered_fec,
+            self.recovered_dred,
+            self.concealed
         );
+        let requested = [
+            (self.settings.fec, "FEC", self.packets_with_fec),
+            (self.settings.dred_ms > 0, "DRED", self.packets_with_dred),
+        ];
+        let carried: Vec<String> = requested
+            .iter()
+            .filter(|(on, ..)| *on)
+            .map(|&(_, name, count)| format!("{name} in {count} ({:.0} %)", percent(count)))
+            .collect();
+        if !carried.is_empty() {
+            let _ = writeln!(text, "  carried    {} of the {} packets", carried.join(", "), self.packets_sent);
+        }
         if self.packets_recorded > 0 {
-            let _ =
-                writeln!(text, "  recorded   {} packets (those covering the input) as Ogg Opus", self.packets_recorded);
+            let _ = writeln!(text, "  recorded   {} packets as Ogg Opus", self.packets_recorded);
         }
         let _ = writeln!(
             text,
-            "  latency    {} samples ({latency_ms:.2} ms), removed from the output",
-            self.latency_samples
+            "  latency    {} samples ({latency_ms:.2} ms), removed from the output ({} packets flushed it, not counted above)",
+            self.latency_samples, self.packets_flushed
         );
-        if let Some(quality) = quality {
+        let quality = &self.quality;
+        if quality.input_rms_dbfs.is_finite() {
             let _ = writeln!(
                 text,
                 "  SNR        {:.1} dB waveform, {:.1} dB spectral",
@@ -216,6 +288,11 @@ impl RenderStats {
                 quality.input_rms_dbfs - quality.difference_rms_dbfs,
                 quality.input_rms_dbfs
             );
+        } else {
+            let _ = writeln!(text, "  SNR        none: silent input");
+        }
+        for warning in &self.warnings {
+            let _ = writeln!(text, "  warning    {warning}");
         }
         if self.sanitized_samples > 0 || self.codec_errors > 0 {
             let _ = writeln!(
@@ -230,46 +307,4 @@ impl RenderStats {
 
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// The settings in words, e.g. "24 kbps, 20 ms, VoIP, FEC, 10 % bursty loss (mean burst 3)".
-pub fn describe(settings: &Settings) -> String {
-    let mut parts = vec![
-        format!("{} kbps", f64::from(settings.bitrate_bps) / 1000.0),
-        format!("{} ms", settings.frame.millis().unwrap_or(20.0)),
-        match settings.application {
-            Application::Voip => "VoIP".to_string(),
-            Application::Audio => "audio".to_string(),
-            Application::RestrictedLowDelay => "low delay".to_string(),
-        },
-        format!("complexity {}", settings.complexity),
-    ];
-    if let Some(bandwidth) = settings.bandwidth {
-        parts.push(format!("{bandwidth:?}").to_lowercase());
-    }
-    if settings.force_mono {
-        parts.push("coded mono".into());
-    }
-    if settings.dtx {
-        parts.push("DTX".into());
-    }
-    if settings.fec {
-        parts.push("FEC".into());
-    }
-    if settings.dred_duration_ms > 0 {
-        parts.push(format!("DRED {} ms", settings.dred_duration_ms));
-    }
-    let loss = settings.loss;
-    if loss.loss_percent > 0.0 {
-        parts.push(match loss.model {
-            LossModel::Bernoulli => format!("{} % random loss (seed {})", loss.loss_percent, loss.seed),
-            LossModel::GilbertElliott => format!(
-                "{} % bursty loss, mean burst {} (seed {})",
-                loss.loss_percent, loss.mean_burst_packets, loss.seed
-            ),
-        });
-    } else {
-        parts.push("no loss".into());
-    }
-    parts.join(", ")
 }

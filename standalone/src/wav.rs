@@ -1,13 +1,14 @@
 //! WAV files through `hound`: 8/16/24/32-bit integer and 32-bit float, mono or stereo, read into
 //! interleaved `f32` and written back in any of those formats.
 
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use hound::{SampleFormat, WavReader, WavSpec, WavWriter};
 
 use crate::error::{AppError, InputProblem, Result};
 use crate::output_file::OutputFile;
+use crate::riff::{self, DataChunk};
 
 /// Interleaved audio in memory.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,13 +72,32 @@ impl WavFormat {
     }
 }
 
-/// Reads a WAV file. Refuses what the engine cannot take (more than two channels, rates outside
-/// 1–768 kHz), formats other than those of [`WavFormat`], and truncated files.
+/// Reads a WAV file, a streaming one (data size left open) to its end. Refuses what the engine
+/// cannot take (more than two channels, rates outside 1–768 kHz), formats other than those of
+/// [`WavFormat`], other file formats (named), and truncated files (saying how much is there).
 pub fn read(path: &Path) -> Result<(Audio, WavFormat)> {
     let fail = |problem| AppError::input(path, problem);
-    let file = std::fs::File::open(path).map_err(|err| fail(InputProblem::Unreadable(err)))?;
-    let reader = WavReader::new(BufReader::new(file)).map_err(|err| fail(problem(err)))?;
+    let unreadable = |err| fail(InputProblem::Unreadable(err));
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let data = riff::locate_data(&mut file).map_err(unreadable)?;
+    if data.is_none() {
+        let mut head = [0; 12];
+        let read = file.seek(SeekFrom::Start(0)).and_then(|_| file.read(&mut head)).map_err(unreadable)?;
+        if let Some(format) = riff::format_of(&head[..read]) {
+            return Err(fail(InputProblem::OtherFormat(format)));
+        }
+    }
+    file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+    let reader = riff::with_real_size(BufReader::new(file), data.as_ref());
+    let reader = WavReader::new(reader).map_err(|err| fail(problem(err)))?;
     let spec = reader.spec();
+    if let Some(data) = data.filter(DataChunk::is_truncated) {
+        let bytes_per_second = f64::from(spec.sample_rate) * f64::from(data.block_align.max(1));
+        return Err(fail(InputProblem::TruncatedAudio {
+            present_seconds: data.present_bytes as f64 / bytes_per_second,
+            declared_seconds: f64::from(data.declared_bytes) / bytes_per_second,
+        }));
+    }
     let format = WavFormat::of(spec).ok_or_else(|| {
         fail(InputProblem::UnsupportedSamples {
             bits: spec.bits_per_sample,
@@ -110,7 +130,12 @@ pub fn read(path: &Path) -> Result<(Audio, WavFormat)> {
 /// What a reading error of `hound` means for the user.
 fn problem(err: hound::Error) -> InputProblem {
     match err {
-        hound::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => InputProblem::Truncated,
+        // hound reports a short read as a plain I/O error with this text, not as `UnexpectedEof`.
+        hound::Error::IoError(io)
+            if io.kind() == std::io::ErrorKind::UnexpectedEof || io.to_string() == "Failed to read enough bytes." =>
+        {
+            InputProblem::Truncated
+        }
         hound::Error::IoError(io) => InputProblem::Unreadable(io),
         hound::Error::FormatError(what) if what.contains("RIFF") || what.contains("WAVE") => InputProblem::NotWav(what),
         hound::Error::FormatError(what) => InputProblem::UnsupportedWav(what),

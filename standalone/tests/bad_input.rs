@@ -58,6 +58,7 @@ fn bad_input_files_are_refused_and_leave_nothing_behind() {
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
     let out = path("out.wav");
     std::fs::write(path("text.wav"), "this is not audio").unwrap();
+    std::fs::write(path("flac.wav"), b"fLaC\0\0\0\x22 and so on").unwrap();
     let audio = vec![0u8; 4000];
     std::fs::write(path("truncated.wav"), wav_bytes(2, 48_000, 16, 1, &audio, 400_000)).unwrap();
     std::fs::write(path("six.wav"), wav_bytes(6, 48_000, 16, 1, &audio, 3996)).unwrap();
@@ -65,13 +66,15 @@ fn bad_input_files_are_refused_and_leave_nothing_behind() {
     std::fs::write(path("double.wav"), wav_bytes(1, 48_000, 64, 3, &audio, 4000)).unwrap();
     std::fs::write(path("twelve.wav"), wav_bytes(1, 48_000, 12, 1, &audio, 4000)).unwrap();
     std::fs::create_dir(path("folder.wav")).unwrap();
-    let existing = ["double.wav", "folder.wav", "six.wav", "slow.wav", "text.wav", "truncated.wav", "twelve.wav"];
+    let existing =
+        ["double.wav", "flac.wav", "folder.wav", "six.wav", "slow.wav", "text.wav", "truncated.wav", "twelve.wav"];
 
     for (input, message) in [
         ("missing.wav", "No such file"),
         ("folder.wav", "cannot use input"),
         ("text.wav", "not a WAV file"),
-        ("truncated.wav", "truncated"),
+        ("flac.wav", "this is a FLAC file, not WAV; convert it first"),
+        ("truncated.wav", "the file is truncated: its header declares 2.08 s of audio, only 0.02 s are there"),
         ("six.wav", "6 channels; only mono and stereo"),
         ("slow.wav", "sample rate 500 Hz is not supported"),
         ("double.wav", "not supported"),
@@ -92,7 +95,11 @@ fn contradictory_flags_are_usage_errors() {
     let with = |extra: &[&'static str]| [render_args(input, out), extra.to_vec()].concat();
     fails(&with(&["--loss-model", "random", "--burst", "3"]), EXIT_USAGE, "--burst needs bursty loss");
     fails(&with(&["--application", "lowdelay", "--fec"]), EXIT_USAGE, "FEC and DRED need the SILK coder");
-    fails(&with(&["--bitrate", "2k"]), EXIT_USAGE, "outside Opus's 6 to 510 kbps");
+    fails(&with(&["--bitrate", "2k"]), EXIT_USAGE, "2 kbps is outside Opus's 6 to 510 kbps");
+    fails(&with(&["--bitrate", "24000"]), EXIT_USAGE, "a bare number is kbps: did you mean 24k, that is 24000bps?");
+    fails(&with(&["--loss", "0.05"]), EXIT_USAGE, "0.05 looks like a fraction: did you mean 5%?");
+    let wav_record = [render_args(input, out), vec!["--record", out]].concat();
+    fails(&wav_record, EXIT_USAGE, "would hold Ogg Opus under a .wav name; name it .opus");
     fails(&with(&["--frame", "30ms"]), EXIT_USAGE, "not an Opus frame");
     fails(&with(&["--loss", "120%"]), EXIT_USAGE, "outside 0 to 100");
     fails(&with(&["--dred", "2s"]), EXIT_USAGE, "DRED reaches 0 to 1040 ms");
@@ -116,7 +123,8 @@ fn unwritable_outputs_are_refused_before_any_work_and_leave_nothing() {
     // The decoded WAV could be written, the recording cannot: nothing at all is written.
     let out = dir.path().join("out.wav");
     let mut args = render_args(input, out.to_str().unwrap());
-    args.extend(["--record", nowhere.to_str().unwrap()]);
+    let nowhere_ogg = nowhere.with_extension("opus");
+    args.extend(["--record", nowhere_ogg.to_str().unwrap()]);
     fails(&args, EXIT_OUTPUT, "does not exist");
     only(dir.path(), &["in.wav"]);
 }

@@ -1,6 +1,6 @@
 //! The meters: what the codec and the simulated network are doing right now.
 
-use roundtrip_engine::MeterSnapshot;
+use roundtrip_engine::{Advice, MeterSnapshot};
 
 use crate::params::RoundtripParams;
 
@@ -39,31 +39,8 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams,
              restarts the plugin (most do at once; otherwise stop and start playback).",
         );
     }
-    let conflict = params.settings().conflict();
-    if let Some(conflict) = conflict {
-        ui.colored_label(
-            egui::Color32::YELLOW,
-            format!("{conflict}: nothing is sent, yet the receiver still waits for it."),
-        );
-    }
-    // With a conflict, the advice below (raise the bitrate) would be wrong.
-    let sent = counters.packets_sent.max(1);
-    if conflict.is_none() && params.fec.value() && counters.packets_sent > 50 && counters.packets_with_fec * 20 < sent {
-        ui.colored_label(
-            egui::Color32::YELLOW,
-            "FEC is on, but the encoder sends none: raise the bitrate or the expected loss (libopus needs room for it).",
-        );
-    }
-    if conflict.is_none()
-        && params.dred_tens_of_ms.value() > 0
-        && counters.packets_sent > 50
-        && counters.packets_with_dred * 20 < sent
-    {
-        ui.colored_label(
-            egui::Color32::YELLOW,
-            "DRED is on, but the encoder sends none: raise the bitrate or the expected loss (with FEC on, \
-             libopus budgets DRED only above 20 kbps).",
-        );
+    for advice in Advice::for_run(&params.settings(), counters) {
+        ui.colored_label(egui::Color32::YELLOW, advice.to_string());
     }
     if counters.sanitized_samples > 0 {
         ui.colored_label(

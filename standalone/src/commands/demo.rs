@@ -16,7 +16,7 @@ use roundtrip_signal::test_signal;
 use super::render::{Outputs, render_audio};
 use crate::cli::DemoArgs;
 use crate::error::{AppError, Result};
-use crate::stats::{Quality, RenderStats};
+use crate::stats::RenderStats;
 use crate::wav::{self, Audio, WavFormat};
 
 /// The demo's rate and layout: what a streamer's interface runs at.
@@ -28,7 +28,6 @@ const CHANNELS: usize = 2;
 pub struct DemoResult {
     pub preset: &'static str,
     pub stats: RenderStats,
-    pub quality: Quality,
     pub files: Vec<PathBuf>,
 }
 
@@ -37,7 +36,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let results = run_demo(&args.out, args.duration_ms / 1000.0, args.quiet)?;
     for result in &results {
         println!("{}", result.preset);
-        print!("{}", result.stats.summary(Some(&result.quality)));
+        print!("{}", result.stats.summary());
         println!();
     }
     let folder = std::path::absolute(&args.out).unwrap_or_else(|_| args.out.clone());
@@ -87,12 +86,10 @@ pub fn run_demo(folder: &Path, seconds: f64, quiet: bool) -> Result<Vec<DemoResu
             report: Some(folder.join(format!("{slug}.png"))),
             format: Some(WavFormat::Int24),
         };
-        let (stats, quality) = render_audio(input_path, input, WavFormat::Int24, &outputs, settings, quiet)?;
-        // The outputs include a report, so the quality was measured.
-        let quality = quality.ok_or_else(|| AppError::Internal("no quality measured".into()))?;
+        let stats = render_audio(input_path, input, WavFormat::Int24, &outputs, settings, quiet)?;
         let mut files = outputs.paths_owned();
         files.push(RenderStats::path_for(&outputs.decoded));
-        results.push(DemoResult { preset: preset.name, stats, quality, files });
+        results.push(DemoResult { preset: preset.name, stats, files });
     }
     Ok(results)
 }

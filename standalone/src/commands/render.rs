@@ -10,7 +10,8 @@ use crate::ogg_opus::{self, GRANULE_RATE_HZ, OpusHead};
 use crate::output_file::OutputFile;
 use crate::progress::Progress;
 use crate::render::{Rendered, render};
-use crate::stats::{Comparison, Quality, RenderStats, describe};
+use crate::settings_text::describe;
+use crate::stats::{Comparison, RenderStats};
 use crate::wav::{self, Audio, WavFormat};
 
 /// Where a render writes.
@@ -38,8 +39,31 @@ impl Outputs {
         self.paths().into_iter().map(Path::to_path_buf).collect()
     }
 
+    /// Refuses outputs whose name says another format than what is written into them: a WAV
+    /// under an audio-codec name, Ogg Opus under anything but an Ogg name.
+    fn check_extensions(&self) -> Result<()> {
+        const NOT_WAV: [&str; 6] = ["opus", "ogg", "oga", "flac", "mp3", "m4a"];
+        const OGG: [&str; 3] = ["opus", "ogg", "oga"];
+        let extension = |path: &Path| path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let refuse = |path: &Path, written: &str, name: &str| {
+            let found = extension(path);
+            let message = format!("'{}' would hold {written} under a .{found} name; name it .{name}", path.display());
+            Err(AppError::Usage(message))
+        };
+        for path in [Some(&self.decoded), self.difference.as_ref()].into_iter().flatten() {
+            if NOT_WAV.contains(&extension(path).as_str()) {
+                return refuse(path, "WAV audio", "wav");
+            }
+        }
+        match &self.record {
+            Some(path) if !OGG.contains(&extension(path).as_str()) => refuse(path, "Ogg Opus", "opus"),
+            _ => Ok(()),
+        }
+    }
+
     /// Refuses outputs that would overwrite the input or each other.
     fn check(&self, input: &Path) -> Result<()> {
+        self.check_extensions()?;
         let stats = RenderStats::path_for(&self.decoded);
         let mut seen: Vec<PathBuf> = vec![normalise(input)];
         for path in self.paths().into_iter().chain([stats.as_path()]) {
@@ -71,25 +95,25 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         report: args.report.clone(),
         format: args.format,
     };
-    let (stats, quality) = render_file(&args.input, &outputs, settings, args.quiet)?;
-    print!("{}", stats.summary(quality.as_ref()));
-    if quality.is_none() {
-        println!("  (`opus-roundtrip report {}` adds SNR, difference level and a picture)", args.output.display());
+    let existing: Vec<PathBuf> =
+        outputs.paths().into_iter().filter(|path| path.exists()).map(Path::to_path_buf).collect();
+    if let (true, Some(first)) = (args.no_clobber, existing.first()) {
+        return Err(AppError::Usage(format!("'{}' exists and --no-clobber was given", first.display())));
+    }
+    let stats = render_file(&args.input, &outputs, settings, args.quiet)?;
+    print!("{}", stats.summary());
+    if outputs.report.is_none() {
+        println!("  (`opus-roundtrip report {}` draws the spectrograms and the losses)", args.output.display());
     }
     for path in outputs.paths() {
-        println!("  wrote      {}", path.display());
+        let replaced = if existing.iter().any(|old| old == path) { " (replaced)" } else { "" };
+        println!("  wrote      {}{replaced}", path.display());
     }
     Ok(())
 }
 
-/// Renders `input` into `outputs`; returns the stats it also saved beside the output, and the
-/// quality when it drew a report.
-pub fn render_file(
-    input_path: &Path,
-    outputs: &Outputs,
-    settings: Settings,
-    quiet: bool,
-) -> Result<(RenderStats, Option<Quality>)> {
+/// Renders `input` into `outputs`; returns the stats it also saved beside the output.
+pub fn render_file(input_path: &Path, outputs: &Outputs, settings: Settings, quiet: bool) -> Result<RenderStats> {
     outputs.check(input_path)?;
     let (input, input_format) = wav::read(input_path)?;
     render_audio(input_path, &input, input_format, outputs, settings, quiet)
@@ -103,7 +127,7 @@ pub fn render_audio(
     outputs: &Outputs,
     settings: Settings,
     quiet: bool,
-) -> Result<(RenderStats, Option<Quality>)> {
+) -> Result<RenderStats> {
     // Open every output before the long work, so that an unwritable path fails at once.
     for path in outputs.paths() {
         drop(OutputFile::create(path)?);
@@ -113,28 +137,22 @@ pub fn render_audio(
     let rendered = render(input, settings, &progress)?;
     let format = outputs.format.unwrap_or(input_format);
     wav::write(&outputs.decoded, &rendered.decoded, format)?;
-    // The difference is computed once, and only if a file or the report needs it.
-    let compared =
-        (outputs.difference.is_some() || outputs.report.is_some()).then(|| Comparison::new(input, &rendered.decoded));
-    if let (Some(path), Some(compared)) = (&outputs.difference, &compared) {
+    // The difference is computed once, for the file, the quality figures and the report.
+    let compared = Comparison::new(input, &rendered.decoded);
+    if let Some(path) = &outputs.difference {
         wav::write(path, &compared.difference, format)?;
     }
     let recorded = match &outputs.record {
         Some(path) => write_ogg(path, input, &rendered)?,
         None => 0,
     };
-    let mut stats = RenderStats::measure(input_path, &outputs.decoded, input, &rendered);
+    let mut stats = RenderStats::measure(input_path, &outputs.decoded, &compared, &rendered);
     stats.packets_recorded = recorded as u64;
     stats.save(&RenderStats::path_for(&outputs.decoded))?;
-    let quality = match (&outputs.report, &compared) {
-        (Some(path), Some(compared)) => {
-            let quality = Quality::measure(compared);
-            crate::plot::draw_report(path, &stats, &quality, compared)?;
-            Some(quality)
-        }
-        _ => None,
-    };
-    Ok((stats, quality))
+    if let Some(path) = &outputs.report {
+        crate::plot::draw_report(path, &stats, &compared)?;
+    }
+    Ok(stats)
 }
 
 /// Writes the packets the encoder sent as an Ogg Opus file.

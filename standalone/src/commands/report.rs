@@ -2,7 +2,7 @@
 
 use crate::cli::ReportArgs;
 use crate::error::{AppError, InputProblem, Result};
-use crate::stats::{Comparison, Quality, RenderStats};
+use crate::stats::{Comparison, RenderStats};
 use crate::wav;
 
 /// Runs `report` from the command line.
@@ -15,11 +15,10 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         return Err(AppError::input(input_path, InputProblem::NotTheInputOf(args.rendered.clone())));
     }
     let compared = Comparison::new(&input, &decoded);
-    let quality = Quality::measure(&compared);
-    print!("{}", stats.summary(Some(&quality)));
+    print!("{}", stats.summary());
     if !args.no_png {
         let png = args.output.clone().unwrap_or_else(|| args.rendered.with_extension("png"));
-        crate::plot::draw_report(&png, &stats, &quality, &compared)?;
+        crate::plot::draw_report(&png, &stats, &compared)?;
         println!("  wrote      {}", png.display());
     }
     Ok(())

@@ -1,0 +1,132 @@
+//! The app says exactly what it did: every setting that changes the sound in the summary and the
+//! JSON, whether the redundancy it paid latency for was sent, counts that add up, units as the
+//! help states them, streaming WAVs read to their end, replaced outputs named.
+
+mod common;
+
+use std::path::Path;
+
+use roundtrip_app::stats::RenderStats;
+use roundtrip_app::wav::{self, Audio, WavFormat};
+
+use common::{app, folder, music_file};
+
+/// Runs `render` with `flags` and returns its summary (stdout), after checking it succeeded.
+fn render(input: &Path, output: &Path, flags: &[&str]) -> String {
+    let mut args = vec!["render", input.to_str().unwrap(), "-o", output.to_str().unwrap(), "-q"];
+    args.extend(flags);
+    let result = app(&args);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(result.status.success(), "{args:?}: {stderr}");
+    String::from_utf8(result.stdout).unwrap()
+}
+
+fn stats_of(output: &Path) -> RenderStats {
+    RenderStats::load(&RenderStats::path_for(output)).unwrap()
+}
+
+#[test]
+fn every_setting_shows_in_the_summary_and_as_a_json_field() {
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 48_000, 1.0, WavFormat::Int16);
+    let output = dir.path().join("out.wav");
+    let flags = ["--bitrate", "24", "--gain", "-6", "--rate-control", "cbr", "--decoder-complexity", "6"];
+    let summary = render(&input, &output, &[&flags[..], &["--expect-loss", "10"]].concat());
+    let first = summary.lines().next().unwrap();
+    assert_eq!(first, "24 kbps, 20 ms, Audio, CBR, expected loss 10 %, decoder complexity 6, gain -6 dB, no loss");
+    let stats = stats_of(&output);
+    assert_eq!(stats.description, first);
+    let settings = &stats.settings;
+    assert_eq!(
+        (settings.bitrate_bps, settings.output_gain_db, settings.rate_control.as_str(), settings.decoder_complexity),
+        (24_000, -6.0, "cbr", 6)
+    );
+    assert_eq!(settings.expected_loss_percent, Some(10));
+    // The quality figures are fields too, so that two renders compare by script.
+    assert!(stats.quality.snr_db.is_finite() && stats.quality.spectral_snr_db.is_finite());
+    assert!(summary.contains("  SNR        "), "{summary}");
+}
+
+#[test]
+fn redundancy_that_was_never_sent_is_said_with_what_to_change() {
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 48_000, 2.0, WavFormat::Int16);
+    let output = dir.path().join("out.wav");
+    let summary = render(&input, &output, &["--bitrate", "6", "--dred", "100ms", "--loss", "10", "--seed", "3"]);
+    let stats = stats_of(&output);
+    assert_eq!(stats.packets_with_dred, 0, "{summary}");
+    assert!(summary.contains(&format!("  carried    DRED in 0 (0 %) of the {} packets", stats.packets_sent)));
+    let warning = "  warning    DRED is on, but the encoder sends none: raise the bitrate or the expected loss";
+    assert!(summary.contains(warning), "{summary}");
+    assert_eq!(stats.warnings.len(), 1);
+    // Enough bitrate: DRED is carried and no warning.
+    let summary =
+        render(&input, &output, &["--bitrate", "32", "--dred", "100ms", "--loss", "10", "--application", "voip"]);
+    let stats = stats_of(&output);
+    assert!(stats.packets_with_dred * 2 > stats.packets_sent, "{summary}");
+    assert!(!summary.contains("warning"), "{summary}");
+}
+
+#[test]
+fn loss_counts_cover_the_input_and_add_up() {
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 48_000, 3.0, WavFormat::Int16);
+    let output = dir.path().join("out.wav");
+    let summary = render(&input, &output, &["--bitrate", "32", "--dred", "100ms", "--loss", "20", "--seed", "5"]);
+    let stats = stats_of(&output);
+    assert_eq!(stats.packets_lost, stats.recovered_fec + stats.recovered_dred + stats.concealed, "{summary}");
+    assert_eq!(stats.fates.len() as u64, stats.packets_sent);
+    assert_eq!(stats.fates.chars().filter(|&fate| fate != '.').count() as u64, stats.packets_lost);
+    // 3 s of 20 ms packets, delayed by the encoder's lookahead: 151 cover the input.
+    let covering = ((3000.0 + stats.packet_delay_ms) / 20.0).ceil() as u64;
+    assert_eq!(stats.packets_sent, covering);
+    assert!(stats.packets_flushed > 0);
+    assert!(summary.contains(&format!("({} packets flushed it, not counted above)", stats.packets_flushed)));
+}
+
+#[test]
+fn a_silent_input_says_so_instead_of_infinite_figures() {
+    let dir = folder();
+    let input = dir.path().join("silence.wav");
+    let silence = Audio { sample_rate_hz: 48_000, channels: 1, samples: vec![0.0; 48_000] };
+    wav::write(&input, &silence, WavFormat::Int16).unwrap();
+    let output = dir.path().join("out.wav");
+    let summary = render(&input, &output, &[]);
+    assert!(summary.contains("  SNR        none: silent input"), "{summary}");
+    assert!(!summary.contains("inf"), "{summary}");
+    assert!(stats_of(&output).quality.snr_db.is_nan());
+}
+
+#[test]
+fn a_streaming_wav_is_read_to_its_end() {
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 48_000, 0.5, WavFormat::Int16);
+    let mut bytes = std::fs::read(&input).unwrap();
+    // A recorder that does not know the length writes 0xFFFFFFFF as the RIFF and data sizes.
+    let data = bytes.windows(4).position(|window| window == b"data").unwrap();
+    bytes[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+    bytes[data + 4..data + 8].copy_from_slice(&u32::MAX.to_le_bytes());
+    let streaming = dir.path().join("streaming.wav");
+    std::fs::write(&streaming, bytes).unwrap();
+    let output = dir.path().join("out.wav");
+    render(&streaming, &output, &[]);
+    let (read, _) = wav::read(&streaming).unwrap();
+    let (original, _) = wav::read(&input).unwrap();
+    assert_eq!(read.samples, original.samples);
+    assert_eq!(wav::read(&output).unwrap().0.samples.len(), original.samples.len());
+}
+
+#[test]
+fn units_are_those_the_help_states_and_replaced_outputs_are_named() {
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 48_000, 0.5, WavFormat::Int16);
+    let output = dir.path().join("out.wav");
+    let summary = render(&input, &output, &["--bitrate", "24", "--loss", "5"]);
+    assert!(summary.starts_with("24 kbps, 20 ms, Audio, 5 % random loss"), "{summary}");
+    assert!(summary.contains(&format!("  wrote      {}\n", output.display())), "{summary}");
+    let summary = render(&input, &output, &[]);
+    assert!(summary.contains(&format!("  wrote      {} (replaced)\n", output.display())), "{summary}");
+    let refused = app(&["render", input.to_str().unwrap(), "-o", output.to_str().unwrap(), "--no-clobber"]);
+    assert_eq!(refused.status.code(), Some(roundtrip_app::error::EXIT_USAGE));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("exists and --no-clobber was given"));
+}
