@@ -4,12 +4,14 @@
 //!
 //! - [`test_signal`]: deterministic music-like and speech-like signals.
 //! - [`spectrum`]: a Hann-windowed short-time FFT whose levels read 0 dBFS for a full-scale sine.
-//! - [`measure`]: waveform and phase-blind SNR, RMS level.
+//! - [`measure`]: waveform and phase-blind SNR, RMS level; [`running`]: the same over a signal
+//!   that arrives in blocks, in constant memory.
 //!
 //! Building a [`spectrum::SpectrumAnalyser`] allocates, and so do the generators and the
 //! spectral measure; [`spectrum::SpectrumAnalyser::analyse`] and [`measure::power_ratio_db`]
 //! (which the engine's meters call on the audio thread) never do.
 
 pub mod measure;
+pub mod running;
 pub mod spectrum;
 pub mod test_signal;

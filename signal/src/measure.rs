@@ -1,7 +1,7 @@
 //! Quality measures of a decoded signal against its input, shared by tests, demos, benchmarks,
 //! the report and the engine's meters.
 
-use crate::spectrum::SpectrumAnalyser;
+use crate::running::RunningSpectralSnr;
 
 /// Signal-to-noise ratio of `test` against `reference`, in dB: the energy of the reference over
 /// the energy of their difference. Compares the common prefix of the two slices. Returns
@@ -30,27 +30,12 @@ pub fn power_ratio_db(signal: f64, noise: f64) -> f64 {
 /// ear hears, not the waveform, so a waveform SNR understates them; this measure does not.
 /// Mono signals. This allocates.
 pub fn spectral_snr_db(reference: &[f32], test: &[f32], window: usize) -> f64 {
-    let len = reference.len().min(test.len());
-    if window < 2 || len < window {
+    if window < 2 {
         return snr_db(reference, test);
     }
-    let mut analyser = SpectrumAnalyser::new(window);
-    let mut reference_magnitudes = vec![0.0f64; analyser.bins()];
-    let (mut signal, mut noise) = (0.0f64, 0.0f64);
-    for start in (0..=len - window).step_by(window / 2) {
-        let span = start..start + window;
-        for (magnitude, bin) in
-            reference_magnitudes.iter_mut().zip(analyser.analyse(reference[span.clone()].iter().copied()))
-        {
-            *magnitude = f64::from(bin.norm());
-        }
-        for (&r, bin) in reference_magnitudes.iter().zip(analyser.analyse(test[span].iter().copied())) {
-            let t = f64::from(bin.norm());
-            signal += r * r;
-            noise += (r - t) * (r - t);
-        }
-    }
-    power_ratio_db(signal, noise)
+    let mut running = RunningSpectralSnr::new(window);
+    running.push(reference, test);
+    running.snr_db().unwrap_or_else(|| snr_db(reference, test))
 }
 
 /// Root-mean-square level in dB relative to full scale (a full-scale sine reads −3 dBFS).

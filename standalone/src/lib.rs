@@ -8,6 +8,7 @@
 //! - [`plot`], [`spectrogram`]: the report's picture.
 //! - [`devices`]: the audio devices `live` can use; [`progress`], [`units`], [`error`].
 
+pub mod analysis;
 pub mod cli;
 pub mod commands;
 pub mod devices;

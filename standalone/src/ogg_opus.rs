@@ -72,9 +72,85 @@ pub fn packet_samples_48k(packet: &[u8]) -> u64 {
     PacketInfo::parse(packet, GRANULE_RATE_HZ).map_or(0, |info| info.samples_per_channel as u64)
 }
 
-/// Writes a whole Ogg Opus stream: `packets` in order, as many as cover `total_samples` (48 kHz
-/// samples of real audio after the pre-skip), and the position that trims the last one's padding.
-/// Returns how many packets it wrote.
+/// An Ogg Opus stream written packet by packet: the packets in order, as many as cover the
+/// real audio, and on the last page the position that trims its padding.
+pub struct OggOpusWriter<W: Write> {
+    ogg: PacketWriter<'static, W>,
+    /// The granule position where the real audio ends (pre-skip included).
+    end: u64,
+    granule: u64,
+    /// Packets written so far.
+    written: usize,
+    /// The newest packet, held back until the next shows whether it was the last.
+    held: Option<(Vec<u8>, u64)>,
+    ended: bool,
+}
+
+impl<W: Write> std::fmt::Debug for OggOpusWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OggOpusWriter").field("written", &self.written).finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> OggOpusWriter<W> {
+    // Any fixed serial number is valid for a file with one logical stream; a fixed one keeps
+    // renders reproducible byte for byte.
+    const SERIAL: u32 = 0x4F52_5450; // "ORTP"
+
+    /// Writes the headers; `total_samples` is the real audio after the pre-skip, in 48 kHz
+    /// samples.
+    pub fn new(writer: W, head: OpusHead, comments: &[String], total_samples: u64) -> std::io::Result<Self> {
+        let mut ogg = PacketWriter::new(writer);
+        let vendor = format!("Opus Roundtrip {} ({})", env!("CARGO_PKG_VERSION"), roundtrip_codec::libopus_version());
+        ogg.write_packet(head.to_bytes(), Self::SERIAL, PacketWriteEndInfo::EndPage, 0)?;
+        ogg.write_packet(opus_tags(&vendor, comments), Self::SERIAL, PacketWriteEndInfo::EndPage, 0)?;
+        let end = u64::from(head.pre_skip) + total_samples;
+        Ok(Self { ogg, end, granule: 0, written: 0, held: None, ended: false })
+    }
+
+    /// Adds the next packet. The stream ends with the packet that reaches the end of the real
+    /// audio; later ones (the encoder ran on past the input to flush the latency) are left out,
+    /// as RFC 7845 allows end trimming within the last packet only.
+    pub fn push(&mut self, packet: &[u8]) -> std::io::Result<()> {
+        if self.ended {
+            return Ok(());
+        }
+        if let Some((held, position)) = self.held.take() {
+            self.write(&held, position, false)?;
+        }
+        self.granule += packet_samples_48k(packet);
+        if self.granule >= self.end {
+            // The last page's position marks the end of the real audio (end trimming, §4.4).
+            return self.write(packet, self.end, true);
+        }
+        self.held = Some((packet.to_vec(), self.granule));
+        Ok(())
+    }
+
+    fn write(&mut self, packet: &[u8], position: u64, last: bool) -> std::io::Result<()> {
+        self.written += 1;
+        let info = if last {
+            self.ended = true;
+            PacketWriteEndInfo::EndStream
+        } else if self.written.is_multiple_of(PACKETS_PER_PAGE) {
+            PacketWriteEndInfo::EndPage
+        } else {
+            PacketWriteEndInfo::NormalPacket
+        };
+        self.ogg.write_packet(packet.to_vec(), Self::SERIAL, info, position)
+    }
+
+    /// Ends the stream (with the packet held back, if the audio's end was not reached) and
+    /// returns how many packets it holds.
+    pub fn finish(mut self) -> std::io::Result<usize> {
+        if let Some((held, position)) = self.held.take() {
+            self.write(&held, position, true)?;
+        }
+        Ok(self.written)
+    }
+}
+
+/// Writes a whole Ogg Opus stream (see [`OggOpusWriter`]); returns how many packets it holds.
 pub fn write<W: Write>(
     writer: W,
     head: OpusHead,
@@ -82,37 +158,11 @@ pub fn write<W: Write>(
     packets: &[Vec<u8>],
     total_samples: u64,
 ) -> std::io::Result<usize> {
-    // Any fixed serial number is valid for a file with one logical stream; a fixed one keeps
-    // renders reproducible byte for byte.
-    const SERIAL: u32 = 0x4F52_5450; // "ORTP"
-    let mut ogg = PacketWriter::new(writer);
-    let vendor = format!("Opus Roundtrip {} ({})", env!("CARGO_PKG_VERSION"), roundtrip_codec::libopus_version());
-    ogg.write_packet(head.to_bytes(), SERIAL, PacketWriteEndInfo::EndPage, 0)?;
-    let tags_end = if packets.is_empty() { PacketWriteEndInfo::EndStream } else { PacketWriteEndInfo::EndPage };
-    ogg.write_packet(opus_tags(&vendor, comments), SERIAL, tags_end, 0)?;
-    let end = u64::from(head.pre_skip) + total_samples;
-    let mut granule = 0u64;
-    for (index, packet) in packets.iter().enumerate() {
-        granule += packet_samples_48k(packet);
-        // The stream ends with the packet that reaches `end`. Later packets (the encoder ran on
-        // past the input to flush the latency) are left out: RFC 7845 allows end trimming
-        // within the last packet only.
-        let last = granule >= end || index + 1 == packets.len();
-        let info = if last {
-            PacketWriteEndInfo::EndStream
-        } else if (index + 1) % PACKETS_PER_PAGE == 0 {
-            PacketWriteEndInfo::EndPage
-        } else {
-            PacketWriteEndInfo::NormalPacket
-        };
-        // The last page's position marks the end of the real audio (end trimming, §4.4).
-        let position = if last { end.min(granule) } else { granule };
-        ogg.write_packet(packet.as_slice(), SERIAL, info, position)?;
-        if last {
-            return Ok(index + 1);
-        }
+    let mut stream = OggOpusWriter::new(writer, head, comments, total_samples)?;
+    for packet in packets {
+        stream.push(packet)?;
     }
-    Ok(0)
+    stream.finish()
 }
 
 /// An Ogg Opus stream read back.

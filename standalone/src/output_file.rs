@@ -48,6 +48,11 @@ impl OutputFile {
         BufWriter::new(self.temporary.as_file_mut())
     }
 
+    /// A second handle onto the temporary file (same offset), for writers that own theirs.
+    pub fn handle(&self) -> std::io::Result<File> {
+        self.temporary.as_file().try_clone()
+    }
+
     /// The path being written.
     pub fn target(&self) -> &Path {
         &self.target

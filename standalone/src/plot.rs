@@ -11,8 +11,7 @@ use plotters::style::FontStyle;
 
 use crate::error::{AppError, Result};
 use crate::spectrogram::{FLOOR_DB, Spectrogram, colour};
-use crate::stats::{Comparison, RenderStats, fate_char};
-use crate::wav::Audio;
+use crate::stats::{RenderStats, fate_char};
 
 const WIDTH: u32 = 1400;
 const HEIGHT: u32 = 1040;
@@ -20,6 +19,11 @@ const FONT: &str = "sans-serif";
 /// Right margin of every chart: room for the dB colour scale, and the same for all so that their
 /// time axes line up.
 const RIGHT_MARGIN: u32 = 90;
+/// Left margin and label area of every chart.
+const LEFT_MARGIN: u32 = 10;
+const Y_LABEL_AREA: u32 = 56;
+/// The spectrograms' width in pixels: a render computes this many columns, one per pixel.
+pub const SPECTROGRAM_COLUMNS: usize = (WIDTH - LEFT_MARGIN - Y_LABEL_AREA - RIGHT_MARGIN) as usize;
 /// The colour scale's labels, dBFS.
 const SCALE_TICKS_DB: [f32; 5] = [0.0, -30.0, -60.0, -90.0, FLOOR_DB];
 
@@ -33,11 +37,12 @@ fn register_font() {
     });
 }
 
-/// Draws the report of `stats` for the compared signals into `path` (a PNG), whole or not at all.
-pub fn draw_report(path: &Path, stats: &RenderStats, compared: &Comparison<'_>) -> Result<()> {
+/// Draws the report of `stats` with the spectrograms of the input, the decoded audio and their
+/// difference into `path` (a PNG), whole or not at all.
+pub fn draw_report(path: &Path, stats: &RenderStats, spectrograms: &[Spectrogram; 3]) -> Result<()> {
     register_font();
     let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
-    draw(&mut pixels, stats, compared).map_err(|err| AppError::output(path, err))?;
+    draw(&mut pixels, stats, spectrograms).map_err(|err| AppError::output(path, err))?;
     let mut file = crate::output_file::OutputFile::create(path)?;
     {
         let mut encoder = png::Encoder::new(file.writer(), WIDTH, HEIGHT);
@@ -52,8 +57,7 @@ pub fn draw_report(path: &Path, stats: &RenderStats, compared: &Comparison<'_>) 
 
 type Error = Box<dyn std::error::Error>;
 
-fn draw(pixels: &mut [u8], stats: &RenderStats, compared: &Comparison<'_>) -> Result<(), Error> {
-    let quality = &stats.quality;
+fn draw(pixels: &mut [u8], stats: &RenderStats, spectrograms: &[Spectrogram; 3]) -> Result<(), Error> {
     let root = BitMapBackend::with_buffer(pixels, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let (header, body) = root.split_vertically(78);
@@ -61,13 +65,13 @@ fn draw(pixels: &mut [u8], stats: &RenderStats, compared: &Comparison<'_>) -> Re
     header.draw_text(&title, &(FONT, 22).into_font().color(&BLACK), (16, 10))?;
     let lost_percent =
         if stats.packets_sent == 0 { 0.0 } else { 100.0 * stats.packets_lost as f64 / stats.packets_sent as f64 };
-    let snr = if quality.input_rms_dbfs.is_finite() {
-        format!(
+    let snr = match &stats.quality {
+        Some(quality) if quality.input_rms_dbfs.is_finite() => format!(
             "SNR {:.1} dB (spectral {:.1} dB) · difference {:.1} dBFS",
             quality.snr_db, quality.spectral_snr_db, quality.difference_rms_dbfs
-        )
-    } else {
-        "silent input".to_owned()
+        ),
+        Some(_) => "silent input".to_owned(),
+        None => "quality not measured".to_owned(),
     };
     let line = format!(
         "{:.1} kbps actual · {} packets, {} lost ({lost_percent:.1} %): {} FEC, {} DRED, {} concealed · latency {} samples · {snr}",
@@ -83,15 +87,10 @@ fn draw(pixels: &mut [u8], stats: &RenderStats, compared: &Comparison<'_>) -> Re
 
     let (spectra, losses) = body.split_vertically(HEIGHT - 78 - 150);
     let panels = spectra.split_evenly((3, 1));
-    let input = compared.input;
-    let seconds = input.seconds().max(1e-3);
-    let signals: [(&str, &[f32]); 3] = [
-        ("Input", &input.samples),
-        ("Decoded", &compared.decoded.samples),
-        ("Difference (input − decoded)", &compared.difference.samples),
-    ];
-    for (panel, (name, samples)) in panels.iter().zip(signals) {
-        draw_spectrogram(panel, name, samples, input, seconds)?;
+    let seconds = (stats.frames as f64 / f64::from(stats.sample_rate_hz.max(1))).max(1e-3);
+    let names = ["Input", "Decoded", "Difference (input − decoded)"];
+    for ((panel, name), spectrogram) in panels.iter().zip(names).zip(spectrograms) {
+        draw_spectrogram(panel, name, spectrogram, stats.sample_rate_hz, seconds)?;
     }
     draw_colour_scale(&spectra)?;
     draw_losses(&losses, stats, seconds)?;
@@ -102,20 +101,20 @@ fn draw(pixels: &mut [u8], stats: &RenderStats, compared: &Comparison<'_>) -> Re
 fn draw_spectrogram<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     name: &str,
-    samples: &[f32],
-    audio: &Audio,
+    spectrogram: &Spectrogram,
+    sample_rate_hz: u32,
     seconds: f64,
 ) -> Result<(), Error>
 where
     DB::ErrorType: 'static,
 {
-    let nyquist_khz = f64::from(audio.sample_rate_hz) / 2000.0;
+    let nyquist_khz = f64::from(sample_rate_hz) / 2000.0;
     let mut chart = ChartBuilder::on(area)
         .caption(name, (FONT, 18))
-        .margin_left(10)
+        .margin_left(LEFT_MARGIN)
         .margin_right(RIGHT_MARGIN)
         .x_label_area_size(40)
-        .y_label_area_size(56)
+        .y_label_area_size(Y_LABEL_AREA)
         .build_cartesian_2d(0.0..seconds, 0.0..nyquist_khz)?;
     chart
         .configure_mesh()
@@ -127,11 +126,12 @@ where
         .draw()?;
     let plot = chart.plotting_area().strip_coord_spec();
     let (width, height) = plot.dim_in_pixel();
-    let spectrogram = Spectrogram::of(samples, audio.channels, audio.sample_rate_hz, width as usize);
     for x in 0..width {
+        // The spectrogram's columns spread over the plot's width.
+        let column = x as usize * spectrogram.columns / width.max(1) as usize;
         for y in 0..height {
             let bin = ((height - 1 - y) as usize * (spectrogram.bins - 1)) / (height.max(2) - 1) as usize;
-            let (r, g, b) = colour(spectrogram.level_db(x as usize, bin));
+            let (r, g, b) = colour(spectrogram.level_db(column, bin));
             plot.draw_pixel((x as i32, y as i32), &RGBColor(r, g, b))?;
         }
     }
@@ -152,11 +152,11 @@ where
              (blue); below, the share lost (grey)",
             (FONT, 18),
         )
-        .margin_left(10)
+        .margin_left(LEFT_MARGIN)
         .margin_right(RIGHT_MARGIN)
         .margin_bottom(8)
         .x_label_area_size(40)
-        .y_label_area_size(56)
+        .y_label_area_size(Y_LABEL_AREA)
         .build_cartesian_2d(0.0..seconds, 0.0..1.0)?;
     chart.configure_mesh().disable_mesh().disable_y_axis().x_desc("time (s)").label_style((FONT, 13)).draw()?;
     // One column per pixel, so that no loss is thinner than a pixel and vanishes: the column's

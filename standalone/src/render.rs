@@ -1,28 +1,110 @@
-//! The offline render: a whole file through the engine, as a host would play it, with the
-//! engine's latency removed so that the output lines up with the input sample for sample.
+//! The offline render: a file through the engine block by block, as a host would play it, with
+//! the engine's latency removed so that the output lines up with the input sample for sample.
+//! Memory does not grow with the file's length: blocks stream from the input to the outputs, and
+//! only counts and one character per packet are kept.
+
+use std::collections::VecDeque;
 
 use roundtrip_engine::{Counters, Engine, EngineConfig, PacketFate, PacketObserver, SentPacket, Settings};
 
 use crate::error::{AppError, Result};
-use crate::ogg_opus::{GRANULE_RATE_HZ, packet_samples_48k};
+use crate::ogg_opus::GRANULE_RATE_HZ;
 use crate::progress::Progress;
-use crate::wav::Audio;
+use crate::wav::{Audio, WavSource};
 
 /// Frames per engine call: a host's typical large block. Any size gives the same output.
 pub const BLOCK_FRAMES: usize = 1024;
 
-/// What a render produced.
+/// Where a render's input comes from: a file being read, or audio in memory.
+pub trait SampleSource {
+    /// Sample rate in hertz.
+    fn sample_rate_hz(&self) -> u32;
+    /// 1 or 2.
+    fn channels(&self) -> usize;
+    /// Frames in all.
+    fn frames(&self) -> usize;
+    /// Reads the next interleaved samples into `out`; returns how many (fewer only at the end).
+    fn read(&mut self, out: &mut [f32]) -> Result<usize>;
+}
+
+impl SampleSource for WavSource {
+    fn sample_rate_hz(&self) -> u32 {
+        self.sample_rate_hz
+    }
+
+    fn channels(&self) -> usize {
+        self.channels
+    }
+
+    fn frames(&self) -> usize {
+        self.frames
+    }
+
+    fn read(&mut self, out: &mut [f32]) -> Result<usize> {
+        WavSource::read(self, out)
+    }
+}
+
+/// Audio in memory, read from the start.
+#[derive(Debug)]
+pub struct AudioSource<'a> {
+    audio: &'a Audio,
+    position: usize,
+}
+
+impl<'a> AudioSource<'a> {
+    pub fn new(audio: &'a Audio) -> Self {
+        Self { audio, position: 0 }
+    }
+}
+
+impl SampleSource for AudioSource<'_> {
+    fn sample_rate_hz(&self) -> u32 {
+        self.audio.sample_rate_hz
+    }
+
+    fn channels(&self) -> usize {
+        self.audio.channels
+    }
+
+    fn frames(&self) -> usize {
+        self.audio.frames()
+    }
+
+    fn read(&mut self, out: &mut [f32]) -> Result<usize> {
+        let remaining = &self.audio.samples[self.position.min(self.audio.samples.len())..];
+        let count = remaining.len().min(out.len());
+        out[..count].copy_from_slice(&remaining[..count]);
+        self.position += count;
+        Ok(count)
+    }
+}
+
+/// What happens to a render's output as it comes: each block of input (aligned) with its decoded
+/// audio, and each packet sent that covers the input, in order.
+pub trait RenderSink {
+    /// The render starts: the engine is built, its packets lag the input by `pre_skip` 48 kHz
+    /// samples, and it runs `settings` (clamped).
+    fn start(&mut self, pre_skip: u16, settings: &Settings) -> Result<()>;
+    /// The next samples of the input and, sample for sample, the decoded audio.
+    fn block(&mut self, input: &[f32], decoded: &[f32]) -> Result<()>;
+    /// The next packet that covers the input.
+    fn packet(&mut self, packet: &[u8]) -> Result<()>;
+}
+
+/// What a render did, beside its audio.
 #[derive(Debug, Clone)]
 pub struct Rendered {
-    /// The decoded audio, as long as the input and aligned with it.
-    pub decoded: Audio,
-    /// Every packet the encoder sent, in order (the stream before the network).
-    pub packets: Vec<Vec<u8>>,
-    /// What each of `packets` carried.
-    pub sent: Vec<SentInfo>,
-    /// What the receiver made of each packet it played out, in order.
+    /// The fate of each packet that covers the input, in order.
     pub fates: Vec<PacketFate>,
-    /// The engine's counters at the end.
+    /// Packets that cover the input: up to the one that reaches its end, counting the packets'
+    /// delay. The Ogg Opus file holds the same packets.
+    pub covering_packets: u64,
+    /// Of those: how many carried in-band FEC, and deep redundancy; their bytes.
+    pub with_fec: u64,
+    pub with_dred: u64,
+    pub covering_bytes: u64,
+    /// The engine's counters at the end (all packets, the flushing ones too).
     pub counters: Counters,
     /// The latency that was removed, in samples at the file's rate.
     pub latency_samples: usize,
@@ -32,102 +114,122 @@ pub struct Rendered {
     pub settings: Settings,
 }
 
-/// The redundancy one packet carried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SentInfo {
-    pub fec: bool,
-    pub dred: bool,
-}
-
 impl Rendered {
-    /// How many of the first packets cover `input` (the rest were sent while the engine ran on
-    /// to flush its latency): those up to the one that reaches the input's end, counting the
-    /// packets' delay. The Ogg Opus file holds the same packets.
-    pub fn covering_packets(&self, input: &Audio) -> usize {
-        let end = u64::from(self.pre_skip)
-            + (input.frames() as u64 * u64::from(GRANULE_RATE_HZ)).div_ceil(u64::from(input.sample_rate_hz));
-        let mut covered = 0;
-        let reached = self.packets.iter().position(|packet| {
-            covered += packet_samples_48k(packet);
-            covered >= end
-        });
-        reached.map_or(self.packets.len(), |index| index + 1)
-    }
-
-    /// Bitrate of the first `count` packets, bits per second over their own duration.
-    pub fn packet_bitrate_bps(&self, count: usize) -> f64 {
-        let packets = &self.packets[..count.min(self.packets.len())];
-        let samples: u64 = packets.iter().map(|packet| packet_samples_48k(packet)).sum();
-        let bytes: usize = packets.iter().map(Vec::len).sum();
-        if samples == 0 { 0.0 } else { bytes as f64 * 8.0 * f64::from(GRANULE_RATE_HZ) / samples as f64 }
+    /// Bitrate of the packets covering the input, bits per second over their duration.
+    pub fn packet_bitrate_bps(&self) -> f64 {
+        let seconds = self.covering_packets as f64 * f64::from(self.settings.frame.millis().unwrap_or(20.0)) / 1000.0;
+        if seconds > 0.0 { self.covering_bytes as f64 * 8.0 / seconds } else { 0.0 }
     }
 }
 
-/// Collects packets and their fates.
-#[derive(Debug, Default)]
+/// Keeps the counts of the packets that cover the input, and those packets until the sink takes
+/// them (at most one engine call's worth).
+#[derive(Debug)]
 struct Recorder {
-    packets: Vec<Vec<u8>>,
-    sent: Vec<SentInfo>,
-    fates: Vec<PacketFate>,
+    covering: u64,
+    keep_packets: bool,
+    pending: Vec<Vec<u8>>,
+    rendered: Rendered,
 }
 
 impl PacketObserver for Recorder {
     fn sent(&mut self, packet: &SentPacket<'_>) {
-        self.packets.push(packet.bytes.to_vec());
-        self.sent.push(SentInfo { fec: packet.carries_fec, dred: packet.carries_dred });
+        if packet.sequence < self.covering {
+            let rendered = &mut self.rendered;
+            rendered.with_fec += u64::from(packet.carries_fec);
+            rendered.with_dred += u64::from(packet.carries_dred);
+            rendered.covering_bytes += packet.bytes.len() as u64;
+            if self.keep_packets {
+                self.pending.push(packet.bytes.to_vec());
+            }
+        }
     }
 
-    fn received(&mut self, _sequence: u64, fate: PacketFate) {
-        self.fates.push(fate);
+    fn received(&mut self, sequence: u64, fate: PacketFate) {
+        if sequence < self.covering {
+            self.rendered.fates.push(fate);
+        }
     }
 }
 
-/// Renders `input` through the engine with `settings`. The output has exactly the input's
-/// length: the engine runs on past the end of the input (on silence) for its latency, and the
-/// first latency samples of its output are dropped.
-pub fn render(input: &Audio, settings: Settings, progress: &Progress) -> Result<Rendered> {
-    let channels = input.channels;
-    let config = EngineConfig { sample_rate_hz: input.sample_rate_hz, channels, max_block_frames: BLOCK_FRAMES };
+/// Renders `source` through the engine with `settings` into `sink`. The output has exactly the
+/// input's length: the engine runs on past the end of the input (on silence) for its latency,
+/// and the first latency samples of its output are dropped. `packets` says whether the sink
+/// wants the packets.
+pub fn render(
+    source: &mut dyn SampleSource,
+    settings: Settings,
+    progress: &Progress,
+    sink: &mut dyn RenderSink,
+    packets: bool,
+) -> Result<Rendered> {
+    let (rate, channels, frames) = (source.sample_rate_hz(), source.channels(), source.frames());
+    let config = EngineConfig { sample_rate_hz: rate, channels, max_block_frames: BLOCK_FRAMES };
     let mut engine = Engine::new(config, settings).map_err(AppError::Engine)?;
     let latency = engine.latency_samples();
     let pre_skip = (engine.encoded_delay_seconds() * f64::from(GRANULE_RATE_HZ)).round() as u16;
+    let settings = *engine.settings();
+    sink.start(pre_skip, &settings)?;
+    let frame_48k = (f64::from(settings.frame.millis().unwrap_or(20.0)) * 48.0).round() as u64;
+    let input_48k = (frames as u64 * u64::from(GRANULE_RATE_HZ)).div_ceil(u64::from(rate));
+    let covering = (u64::from(pre_skip) + input_48k).div_ceil(frame_48k.max(1));
+    let mut recorder = Recorder {
+        covering,
+        keep_packets: packets,
+        pending: Vec::new(),
+        rendered: Rendered {
+            fates: Vec::new(),
+            covering_packets: covering,
+            with_fec: 0,
+            with_dred: 0,
+            covering_bytes: 0,
+            counters: Counters::default(),
+            latency_samples: latency,
+            pre_skip,
+            settings,
+        },
+    };
 
-    let frames = input.frames();
     let total_frames = frames + latency;
-    let mut decoded = Vec::with_capacity(input.samples.len());
-    let mut recorder = Recorder::default();
     let mut block_in = vec![0.0; BLOCK_FRAMES * channels];
     let mut block_out = vec![0.0; BLOCK_FRAMES * channels];
-    let mut done = 0;
+    // The input not yet matched with its decoded audio: `latency` frames at most.
+    let mut waiting: VecDeque<f32> = VecDeque::with_capacity((latency + BLOCK_FRAMES) * channels);
+    let mut aligned = vec![0.0; BLOCK_FRAMES * channels];
+    let (mut done, mut read_total, mut written) = (0, 0, 0);
     while done < total_frames {
         let len = (total_frames - done).min(BLOCK_FRAMES) * channels;
-        let start = done * channels;
         // The input, then silence for the latency.
-        let remaining = input.samples.get(start..).unwrap_or_default();
-        let available = remaining.len().min(len);
-        block_in[..available].copy_from_slice(&remaining[..available]);
-        block_in[available..len].fill(0.0);
+        let wanted = (frames * channels).saturating_sub(read_total).min(len);
+        let read = source.read(&mut block_in[..wanted])?;
+        if read < wanted {
+            return Err(AppError::Internal(format!("the input ended {} samples early", wanted - read)));
+        }
+        read_total += read;
+        block_in[read..len].fill(0.0);
+        waiting.extend(&block_in[..read]);
         engine.process_interleaved_observed(&block_in[..len], &mut block_out[..len], &mut |_, _| {}, &mut recorder);
-        // Keep what comes after the first `latency` frames.
+        for packet in recorder.pending.drain(..) {
+            sink.packet(&packet)?;
+        }
+        // Keep what comes after the first `latency` frames, up to the input's length.
+        let start = done * channels;
         let skip = (latency * channels).saturating_sub(start).min(len);
-        decoded.extend_from_slice(&block_out[skip..len]);
+        let keep = (len - skip).min(frames * channels - written);
+        let decoded = &block_out[skip..skip + keep];
+        for (slot, sample) in aligned.iter_mut().zip(waiting.drain(..keep)) {
+            *slot = sample;
+        }
+        sink.block(&aligned[..keep], decoded)?;
+        written += keep;
         done += len / channels;
-        progress.set(done as f64 / f64::from(input.sample_rate_hz));
+        progress.set(done as f64 / f64::from(rate));
     }
     progress.finish();
-    decoded.truncate(input.samples.len());
     let counters = engine.counters();
     if counters.underruns > 0 || counters.rejected_blocks > 0 {
         return Err(AppError::Internal(format!("the engine reported {counters:?}")));
     }
-    Ok(Rendered {
-        decoded: Audio { sample_rate_hz: input.sample_rate_hz, channels, samples: decoded },
-        packets: recorder.packets,
-        sent: recorder.sent,
-        fates: recorder.fates,
-        counters,
-        latency_samples: latency,
-        pre_skip,
-        settings: *engine.settings(),
-    })
+    recorder.rendered.counters = counters;
+    Ok(recorder.rendered)
 }

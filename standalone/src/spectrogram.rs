@@ -18,28 +18,103 @@ pub struct Spectrogram {
 
 impl Spectrogram {
     /// The spectrogram of the mono mix of `samples` (interleaved, `channels` wide), with about
-    /// `columns` time columns. Windows of 1024 samples at 48 kHz (scaled with the rate, ~21 ms)
-    /// with a Hann window; a full-scale sine reads 0 dBFS.
+    /// `columns` time columns; see [`SpectrogramBuilder`].
     pub fn of(samples: &[f32], channels: usize, sample_rate_hz: u32, columns: usize) -> Self {
-        let mono: Vec<f32> =
-            samples.chunks_exact(channels.max(1)).map(|frame| frame.iter().sum::<f32>() / frame.len() as f32).collect();
-        let size = ((sample_rate_hz as usize * 1024 / 48_000).next_power_of_two()).clamp(256, 4096);
-        let mut analyser = SpectrumAnalyser::new(size);
-        let bins = analyser.bins();
-        let columns = columns.max(1);
-        let mut levels_db = Vec::with_capacity(columns * bins);
-        let span = mono.len().saturating_sub(size);
-        for column in 0..columns {
-            let start = if columns > 1 { span * column / (columns - 1) } else { 0 };
-            analyser.analyse(mono.iter().skip(start).copied());
-            levels_db.extend(analyser.levels_dbfs().map(|db| db.max(FLOOR_DB)));
-        }
-        Self { levels_db, columns, bins }
+        let channels = channels.max(1);
+        let mut builder = SpectrogramBuilder::new(samples.len() / channels, channels, sample_rate_hz, columns);
+        builder.push(samples);
+        builder.finish()
     }
 
     /// The level at a column and bin.
     pub fn level_db(&self, column: usize, bin: usize) -> f32 {
         self.levels_db[column.min(self.columns - 1) * self.bins + bin.min(self.bins - 1)]
+    }
+}
+
+/// Builds a [`Spectrogram`] from a signal that arrives in blocks, holding about one window of
+/// it: each column's window is analysed as soon as its samples are in. Windows of 1024 samples
+/// at 48 kHz (scaled with the rate, ~21 ms) with a Hann window, evenly spread over the signal;
+/// a full-scale sine reads 0 dBFS.
+#[derive(Debug)]
+pub struct SpectrogramBuilder {
+    analyser: SpectrumAnalyser,
+    channels: usize,
+    columns: usize,
+    /// Frames between the first and the last window's start.
+    span: usize,
+    next_column: usize,
+    /// Mono samples from the next column's start on; `history_start` is the first one's frame.
+    history: Vec<f32>,
+    history_start: usize,
+    /// Frames pushed so far.
+    position: usize,
+    levels_db: Vec<f32>,
+}
+
+impl SpectrogramBuilder {
+    /// A builder for `total_frames` frames of `channels` interleaved channels, drawn in about
+    /// `columns` columns. This allocates.
+    pub fn new(total_frames: usize, channels: usize, sample_rate_hz: u32, columns: usize) -> Self {
+        let size = ((sample_rate_hz as usize * 1024 / 48_000).next_power_of_two()).clamp(256, 4096);
+        let analyser = SpectrumAnalyser::new(size);
+        let columns = columns.max(1);
+        Self {
+            levels_db: Vec::with_capacity(columns * analyser.bins()),
+            history: Vec::with_capacity(2 * size),
+            analyser,
+            channels: channels.max(1),
+            columns,
+            span: total_frames.saturating_sub(size),
+            next_column: 0,
+            history_start: 0,
+            position: 0,
+        }
+    }
+
+    /// The first frame of `column`'s window.
+    fn start_of(&self, column: usize) -> usize {
+        if self.columns > 1 { self.span * column / (self.columns - 1) } else { 0 }
+    }
+
+    /// Adds the next interleaved samples.
+    pub fn push(&mut self, samples: &[f32]) {
+        for frame in samples.chunks_exact(self.channels) {
+            let mono = frame.iter().sum::<f32>() / frame.len() as f32;
+            if self.position >= self.history_start {
+                self.history.push(mono);
+            }
+            self.position += 1;
+            self.analyse_ready(false);
+        }
+    }
+
+    /// Analyses every column whose window is complete (or, at the `end`, every column left,
+    /// zero-padded), and drops the samples no later column needs.
+    fn analyse_ready(&mut self, end: bool) {
+        let size = self.analyser.size();
+        while self.next_column < self.columns {
+            let start = self.start_of(self.next_column);
+            if !end && start + size > self.position {
+                break;
+            }
+            let offset = start - self.history_start;
+            self.analyser.analyse(self.history.iter().skip(offset).take(size).copied());
+            self.levels_db.extend(self.analyser.levels_dbfs().map(|db| db.max(FLOOR_DB)));
+            self.next_column += 1;
+            if self.next_column < self.columns {
+                let next = self.start_of(self.next_column);
+                let drop = (next - self.history_start).min(self.history.len());
+                self.history.drain(..drop);
+                self.history_start = next;
+            }
+        }
+    }
+
+    /// The spectrogram; columns whose window runs past the end are zero-padded.
+    pub fn finish(mut self) -> Spectrogram {
+        self.analyse_ready(true);
+        Spectrogram { bins: self.analyser.bins(), columns: self.columns, levels_db: self.levels_db }
     }
 }
 
@@ -64,6 +139,21 @@ pub fn colour(db: f32) -> (u8, u8, u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocks_of_any_size_give_the_same_spectrogram() {
+        let music = roundtrip_signal::test_signal::music(16_000, 2, 1.3);
+        for columns in [1, 7, 300] {
+            let whole = Spectrogram::of(&music, 2, 16_000, columns);
+            for block in [2, 998, 4096] {
+                let mut builder = SpectrogramBuilder::new(music.len() / 2, 2, 16_000, columns);
+                for piece in music.chunks(block) {
+                    builder.push(piece);
+                }
+                assert_eq!(builder.finish().levels_db, whole.levels_db, "{columns} columns, blocks of {block}");
+            }
+        }
+    }
 
     #[test]
     fn a_full_scale_sine_reads_0_dbfs_in_its_bin() {

@@ -5,13 +5,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use roundtrip_engine::{Advice, Counters, PacketFate};
-use roundtrip_signal::measure;
+use roundtrip_signal::running::{QualityFigures, RunningQuality};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, InputProblem, Result};
-use crate::render::{Rendered, SentInfo};
+use crate::render::Rendered;
 use crate::settings_text::{SettingsRecord, describe};
-use crate::wav::Audio;
 
 /// The version of the JSON layout; a file of another version is refused with a clear message.
 const STATS_VERSION: u32 = 2;
@@ -37,25 +36,6 @@ pub mod fate_char {
             PacketFate::RecoveredDred => DRED,
             PacketFate::Concealed => CONCEALED,
         }
-    }
-}
-
-/// A render's input, its decoded audio (equal lengths, aligned) and their difference, computed
-/// once for the difference file, the quality figures and the report's picture.
-#[derive(Debug, Clone)]
-pub struct Comparison<'a> {
-    pub input: &'a Audio,
-    pub decoded: &'a Audio,
-    /// Input minus decoded, sample for sample.
-    pub difference: Audio,
-}
-
-impl<'a> Comparison<'a> {
-    /// Subtracts `decoded` from `input`.
-    pub fn new(input: &'a Audio, decoded: &'a Audio) -> Self {
-        let samples = input.samples.iter().zip(&decoded.samples).map(|(x, y)| x - y).collect();
-        let difference = Audio { sample_rate_hz: input.sample_rate_hz, channels: input.channels, samples };
-        Self { input, decoded, difference }
     }
 }
 
@@ -94,16 +74,35 @@ mod finite_or_null {
 }
 
 impl Quality {
-    /// Measures the decoded audio against the input.
-    pub fn measure(compared: &Comparison<'_>) -> Self {
-        let (input, decoded) = (compared.input, compared.decoded);
-        let window = (input.sample_rate_hz as usize / 50).next_power_of_two();
+    /// The figures a [`RunningQuality`] measured of the decoded audio against the input.
+    pub fn from_figures(figures: &QualityFigures) -> Self {
         Self {
-            snr_db: measure::snr_db(&input.samples, &decoded.samples),
-            spectral_snr_db: measure::spectral_snr_db(&input.samples, &decoded.samples, window),
-            input_rms_dbfs: measure::rms_dbfs(&input.samples),
-            difference_rms_dbfs: measure::rms_dbfs(&compared.difference.samples),
+            snr_db: figures.snr_db,
+            spectral_snr_db: figures.spectral_snr_db,
+            input_rms_dbfs: figures.reference_rms_dbfs,
+            difference_rms_dbfs: figures.difference_rms_dbfs,
         }
+    }
+
+    /// A measure of decoded audio against its input at `sample_rate_hz`: spectra of about 20 ms.
+    pub fn running(sample_rate_hz: u32) -> RunningQuality {
+        RunningQuality::new((sample_rate_hz as usize / 50).next_power_of_two())
+    }
+
+    /// The summary's lines for these figures.
+    fn describe(&self, text: &mut String) {
+        if !self.input_rms_dbfs.is_finite() {
+            let _ = writeln!(text, "  SNR        none: silent input");
+            return;
+        }
+        let _ = writeln!(text, "  SNR        {:.1} dB waveform, {:.1} dB spectral", self.snr_db, self.spectral_snr_db);
+        let _ = writeln!(
+            text,
+            "  difference {:.1} dBFS RMS ({:.1} dB below the input at {:.1} dBFS)",
+            self.difference_rms_dbfs,
+            self.input_rms_dbfs - self.difference_rms_dbfs,
+            self.input_rms_dbfs
+        );
     }
 }
 
@@ -145,7 +144,8 @@ pub struct RenderStats {
     pub codec_errors: u64,
     /// Bitrate of the packets covering the input.
     pub bitrate_bps: f64,
-    pub quality: Quality,
+    /// `null` when the render was asked not to measure it.
+    pub quality: Option<Quality>,
     /// What was asked for but did not happen, and what to change (as the editor says it).
     pub warnings: Vec<String>,
     /// The loss pattern, one [`fate_char`] per packet covering the input.
@@ -153,18 +153,19 @@ pub struct RenderStats {
 }
 
 impl RenderStats {
-    /// Measures a render of `input` into `output`.
-    pub fn measure(input_path: &Path, output_path: &Path, compared: &Comparison<'_>, rendered: &Rendered) -> Self {
-        let input = compared.input;
-        let covering = rendered.covering_packets(input);
-        let fates: Vec<PacketFate> = rendered.fates.iter().take(covering).copied().collect();
-        let count = |wanted: PacketFate| fates.iter().filter(|&&fate| fate == wanted).count() as u64;
-        let sent = &rendered.sent[..covering.min(rendered.sent.len())];
-        let with = |carries: fn(&SentInfo) -> bool| sent.iter().filter(|info| carries(info)).count() as u64;
+    /// The stats of a render of `input` (`frames` frames of `channels` at `sample_rate_hz`)
+    /// into `output`, with the quality if it was measured.
+    pub fn measure(
+        (input_path, output_path): (&Path, &Path),
+        (sample_rate_hz, channels, frames): (u32, usize, usize),
+        rendered: &Rendered,
+        quality: Option<Quality>,
+    ) -> Self {
+        let count = |wanted: PacketFate| rendered.fates.iter().filter(|&&fate| fate == wanted).count() as u64;
         let counters = Counters {
-            packets_sent: sent.len() as u64,
-            packets_with_fec: with(|info| info.fec),
-            packets_with_dred: with(|info| info.dred),
+            packets_sent: rendered.covering_packets,
+            packets_with_fec: rendered.with_fec,
+            packets_with_dred: rendered.with_dred,
             ..rendered.counters
         };
         let warnings = Advice::for_run(&rendered.settings, &counters).map(|advice| advice.to_string()).collect();
@@ -176,27 +177,27 @@ impl RenderStats {
             output: absolute(output_path),
             description: describe(&rendered.settings),
             settings: SettingsRecord::from(&rendered.settings),
-            sample_rate_hz: input.sample_rate_hz,
-            channels: input.channels,
-            frames: input.frames(),
+            sample_rate_hz,
+            channels,
+            frames,
             frame_ms: rendered.settings.frame.millis().unwrap_or(20.0),
             packet_delay_ms: f64::from(rendered.pre_skip) * 1000.0 / f64::from(crate::ogg_opus::GRANULE_RATE_HZ),
             latency_samples: rendered.latency_samples,
-            packets_sent: counters.packets_sent,
-            packets_flushed: (rendered.sent.len() - sent.len()) as u64,
+            packets_sent: rendered.covering_packets,
+            packets_flushed: rendered.counters.packets_sent.saturating_sub(rendered.covering_packets),
             packets_recorded: 0,
             packets_lost: recovered_fec + recovered_dred + concealed,
             recovered_fec,
             recovered_dred,
             concealed,
-            packets_with_fec: counters.packets_with_fec,
-            packets_with_dred: counters.packets_with_dred,
+            packets_with_fec: rendered.with_fec,
+            packets_with_dred: rendered.with_dred,
             sanitized_samples: rendered.counters.sanitized_samples,
             codec_errors: rendered.counters.codec_errors,
-            bitrate_bps: rendered.packet_bitrate_bps(covering),
-            quality: Quality::measure(compared),
+            bitrate_bps: rendered.packet_bitrate_bps(),
+            quality,
             warnings,
-            fates: fates.iter().map(|&fate| fate_char::of(fate)).collect(),
+            fates: rendered.fates.iter().map(|&fate| fate_char::of(fate)).collect(),
         }
     }
 
@@ -274,22 +275,8 @@ impl RenderStats {
             "  latency    {} samples ({latency_ms:.2} ms), removed from the output ({} packets flushed it, not counted above)",
             self.latency_samples, self.packets_flushed
         );
-        let quality = &self.quality;
-        if quality.input_rms_dbfs.is_finite() {
-            let _ = writeln!(
-                text,
-                "  SNR        {:.1} dB waveform, {:.1} dB spectral",
-                quality.snr_db, quality.spectral_snr_db
-            );
-            let _ = writeln!(
-                text,
-                "  difference {:.1} dBFS RMS ({:.1} dB below the input at {:.1} dBFS)",
-                quality.difference_rms_dbfs,
-                quality.input_rms_dbfs - quality.difference_rms_dbfs,
-                quality.input_rms_dbfs
-            );
-        } else {
-            let _ = writeln!(text, "  SNR        none: silent input");
+        if let Some(quality) = &self.quality {
+            quality.describe(&mut text);
         }
         for warning in &self.warnings {
             let _ = writeln!(text, "  warning    {warning}");

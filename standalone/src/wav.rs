@@ -1,8 +1,9 @@
 //! WAV files through `hound`: 8/16/24/32-bit integer and 32-bit float, mono or stereo, read into
 //! interleaved `f32` and written back in any of those formats.
 
-use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 
 use hound::{SampleFormat, WavReader, WavSpec, WavWriter};
 
@@ -72,59 +73,130 @@ impl WavFormat {
     }
 }
 
-/// Reads a WAV file, a streaming one (data size left open) to its end. Refuses what the engine
-/// cannot take (more than two channels, rates outside 1–768 kHz), formats other than those of
-/// [`WavFormat`], other file formats (named), and truncated files (saying how much is there).
-pub fn read(path: &Path) -> Result<(Audio, WavFormat)> {
-    let fail = |problem| AppError::input(path, problem);
-    let unreadable = |err| fail(InputProblem::Unreadable(err));
-    let mut file = std::fs::File::open(path).map_err(unreadable)?;
-    let data = riff::locate_data(&mut file).map_err(unreadable)?;
-    if data.is_none() {
-        let mut head = [0; 12];
-        let read = file.seek(SeekFrom::Start(0)).and_then(|_| file.read(&mut head)).map_err(unreadable)?;
-        if let Some(format) = riff::format_of(&head[..read]) {
-            return Err(fail(InputProblem::OtherFormat(format)));
+/// A WAV file being read block by block.
+pub struct WavSource {
+    reader: WavReader<riff::SizePatched<BufReader<File>>>,
+    path: PathBuf,
+    /// The file's sample format.
+    pub format: WavFormat,
+    pub sample_rate_hz: u32,
+    /// 1 or 2.
+    pub channels: usize,
+    /// Frames the file holds.
+    pub frames: usize,
+    /// Integer samples' full scale (1 for float).
+    scale: f32,
+    /// Samples read so far.
+    read: usize,
+}
+
+impl std::fmt::Debug for WavSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WavSource").field("path", &self.path).field("frames", &self.frames).finish_non_exhaustive()
+    }
+}
+
+impl WavSource {
+    /// Opens a WAV file, a streaming one (data size left open) to its end. Refuses what the
+    /// engine cannot take (more than two channels, rates outside 1–768 kHz), formats other than
+    /// those of [`WavFormat`], other file formats (named), and truncated files (saying how much
+    /// is there).
+    pub fn open(path: &Path) -> Result<Self> {
+        let fail = |problem| AppError::input(path, problem);
+        let unreadable = |err| fail(InputProblem::Unreadable(err));
+        let mut file = File::open(path).map_err(unreadable)?;
+        let data = riff::locate_data(&mut file).map_err(unreadable)?;
+        if data.is_none() {
+            let mut head = [0; 12];
+            let read = file.seek(SeekFrom::Start(0)).and_then(|_| file.read(&mut head)).map_err(unreadable)?;
+            if let Some(format) = riff::format_of(&head[..read]) {
+                return Err(fail(InputProblem::OtherFormat(format)));
+            }
         }
-    }
-    file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
-    let reader = riff::with_real_size(BufReader::new(file), data.as_ref());
-    let reader = WavReader::new(reader).map_err(|err| fail(problem(err)))?;
-    let spec = reader.spec();
-    if let Some(data) = data.filter(DataChunk::is_truncated) {
-        let bytes_per_second = f64::from(spec.sample_rate) * f64::from(data.block_align.max(1));
-        return Err(fail(InputProblem::TruncatedAudio {
-            present_seconds: data.present_bytes as f64 / bytes_per_second,
-            declared_seconds: f64::from(data.declared_bytes) / bytes_per_second,
-        }));
-    }
-    let format = WavFormat::of(spec).ok_or_else(|| {
-        fail(InputProblem::UnsupportedSamples {
-            bits: spec.bits_per_sample,
-            float: spec.sample_format == SampleFormat::Float,
+        file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+        let reader = riff::with_real_size(BufReader::new(file), data.as_ref());
+        let reader = WavReader::new(reader).map_err(|err| fail(problem(err)))?;
+        let spec = reader.spec();
+        if let Some(data) = data.filter(DataChunk::is_truncated) {
+            let bytes_per_second = f64::from(spec.sample_rate) * f64::from(data.block_align.max(1));
+            return Err(fail(InputProblem::TruncatedAudio {
+                present_seconds: data.present_bytes as f64 / bytes_per_second,
+                declared_seconds: f64::from(data.declared_bytes) / bytes_per_second,
+            }));
+        }
+        let format = WavFormat::of(spec).ok_or_else(|| {
+            fail(InputProblem::UnsupportedSamples {
+                bits: spec.bits_per_sample,
+                float: spec.sample_format == SampleFormat::Float,
+            })
+        })?;
+        let channels = usize::from(spec.channels);
+        if !(1..=2).contains(&channels) {
+            return Err(fail(InputProblem::UnsupportedChannels(channels)));
+        }
+        let (low, high) = roundtrip_engine::HOST_RATE_RANGE_HZ;
+        if !(low..=high).contains(&spec.sample_rate) {
+            return Err(fail(InputProblem::UnsupportedRate(spec.sample_rate)));
+        }
+        let samples = reader.len() as usize;
+        if !samples.is_multiple_of(channels) {
+            return Err(fail(InputProblem::Truncated));
+        }
+        let scale = match format {
+            WavFormat::Float32 => 1.0,
+            _ => 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32,
+        };
+        Ok(Self {
+            reader,
+            path: path.to_path_buf(),
+            format,
+            sample_rate_hz: spec.sample_rate,
+            channels,
+            frames: samples / channels,
+            scale,
+            read: 0,
         })
-    })?;
-    let channels = usize::from(spec.channels);
-    if !(1..=2).contains(&channels) {
-        return Err(fail(InputProblem::UnsupportedChannels(channels)));
     }
-    let (low, high) = roundtrip_engine::HOST_RATE_RANGE_HZ;
-    if !(low..=high).contains(&spec.sample_rate) {
-        return Err(fail(InputProblem::UnsupportedRate(spec.sample_rate)));
+
+    /// Duration in seconds.
+    pub fn seconds(&self) -> f64 {
+        self.frames as f64 / f64::from(self.sample_rate_hz.max(1))
     }
-    let declared = reader.len() as usize;
-    let samples = match format {
-        WavFormat::Float32 => reader.into_samples::<f32>().collect::<Result<Vec<_>, _>>(),
-        _ => {
-            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
-            reader.into_samples::<i32>().map(|sample| sample.map(|s| s as f32 * scale)).collect()
-        }
+
+    /// Reads the next samples into `out`, interleaved; returns how many (fewer only at the end).
+    pub fn read(&mut self, out: &mut [f32]) -> Result<usize> {
+        let mut count = 0;
+        let result: Result<(), hound::Error> = if self.format == WavFormat::Float32 {
+            // `out` first: zip stops on it without taking one more sample from the file.
+            out.iter_mut().zip(self.reader.samples::<f32>()).try_for_each(|(slot, sample)| {
+                *slot = sample?;
+                count += 1;
+                Ok(())
+            })
+        } else {
+            let scale = self.scale;
+            out.iter_mut().zip(self.reader.samples::<i32>()).try_for_each(|(slot, sample)| {
+                *slot = sample? as f32 * scale;
+                count += 1;
+                Ok(())
+            })
+        };
+        result.map_err(|err| AppError::input(&self.path, problem(err)))?;
+        self.read += count;
+        Ok(count)
     }
-    .map_err(|err| fail(problem(err)))?;
-    if samples.len() != declared || !samples.len().is_multiple_of(channels) {
-        return Err(fail(InputProblem::Truncated));
+}
+
+/// Reads a whole WAV file (see [`WavSource::open`] for what it refuses).
+pub fn read(path: &Path) -> Result<(Audio, WavFormat)> {
+    let mut source = WavSource::open(path)?;
+    let mut samples = vec![0.0; source.frames * source.channels];
+    let read = source.read(&mut samples)?;
+    if read != samples.len() {
+        return Err(AppError::input(path, InputProblem::Truncated));
     }
-    Ok((Audio { sample_rate_hz: spec.sample_rate, channels, samples }, format))
+    let audio = Audio { sample_rate_hz: source.sample_rate_hz, channels: source.channels, samples };
+    Ok((audio, source.format))
 }
 
 /// What a reading error of `hound` means for the user.
@@ -144,26 +216,56 @@ fn problem(err: hound::Error) -> InputProblem {
     }
 }
 
-/// Writes `audio` as a WAV file in `format`, whole or not at all. Integer formats are rounded
-/// and clipped to full scale.
-pub fn write(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
-    let mut file = OutputFile::create(path)?;
-    let spec = format.spec(audio.sample_rate_hz, audio.channels);
-    let fail = |err: hound::Error| AppError::output(path, err);
-    {
-        let mut writer = WavWriter::new(file.writer(), spec).map_err(fail)?;
-        if format == WavFormat::Float32 {
-            for &sample in &audio.samples {
-                writer.write_sample(sample).map_err(fail)?;
-            }
-        } else {
-            let full_scale = (1u64 << (spec.bits_per_sample - 1)) as f32;
-            let (low, high) = (-full_scale, full_scale - 1.0);
-            for &sample in &audio.samples {
-                writer.write_sample((sample * full_scale).round().clamp(low, high) as i32).map_err(fail)?;
-            }
-        }
-        writer.finalize().map_err(fail)?;
+/// A WAV file being written block by block; [`WavSink::finish`] puts it in place whole.
+pub struct WavSink {
+    writer: WavWriter<BufWriter<File>>,
+    file: OutputFile,
+    /// Integer formats' full scale; `None` for float.
+    full_scale: Option<f32>,
+}
+
+impl std::fmt::Debug for WavSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WavSink").field("target", &self.file.target()).finish_non_exhaustive()
     }
-    file.commit()
+}
+
+impl WavSink {
+    /// Starts writing `path` in `format`.
+    pub fn create(path: &Path, format: WavFormat, sample_rate_hz: u32, channels: usize) -> Result<Self> {
+        let file = OutputFile::create(path)?;
+        let spec = format.spec(sample_rate_hz, channels);
+        let handle = file.handle().map_err(|err| AppError::output(path, err))?;
+        let writer = WavWriter::new(BufWriter::new(handle), spec).map_err(|err| AppError::output(path, err))?;
+        let full_scale = (format != WavFormat::Float32).then(|| (1u64 << (spec.bits_per_sample - 1)) as f32);
+        Ok(Self { writer, file, full_scale })
+    }
+
+    /// Appends interleaved samples. Integer formats are rounded and clipped to full scale.
+    pub fn write(&mut self, samples: &[f32]) -> Result<()> {
+        let result = match self.full_scale {
+            None => samples.iter().try_for_each(|&sample| self.writer.write_sample(sample)),
+            Some(full_scale) => {
+                let (low, high) = (-full_scale, full_scale - 1.0);
+                samples.iter().try_for_each(|&sample| {
+                    self.writer.write_sample((sample * full_scale).round().clamp(low, high) as i32)
+                })
+            }
+        };
+        result.map_err(|err| AppError::output(self.file.target(), err))
+    }
+
+    /// Completes the header and puts the file in place.
+    pub fn finish(self) -> Result<()> {
+        let target = self.file.target().to_path_buf();
+        self.writer.finalize().map_err(|err| AppError::output(&target, err))?;
+        self.file.commit()
+    }
+}
+
+/// Writes `audio` as a WAV file in `format`, whole or not at all.
+pub fn write(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
+    let mut sink = WavSink::create(path, format, audio.sample_rate_hz, audio.channels)?;
+    sink.write(&audio.samples)?;
+    sink.finish()
 }

@@ -43,7 +43,8 @@ fn every_setting_shows_in_the_summary_and_as_a_json_field() {
     );
     assert_eq!(settings.expected_loss_percent, Some(10));
     // The quality figures are fields too, so that two renders compare by script.
-    assert!(stats.quality.snr_db.is_finite() && stats.quality.spectral_snr_db.is_finite());
+    let quality = stats.quality.expect("a render measures the quality");
+    assert!(quality.snr_db.is_finite() && quality.spectral_snr_db.is_finite());
     assert!(summary.contains("  SNR        "), "{summary}");
 }
 
@@ -94,7 +95,7 @@ fn a_silent_input_says_so_instead_of_infinite_figures() {
     let summary = render(&input, &output, &[]);
     assert!(summary.contains("  SNR        none: silent input"), "{summary}");
     assert!(!summary.contains("inf"), "{summary}");
-    assert!(stats_of(&output).quality.snr_db.is_nan());
+    assert!(stats_of(&output).quality.expect("measured").snr_db.is_nan());
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 mod bench_report;
 mod dist;
+mod memory;
 mod system_packages;
 mod windows;
 mod wine;
@@ -28,6 +29,8 @@ commands:
   windows cross-build the plugin and the app for Windows (MinGW-w64), check that they import
           only DLLs Windows ships, and run the codec, engine and plugin test suites and the app
           under Wine
+  memory  render 10 and 60 minutes of stereo with the release app and fail if its peak memory
+          grows by 10 % or more with the length
   dist    release zips for Linux and Windows (bundles, app, README, licence) in target/dist/
   help    this text";
 
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
             cargo(&["run", "--release", "--package", "roundtrip-engine", "--example", "soak", "--", minutes])
         }
         Some("windows") => system_packages::ensure_installed().and_then(|()| windows::build_and_check()),
+        Some("memory") => system_packages::ensure_installed().and_then(|()| memory::run()),
         Some("dist") => system_packages::ensure_installed().and_then(|()| dist::run()),
         Some("bench") => system_packages::ensure_installed().and_then(|()| bench_report::run(&args[1..])),
         Some("bundle" | "bundle-universal" | "known-packages") => system_packages::ensure_installed()

@@ -85,6 +85,7 @@ pub fn run_demo(folder: &Path, seconds: f64, quiet: bool) -> Result<Vec<DemoResu
             record: Some(folder.join(format!("{slug}.opus"))),
             report: Some(folder.join(format!("{slug}.png"))),
             format: Some(WavFormat::Int24),
+            measure_quality: true,
         };
         let stats = render_audio(input_path, input, WavFormat::Int24, &outputs, settings, quiet)?;
         let mut files = outputs.paths_owned();

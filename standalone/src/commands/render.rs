@@ -1,18 +1,21 @@
 //! `render`: a WAV file through the codec into WAV files, an Ogg Opus file, stats and a report.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use roundtrip_engine::Settings;
 
+use crate::analysis::Analysis;
 use crate::cli::RenderArgs;
 use crate::error::{AppError, Result};
-use crate::ogg_opus::{self, GRANULE_RATE_HZ, OpusHead};
+use crate::ogg_opus::{GRANULE_RATE_HZ, OggOpusWriter, OpusHead};
 use crate::output_file::OutputFile;
 use crate::progress::Progress;
-use crate::render::{Rendered, render};
+use crate::render::{AudioSource, RenderSink, SampleSource, render};
 use crate::settings_text::describe;
-use crate::stats::{Comparison, RenderStats};
-use crate::wav::{self, Audio, WavFormat};
+use crate::spectrogram::Spectrogram;
+use crate::stats::{Quality, RenderStats};
+use crate::wav::{Audio, WavFormat, WavSink, WavSource};
 
 /// Where a render writes.
 #[derive(Debug, Clone)]
@@ -22,6 +25,9 @@ pub struct Outputs {
     pub record: Option<PathBuf>,
     pub report: Option<PathBuf>,
     pub format: Option<WavFormat>,
+    /// Measure the quality figures (SNR, levels): a quarter of a render's time, so a benchmark
+    /// of the codec path leaves them out.
+    pub measure_quality: bool,
 }
 
 impl Outputs {
@@ -94,6 +100,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         record: args.record.clone(),
         report: args.report.clone(),
         format: args.format,
+        measure_quality: true,
     };
     let existing: Vec<PathBuf> =
         outputs.paths().into_iter().filter(|path| path.exists()).map(Path::to_path_buf).collect();
@@ -112,14 +119,15 @@ pub fn run(args: &RenderArgs) -> Result<()> {
     Ok(())
 }
 
-/// Renders `input` into `outputs`; returns the stats it also saved beside the output.
+/// Renders `input` into `outputs`, streaming; returns the stats it also saved beside the output.
 pub fn render_file(input_path: &Path, outputs: &Outputs, settings: Settings, quiet: bool) -> Result<RenderStats> {
     outputs.check(input_path)?;
-    let (input, input_format) = wav::read(input_path)?;
-    render_audio(input_path, &input, input_format, outputs, settings, quiet)
+    let mut source = WavSource::open(input_path)?;
+    let format = source.format;
+    render_from(input_path, &mut source, format, outputs, settings, quiet)
 }
 
-/// Renders `input` (read from, or standing for, `input_path`) into `outputs`.
+/// Renders `input` (in memory, standing for `input_path`) into `outputs`.
 pub fn render_audio(
     input_path: &Path,
     input: &Audio,
@@ -128,45 +136,119 @@ pub fn render_audio(
     settings: Settings,
     quiet: bool,
 ) -> Result<RenderStats> {
-    // Open every output before the long work, so that an unwritable path fails at once.
-    for path in outputs.paths() {
-        drop(OutputFile::create(path)?);
-    }
+    render_from(input_path, &mut AudioSource::new(input), input_format, outputs, settings, quiet)
+}
+
+/// Renders `source` (read from, or standing for, `input_path`) into `outputs`.
+fn render_from(
+    input_path: &Path,
+    source: &mut dyn SampleSource,
+    input_format: WavFormat,
+    outputs: &Outputs,
+    settings: Settings,
+    quiet: bool,
+) -> Result<RenderStats> {
+    let (rate, channels, frames) = (source.sample_rate_hz(), source.channels(), source.frames());
+    let mut writers = Writers::create(outputs, input_format, (rate, channels, frames))?;
     let label = input_path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-    let progress = Progress::new(&label, input.seconds(), quiet);
-    let rendered = render(input, settings, &progress)?;
-    let format = outputs.format.unwrap_or(input_format);
-    wav::write(&outputs.decoded, &rendered.decoded, format)?;
-    // The difference is computed once, for the file, the quality figures and the report.
-    let compared = Comparison::new(input, &rendered.decoded);
-    if let Some(path) = &outputs.difference {
-        wav::write(path, &compared.difference, format)?;
-    }
-    let recorded = match &outputs.record {
-        Some(path) => write_ogg(path, input, &rendered)?,
-        None => 0,
-    };
-    let mut stats = RenderStats::measure(input_path, &outputs.decoded, &compared, &rendered);
+    let progress = Progress::new(&label, frames as f64 / f64::from(rate.max(1)), quiet);
+    let rendered = render(source, settings, &progress, &mut writers, outputs.record.is_some())?;
+    let (recorded, quality, spectrograms) = writers.finish()?;
+    let mut stats = RenderStats::measure((input_path, &outputs.decoded), (rate, channels, frames), &rendered, quality);
     stats.packets_recorded = recorded as u64;
     stats.save(&RenderStats::path_for(&outputs.decoded))?;
-    if let Some(path) = &outputs.report {
-        crate::plot::draw_report(path, &stats, &compared)?;
+    if let (Some(path), Some(spectrograms)) = (&outputs.report, &spectrograms) {
+        crate::plot::draw_report(path, &stats, spectrograms)?;
     }
     Ok(stats)
 }
 
-/// Writes the packets the encoder sent as an Ogg Opus file.
-fn write_ogg(path: &Path, input: &Audio, rendered: &Rendered) -> Result<usize> {
-    let head =
-        OpusHead { channels: input.channels as u8, pre_skip: rendered.pre_skip, input_rate_hz: input.sample_rate_hz };
-    let total = (input.frames() as u64 * u64::from(GRANULE_RATE_HZ)).div_ceil(u64::from(input.sample_rate_hz));
-    let comments = [
-        format!("ENCODER=Opus Roundtrip {}", env!("CARGO_PKG_VERSION")),
-        format!("COMMENT={}", describe(&rendered.settings)),
-    ];
-    let mut file = OutputFile::create(path)?;
-    let written = ogg_opus::write(file.writer(), head, &comments, &rendered.packets, total)
-        .map_err(|err| AppError::output(path, err))?;
-    file.commit()?;
-    Ok(written)
+/// The files and measures a render feeds as its blocks come.
+#[derive(Debug)]
+struct Writers {
+    decoded: WavSink,
+    difference: Option<WavSink>,
+    /// Where the Ogg Opus file goes, until the render starts and its header can be written.
+    record_to: Option<OutputFile>,
+    record: Option<(OutputFile, OggOpusWriter<File>)>,
+    /// The real audio after the pre-skip, in 48 kHz samples.
+    total_48k: u64,
+    channels: usize,
+    rate: u32,
+    analysis: Analysis,
+}
+
+impl Writers {
+    /// Opens every output before the long work, so that an unwritable path fails at once.
+    fn create(
+        outputs: &Outputs,
+        input_format: WavFormat,
+        (rate, channels, frames): (u32, usize, usize),
+    ) -> Result<Self> {
+        let format = outputs.format.unwrap_or(input_format);
+        let sink = |path: &Path| WavSink::create(path, format, rate, channels);
+        let writers = Self {
+            decoded: sink(&outputs.decoded)?,
+            difference: outputs.difference.as_deref().map(sink).transpose()?,
+            record_to: outputs.record.as_deref().map(OutputFile::create).transpose()?,
+            record: None,
+            total_48k: (frames as u64 * u64::from(GRANULE_RATE_HZ)).div_ceil(u64::from(rate)),
+            channels,
+            rate,
+            analysis: Analysis::new((rate, channels, frames), outputs.measure_quality, outputs.report.is_some()),
+        };
+        if let Some(path) = &outputs.report {
+            drop(OutputFile::create(path)?);
+        }
+        Ok(writers)
+    }
+
+    /// Completes every file; returns the packets recorded, the quality and the spectrograms.
+    fn finish(self) -> Result<(usize, Option<Quality>, Option<[Spectrogram; 3]>)> {
+        self.decoded.finish()?;
+        if let Some(difference) = self.difference {
+            difference.finish()?;
+        }
+        let recorded = match self.record {
+            Some((file, stream)) => {
+                let count = stream.finish().map_err(|err| AppError::output(file.target(), err))?;
+                file.commit()?;
+                count
+            }
+            None => 0,
+        };
+        let (quality, spectrograms) = self.analysis.finish();
+        Ok((recorded, quality, spectrograms))
+    }
+}
+
+impl RenderSink for Writers {
+    fn start(&mut self, pre_skip: u16, settings: &Settings) -> Result<()> {
+        let Some(file) = self.record_to.take() else { return Ok(()) };
+        let head = OpusHead { channels: self.channels as u8, pre_skip, input_rate_hz: self.rate };
+        let comments = [
+            format!("ENCODER=Opus Roundtrip {}", env!("CARGO_PKG_VERSION")),
+            format!("COMMENT={}", describe(settings)),
+        ];
+        let fail = |err| AppError::output(file.target(), err);
+        let stream = OggOpusWriter::new(file.handle().map_err(fail)?, head, &comments, self.total_48k).map_err(fail)?;
+        self.record = Some((file, stream));
+        Ok(())
+    }
+
+    fn block(&mut self, input: &[f32], decoded: &[f32]) -> Result<()> {
+        self.decoded.write(decoded)?;
+        let difference = self.analysis.push(input, decoded);
+        match &mut self.difference {
+            Some(sink) => sink.write(difference),
+            None => Ok(()),
+        }
+    }
+
+    fn packet(&mut self, packet: &[u8]) -> Result<()> {
+        match &mut self.record {
+            Some((file, stream)) => stream.push(packet).map_err(|err| AppError::output(file.target(), err)),
+            None => Ok(()),
+        }
+    }
 }
