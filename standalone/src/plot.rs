@@ -165,35 +165,56 @@ where
     let (width, height) = plot.dim_in_pixel();
     let (lane, strip) = (height * 55 / 100, height * 40 / 100);
     let fates: Vec<char> = stats.fates.chars().collect();
-    let packet_seconds = f64::from(stats.frame_ms) / 1000.0;
-    let delay_seconds = stats.packet_delay_ms / 1000.0;
-    for x in 0..width {
-        // Packets that cover any of the column's time span.
-        let column = |x: u32| f64::from(x) * seconds / f64::from(width);
-        let first = ((column(x) + delay_seconds) / packet_seconds).floor() as usize;
-        let end = (((column(x + 1) + delay_seconds) / packet_seconds).ceil() as usize)
-            .clamp(first + 1, fates.len().max(first + 1));
-        let packets = fates.get(first..end.min(fates.len())).unwrap_or_default();
-        let lost = packets.iter().filter(|&&fate| fate != fate_char::DECODED).count();
-        let Some(worst) =
-            [fate_char::CONCEALED, fate_char::DRED, fate_char::FEC].into_iter().find(|fate| packets.contains(fate))
-        else {
-            plot.draw_pixel((x as i32, (lane / 2) as i32), &RGBColor(200, 200, 200))?;
-            continue;
+    let timing = (f64::from(stats.frame_ms) / 1000.0, stats.packet_delay_ms / 1000.0);
+    for (x, column) in loss_columns(&fates, timing, seconds, width as usize).into_iter().enumerate() {
+        let x = x as i32;
+        let colour = match column.worst {
+            None => {
+                plot.draw_pixel((x, (lane / 2) as i32), &RGBColor(200, 200, 200))?;
+                continue;
+            }
+            Some(fate_char::CONCEALED) => RGBColor(215, 40, 40),
+            Some(fate_char::DRED) => RGBColor(30, 160, 70),
+            Some(_) => RGBColor(40, 90, 220),
         };
-        let colour = match worst {
-            fate_char::CONCEALED => RGBColor(215, 40, 40),
-            fate_char::DRED => RGBColor(30, 160, 70),
-            _ => RGBColor(40, 90, 220),
-        };
-        plot.draw(&PathElement::new([(x as i32, 0), (x as i32, lane as i32)], colour))?;
-        let share = (lost as f64 / packets.len().max(1) as f64 * f64::from(strip)).ceil() as i32;
-        plot.draw(&PathElement::new(
-            [(x as i32, height as i32 - share), (x as i32, height as i32)],
-            RGBColor(90, 90, 90),
-        ))?;
+        plot.draw(&PathElement::new([(x, 0), (x, lane as i32)], colour))?;
+        let share = (column.lost_share * f64::from(strip)).ceil() as i32;
+        plot.draw(&PathElement::new([(x, height as i32 - share), (x, height as i32)], RGBColor(90, 90, 90)))?;
     }
     Ok(())
+}
+
+/// What one pixel column of the loss lane shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct LossColumn {
+    /// The worst fate of the packets it covers (concealed, then DRED, then FEC), if any was lost.
+    worst: Option<char>,
+    /// The share of those packets lost.
+    lost_share: f64,
+}
+
+/// The loss lane's `width` columns over `seconds`, for packets of `packet_seconds` that lag the
+/// input by `delay_seconds`: each column covers every packet that overlaps its time span, so no
+/// loss is too short to show.
+fn loss_columns(
+    fates: &[char],
+    (packet_seconds, delay_seconds): (f64, f64),
+    seconds: f64,
+    width: usize,
+) -> Vec<LossColumn> {
+    let time = |x: usize| x as f64 * seconds / width.max(1) as f64;
+    (0..width)
+        .map(|x| {
+            // Packet k covers the input from k × packet − delay.
+            let first = ((time(x) + delay_seconds) / packet_seconds).floor() as usize;
+            let end = ((time(x + 1) + delay_seconds) / packet_seconds).ceil() as usize;
+            let packets = fates.get(first.min(fates.len())..end.max(first + 1).min(fates.len())).unwrap_or_default();
+            let lost = packets.iter().filter(|&&fate| fate != fate_char::DECODED).count();
+            let worst =
+                [fate_char::CONCEALED, fate_char::DRED, fate_char::FEC].into_iter().find(|fate| packets.contains(fate));
+            LossColumn { worst, lost_share: lost as f64 / packets.len().max(1) as f64 }
+        })
+        .collect()
 }
 
 /// The spectrograms' dB scale: a vertical colour bar in the charts' right margin.
@@ -216,4 +237,31 @@ where
     }
     area.draw_text("dBFS", &style, (left - 2, top - 20))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_loss_shows_however_short_and_the_worst_fate_wins() {
+        // Ten minutes of 20 ms packets on 1,244 columns: about 24 packets a column.
+        let mut fates = vec![fate_char::DECODED; 30_000];
+        let losses = [(123, fate_char::CONCEALED), (2_420, fate_char::FEC), (29_999, fate_char::DRED)];
+        for (index, fate) in losses {
+            fates[index] = fate;
+        }
+        // Packets 2,420 and 2,421 (48.39 to 48.43 s) lie inside one column (48.23 to 48.71 s).
+        fates[2_421] = fate_char::DRED;
+        let columns = loss_columns(&fates, (0.02, 0.0065), 600.0, SPECTROGRAM_COLUMNS);
+        assert_eq!(columns.len(), SPECTROGRAM_COLUMNS);
+        let shown: Vec<Option<char>> = columns.iter().map(|column| column.worst).filter(Option::is_some).collect();
+        assert_eq!(shown, [Some(fate_char::CONCEALED), Some(fate_char::DRED), Some(fate_char::DRED)]);
+        for column in columns.iter().filter(|column| column.worst.is_some()) {
+            assert!(column.lost_share > 0.0 && column.lost_share < 0.2, "{column:?}");
+        }
+        // A column of nothing but losses is all lost.
+        let all_lost = loss_columns(&[fate_char::CONCEALED; 10], (0.02, 0.0), 0.2, 2);
+        assert!(all_lost.iter().all(|column| column.lost_share == 1.0 && column.worst == Some(fate_char::CONCEALED)));
+    }
 }

@@ -107,6 +107,12 @@ fn contradictory_flags_are_usage_errors() {
     fails(&render_args(input, input), EXIT_USAGE, "would overwrite the input");
     fails(&["render", input], EXIT_USAGE, "--output");
     fails(&["demo", "--duration", "0.1s", "-o", dir.path().join("demo").to_str().unwrap()], EXIT_USAGE, "--duration");
+    // A bare duration is in seconds, as the help says: 700 is 700 s, not 0.7 s.
+    fails(
+        &["demo", "--duration", "700", "-o", dir.path().join("demo").to_str().unwrap()],
+        EXIT_USAGE,
+        "--duration 700 s",
+    );
     fails(&["live", "--sample-rate", "500"], EXIT_USAGE, "--sample-rate 500");
     only(dir.path(), &["in.wav"]);
 }
