@@ -53,8 +53,12 @@ pub enum InputProblem {
     UnsupportedChannels(usize),
     /// A rate outside [`HOST_RATE_RANGE_HZ`].
     UnsupportedRate(u32),
-    /// It ends inside its header.
+    /// It ends before its header says.
     Truncated,
+    /// A streaming WAV (length left open) with no audio after its header.
+    NoAudio,
+    /// A streaming WAV holding more than the 4 GiB a WAV header can state.
+    OverFourGib,
     /// It ends before the audio that its header declares.
     TruncatedAudio { present_seconds: f64, declared_seconds: f64 },
     /// A render's stats file is missing or unreadable.
@@ -89,7 +93,11 @@ impl fmt::Display for InputProblem {
                 let (low, high) = HOST_RATE_RANGE_HZ;
                 write!(f, "sample rate {hz} Hz is not supported; use {low} to {high} Hz")
             }
-            Self::Truncated => f.write_str("the file is truncated (it ends inside its header)"),
+            Self::Truncated => f.write_str("the file is truncated (it ends before its header says)"),
+            Self::NoAudio => f.write_str("the file holds no audio (a streaming WAV that ends after its header)"),
+            Self::OverFourGib => {
+                f.write_str("this streaming WAV holds more than the 4 GiB a WAV can state; split it into parts")
+            }
             Self::TruncatedAudio { present_seconds, declared_seconds } => write!(
                 f,
                 "the file is truncated: its header declares {declared_seconds:.2} s of audio, only \

@@ -150,21 +150,6 @@ impl<W: Write> OggOpusWriter<W> {
     }
 }
 
-/// Writes a whole Ogg Opus stream (see [`OggOpusWriter`]); returns how many packets it holds.
-pub fn write<W: Write>(
-    writer: W,
-    head: OpusHead,
-    comments: &[String],
-    packets: &[Vec<u8>],
-    total_samples: u64,
-) -> std::io::Result<usize> {
-    let mut stream = OggOpusWriter::new(writer, head, comments, total_samples)?;
-    for packet in packets {
-        stream.push(packet)?;
-    }
-    stream.finish()
-}
-
 /// An Ogg Opus stream read back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OggOpus {

@@ -205,10 +205,12 @@ fn loss_columns(
     let time = |x: usize| x as f64 * seconds / width.max(1) as f64;
     (0..width)
         .map(|x| {
-            // Packet k covers the input from k × packet − delay.
-            let first = ((time(x) + delay_seconds) / packet_seconds).floor() as usize;
-            let end = ((time(x + 1) + delay_seconds) / packet_seconds).ceil() as usize;
-            let packets = fates.get(first.min(fates.len())..end.max(first + 1).min(fates.len())).unwrap_or_default();
+            // Packet k covers the input from k × packet − delay. (A stats file edited to a frame of
+            // 0 ms gives no packets rather than a division by zero.)
+            let packet_of = |seconds: f64| ((seconds + delay_seconds) / packet_seconds).max(0.0);
+            let first = (packet_of(time(x)).floor() as usize).min(fates.len());
+            let end = (packet_of(time(x + 1)).ceil() as usize).clamp(first.saturating_add(1), fates.len().max(first));
+            let packets = if packet_seconds > 0.0 { &fates[first..end.min(fates.len())] } else { &[] };
             let lost = packets.iter().filter(|&&fate| fate != fate_char::DECODED).count();
             let worst =
                 [fate_char::CONCEALED, fate_char::DRED, fate_char::FEC].into_iter().find(|fate| packets.contains(fate));

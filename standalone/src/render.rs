@@ -170,9 +170,15 @@ pub fn render(
     let pre_skip = (engine.encoded_delay_seconds() * f64::from(GRANULE_RATE_HZ)).round() as u16;
     let settings = *engine.settings();
     sink.start(pre_skip, &settings)?;
-    let frame_48k = (f64::from(settings.frame.millis().unwrap_or(20.0)) * 48.0).round() as u64;
-    let input_48k = (frames as u64 * u64::from(GRANULE_RATE_HZ)).div_ceil(u64::from(rate));
-    let covering = (u64::from(pre_skip) + input_48k).div_ceil(frame_48k.max(1));
+    // Packet k covers the input from k × frame − delay: those that start before the input's
+    // end are needed for the output, so the receiver plays every one of them out.
+    let frame_seconds = f64::from(settings.frame.millis().unwrap_or(20.0)) / 1000.0;
+    let input_seconds = frames as f64 / f64::from(rate);
+    // (Less a hair, so that rounding cannot count a packet starting exactly at the end.)
+    let covering = match frames {
+        0 => 0,
+        _ => ((input_seconds + engine.encoded_delay_seconds()) / frame_seconds - 1e-9).ceil() as u64,
+    };
     let mut recorder = Recorder {
         covering,
         keep_packets: packets,
@@ -229,6 +235,10 @@ pub fn render(
     let counters = engine.counters();
     if counters.underruns > 0 || counters.rejected_blocks > 0 {
         return Err(AppError::Internal(format!("the engine reported {counters:?}")));
+    }
+    if recorder.rendered.fates.len() as u64 != covering {
+        let played = recorder.rendered.fates.len();
+        return Err(AppError::Internal(format!("{covering} packets cover the input, but {played} were played out")));
     }
     recorder.rendered.counters = counters;
     Ok(recorder.rendered)

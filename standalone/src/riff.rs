@@ -1,22 +1,25 @@
 //! The RIFF layout around a WAV file's audio, for what `hound` does not do: it refuses a
 //! streaming WAV (recorders and pipes, not knowing the length, write 0xFFFFFFFF or 0 as the data
-//! size) and cannot say how much audio a truncated file holds. Here the data chunk is found, its
-//! real length measured, and the size patched on the fly for `hound`; a file that is not RIFF
-//! at all is named by its first bytes.
+//! size), misreads chunks of odd length (it skips no pad byte), and cannot say how much audio a
+//! truncated file holds. Here the chunks are walked as RIFF defines them, the audio's real
+//! length measured, and `hound` handed a plain header (format and data size) followed by the
+//! audio alone; a file that is not RIFF at all is named by its first bytes.
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 /// The data sizes that mean "unknown length, read to the end".
 const STREAMING_SIZES: [u32; 2] = [u32::MAX, 0];
 
 /// Where a WAV file's audio is, and how much of it there is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataChunk {
-    /// Offset of the chunk's 4-byte size field.
-    size_field_at: u64,
+    /// The `fmt` chunk's body, empty if none came before the data.
+    fmt: Vec<u8>,
+    /// Offset of the first byte of audio.
+    start: u64,
     /// The size the header declares, in bytes.
     pub declared_bytes: u32,
-    /// The bytes of audio actually present after the chunk header.
+    /// The bytes from the audio's start to the end of the file.
     pub present_bytes: u64,
     /// Bytes per sample frame (the `fmt` chunk's block align), 0 if no `fmt` came first.
     pub block_align: u16,
@@ -25,12 +28,28 @@ pub struct DataChunk {
 impl DataChunk {
     /// Whether the header leaves the length open (a streaming WAV).
     pub fn is_streaming(&self) -> bool {
-        STREAMING_SIZES.contains(&self.declared_bytes) && self.present_bytes > 0
+        STREAMING_SIZES.contains(&self.declared_bytes)
     }
 
     /// Whether the file ends before the audio its header declares.
     pub fn is_truncated(&self) -> bool {
         !self.is_streaming() && self.present_bytes < u64::from(self.declared_bytes)
+    }
+
+    /// The bytes of audio to read: those declared, or for a streaming file all whole frames to
+    /// the end (at most what a WAV header can state).
+    pub fn audio_bytes(&self) -> u32 {
+        if !self.is_streaming() {
+            return self.declared_bytes;
+        }
+        let frame = u64::from(self.block_align.max(1));
+        let largest = u64::from(u32::MAX) / frame * frame;
+        (self.present_bytes / frame * frame).min(largest) as u32
+    }
+
+    /// Whether a streaming file holds more audio than a WAV header can state (4 GiB).
+    pub fn is_cut(&self) -> bool {
+        self.is_streaming() && self.present_bytes > u64::from(self.audio_bytes()) + u64::from(self.block_align)
     }
 }
 
@@ -43,7 +62,7 @@ pub fn locate_data(file: &mut (impl Read + Seek)) -> io::Result<Option<DataChunk
     if file.read_exact(&mut riff).is_err() || &riff[..4] != b"RIFF" || &riff[8..] != b"WAVE" {
         return Ok(None);
     }
-    let mut block_align = 0;
+    let (mut fmt, mut block_align) = (Vec::new(), 0);
     let mut at = 12u64;
     loop {
         let mut header = [0; 8];
@@ -55,13 +74,13 @@ pub fn locate_data(file: &mut (impl Read + Seek)) -> io::Result<Option<DataChunk
         match &header[..4] {
             b"data" => {
                 let present_bytes = length.saturating_sub(body);
-                return Ok(Some(DataChunk { size_field_at: at + 4, declared_bytes: size, present_bytes, block_align }));
+                return Ok(Some(DataChunk { fmt, start: body, declared_bytes: size, present_bytes, block_align }));
             }
-            b"fmt " => {
-                let mut fmt = [0; 14];
-                if file.read_exact(&mut fmt).is_ok() {
-                    block_align = u16::from_le_bytes([fmt[12], fmt[13]]);
-                }
+            // A format chunk is 16 to 40 bytes; a larger one is not a WAV that hound reads.
+            b"fmt " if (16..=64).contains(&size) => {
+                fmt = vec![0; size as usize];
+                file.read_exact(&mut fmt)?;
+                block_align = u16::from_le_bytes([fmt[12], fmt[13]]);
             }
             _ => {}
         }
@@ -71,39 +90,26 @@ pub fn locate_data(file: &mut (impl Read + Seek)) -> io::Result<Option<DataChunk
     }
 }
 
-/// `inner` with a streaming data chunk's size replaced by the length present (whole sample
-/// frames), so that `hound` reads the audio to the end. Other files pass unchanged.
-pub fn with_real_size<R: Read>(inner: R, data: Option<&DataChunk>) -> SizePatched<R> {
-    let patch = data.filter(|data| data.is_streaming()).map(|data| {
-        let frame = u64::from(data.block_align.max(1));
-        let whole = (data.present_bytes / frame * frame).min(u64::from(u32::MAX - 1) / frame * frame);
-        (data.size_field_at, (whole as u32).to_le_bytes())
-    });
-    SizePatched { inner, position: 0, patch }
-}
-
-/// A reader with four bytes at one offset replaced.
-#[derive(Debug)]
-pub struct SizePatched<R> {
-    inner: R,
-    position: u64,
-    patch: Option<(u64, [u8; 4])>,
-}
-
-impl<R: Read> Read for SizePatched<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let read = self.inner.read(buf)?;
-        if let Some((at, bytes)) = self.patch {
-            for (offset, byte) in buf[..read].iter_mut().enumerate() {
-                let index = self.position + offset as u64;
-                if (at..at + 4).contains(&index) {
-                    *byte = bytes[(index - at) as usize];
-                }
-            }
-        }
-        self.position += read as u64;
-        Ok(read)
+/// What `hound` reads for `data`: a plain header (the file's format, the audio's size) and then
+/// the audio alone, from `file`.
+pub fn audio_for_hound<R: Read + Seek>(
+    mut file: R,
+    data: &DataChunk,
+) -> io::Result<io::Chain<Cursor<Vec<u8>>, io::Take<R>>> {
+    let size = data.audio_bytes();
+    let fmt_len = data.fmt.len() as u32;
+    let mut header = b"RIFF".to_vec();
+    header.extend_from_slice(&(4 + 8 + fmt_len + (fmt_len & 1) + 8).saturating_add(size).to_le_bytes());
+    header.extend_from_slice(b"WAVEfmt ");
+    header.extend_from_slice(&fmt_len.to_le_bytes());
+    header.extend_from_slice(&data.fmt);
+    if fmt_len & 1 == 1 {
+        header.push(0);
     }
+    header.extend_from_slice(b"data");
+    header.extend_from_slice(&size.to_le_bytes());
+    file.seek(SeekFrom::Start(data.start))?;
+    Ok(Cursor::new(header).chain(file.take(u64::from(size))))
 }
 
 /// What a file that is not a WAV file is, from its first bytes, when that is recognisable.
@@ -150,27 +156,35 @@ mod tests {
         assert_eq!(locate_data(&mut Cursor::new(b"fLaC\0\0\0\0")).unwrap(), None);
     }
 
+    /// What `hound` is given for `file`: its header, then the audio.
+    fn given_to_hound(file: &[u8]) -> (DataChunk, Vec<u8>) {
+        let data = locate_data(&mut Cursor::new(file)).unwrap().unwrap();
+        let mut given = Vec::new();
+        audio_for_hound(Cursor::new(file), &data).unwrap().read_to_end(&mut given).unwrap();
+        (data, given)
+    }
+
     #[test]
-    fn a_streaming_size_is_replaced_by_the_whole_frames_present() {
+    fn hound_gets_a_plain_header_and_the_audio_alone() {
+        // An odd chunk (padded) before the audio, and a chunk after it.
+        let mut file = wav(b"LIST\x03\0\0\0abc\0", 400, 400);
+        file.extend_from_slice(b"LIST\x04\0\0\0tail");
+        let (data, given) = given_to_hound(&file);
+        assert_eq!(data.audio_bytes(), 400);
+        assert_eq!(&given[12..36], &file[12..36], "the format chunk");
+        assert_eq!(&given[36..44], b"data\x90\x01\0\0");
+        assert_eq!(&given[44..], &file[file.len() - 412..file.len() - 12], "the audio, without the chunk after it");
+    }
+
+    #[test]
+    fn a_streaming_file_gives_its_whole_frames_to_the_end() {
         for declared in STREAMING_SIZES {
             let file = wav(b"", declared, 402);
-            let data = locate_data(&mut Cursor::new(&file)).unwrap().unwrap();
-            assert!(data.is_streaming());
-            let mut patched = Vec::new();
-            // Read in small pieces, so that the patch straddles reads.
-            let mut reader = with_real_size(Cursor::new(&file), Some(&data));
-            let mut piece = [0; 3];
-            loop {
-                let n = reader.read(&mut piece).unwrap();
-                if n == 0 {
-                    break;
-                }
-                patched.extend_from_slice(&piece[..n]);
-            }
-            let at = file.len() - 402 - 4;
-            assert_eq!(&patched[at..at + 4], &400u32.to_le_bytes());
-            assert_eq!(&patched[..at], &file[..at]);
-            assert_eq!(&patched[at + 4..], &file[at + 4..]);
+            let (data, given) = given_to_hound(&file);
+            assert!(data.is_streaming() && !data.is_truncated() && !data.is_cut());
+            assert_eq!(data.audio_bytes(), 400);
+            assert_eq!(&given[40..44], &400u32.to_le_bytes());
+            assert_eq!(given.len(), 44 + 400);
         }
     }
 

@@ -129,18 +129,9 @@ mod tests {
             ("decoder complexity", Settings { decoder_complexity: 6, ..d }),
             ("force mono", Settings { force_mono: true, ..d }),
             ("loss", loss(lossy)),
-            (
-                "loss model",
-                Settings { loss: LossSettings { model: LossModel::GilbertElliott, ..lossy }, ..loss(lossy) },
-            ),
-            (
-                "burst",
-                Settings {
-                    loss: LossSettings { model: LossModel::GilbertElliott, mean_burst_packets: 4.0, ..lossy },
-                    ..d
-                },
-            ),
-            ("seed", Settings { loss: LossSettings { seed: 7, ..lossy }, ..d }),
+            ("loss model", loss(LossSettings { model: LossModel::GilbertElliott, ..lossy })),
+            ("burst", loss(LossSettings { model: LossModel::GilbertElliott, mean_burst_packets: 4.0, ..lossy })),
+            ("seed", loss(LossSettings { seed: 7, ..lossy })),
             ("monitor", Settings { monitor: Monitor::Dry, ..d }),
             ("mix", Settings { mix: 0.5, ..d }),
             ("gain", Settings { output_gain_db: -6.0, ..d }),
@@ -157,12 +148,13 @@ mod tests {
             assert_ne!(text, &default_text, "{name} does not show in words");
             assert_ne!(SettingsRecord::from(settings), default_record, "{name} does not show in the fields");
         }
-        // A loss model, burst or seed only means something with loss: compared with the lossy
-        // settings.
+        // A loss model, burst or seed only means something with loss: each compared with the
+        // lossy settings it differs from in that one field.
         let changes = every_change();
-        let lossy = changes.iter().find(|(name, _)| *name == "loss").map(|(_, settings)| describe(settings));
-        for (name, settings) in changes.iter().filter(|(name, _)| ["loss model", "burst", "seed"].contains(name)) {
-            assert_ne!(Some(describe(settings)), lossy, "{name}");
+        let text_of =
+            |name: &str| changes.iter().find(|(found, _)| *found == name).map(|(_, settings)| describe(settings));
+        for (name, against) in [("loss model", "loss"), ("burst", "loss model"), ("seed", "loss")] {
+            assert_ne!(text_of(name), text_of(against), "{name}");
         }
         assert_eq!(
             describe(&Settings { output_gain_db: -6.0, rate_control: RateControl::Cbr, ..Settings::DEFAULT }),

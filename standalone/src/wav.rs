@@ -75,7 +75,7 @@ impl WavFormat {
 
 /// A WAV file being read block by block.
 pub struct WavSource {
-    reader: WavReader<riff::SizePatched<BufReader<File>>>,
+    reader: WavReader<Box<dyn Read>>,
     path: PathBuf,
     /// The file's sample format.
     pub format: WavFormat,
@@ -86,8 +86,6 @@ pub struct WavSource {
     pub frames: usize,
     /// Integer samples' full scale (1 for float).
     scale: f32,
-    /// Samples read so far.
-    read: usize,
 }
 
 impl std::fmt::Debug for WavSource {
@@ -113,9 +111,16 @@ impl WavSource {
                 return Err(fail(InputProblem::OtherFormat(format)));
             }
         }
-        file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
-        let reader = riff::with_real_size(BufReader::new(file), data.as_ref());
-        let reader = WavReader::new(reader).map_err(|err| fail(problem(err)))?;
+        let input: Box<dyn Read> = match &data {
+            Some(data) if data.is_streaming() && data.audio_bytes() == 0 => return Err(fail(InputProblem::NoAudio)),
+            Some(data) if data.is_cut() => return Err(fail(InputProblem::OverFourGib)),
+            Some(data) => Box::new(riff::audio_for_hound(BufReader::new(file), data).map_err(unreadable)?),
+            None => {
+                file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+                Box::new(BufReader::new(file))
+            }
+        };
+        let reader = WavReader::new(input).map_err(|err| fail(problem(err)))?;
         let spec = reader.spec();
         if let Some(data) = data.filter(DataChunk::is_truncated) {
             let bytes_per_second = f64::from(spec.sample_rate) * f64::from(data.block_align.max(1));
@@ -139,9 +144,6 @@ impl WavSource {
             return Err(fail(InputProblem::UnsupportedRate(spec.sample_rate)));
         }
         let samples = reader.len() as usize;
-        if !samples.is_multiple_of(channels) {
-            return Err(fail(InputProblem::Truncated));
-        }
         let scale = match format {
             WavFormat::Float32 => 1.0,
             _ => 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32,
@@ -154,7 +156,6 @@ impl WavSource {
             channels,
             frames: samples / channels,
             scale,
-            read: 0,
         })
     }
 
@@ -182,7 +183,6 @@ impl WavSource {
             })
         };
         result.map_err(|err| AppError::input(&self.path, problem(err)))?;
-        self.read += count;
         Ok(count)
     }
 }

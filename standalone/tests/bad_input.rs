@@ -59,6 +59,8 @@ fn bad_input_files_are_refused_and_leave_nothing_behind() {
     let out = path("out.wav");
     std::fs::write(path("text.wav"), "this is not audio").unwrap();
     std::fs::write(path("flac.wav"), b"fLaC\0\0\0\x22 and so on").unwrap();
+    // A streaming WAV (size left open as 0) that stopped right after its header.
+    std::fs::write(path("empty.wav"), wav_bytes(2, 48_000, 16, 1, &[], 0)).unwrap();
     let audio = vec![0u8; 4000];
     std::fs::write(path("truncated.wav"), wav_bytes(2, 48_000, 16, 1, &audio, 400_000)).unwrap();
     std::fs::write(path("six.wav"), wav_bytes(6, 48_000, 16, 1, &audio, 3996)).unwrap();
@@ -66,14 +68,24 @@ fn bad_input_files_are_refused_and_leave_nothing_behind() {
     std::fs::write(path("double.wav"), wav_bytes(1, 48_000, 64, 3, &audio, 4000)).unwrap();
     std::fs::write(path("twelve.wav"), wav_bytes(1, 48_000, 12, 1, &audio, 4000)).unwrap();
     std::fs::create_dir(path("folder.wav")).unwrap();
-    let existing =
-        ["double.wav", "flac.wav", "folder.wav", "six.wav", "slow.wav", "text.wav", "truncated.wav", "twelve.wav"];
+    let existing = [
+        "double.wav",
+        "empty.wav",
+        "flac.wav",
+        "folder.wav",
+        "six.wav",
+        "slow.wav",
+        "text.wav",
+        "truncated.wav",
+        "twelve.wav",
+    ];
 
     for (input, message) in [
         ("missing.wav", "No such file"),
         ("folder.wav", "cannot use input"),
         ("text.wav", "not a WAV file"),
         ("flac.wav", "this is a FLAC file, not WAV; convert it first"),
+        ("empty.wav", "the file holds no audio (a streaming WAV that ends after its header)"),
         ("truncated.wav", "the file is truncated: its header declares 2.08 s of audio, only 0.02 s are there"),
         ("six.wav", "6 channels; only mono and stereo"),
         ("slow.wav", "sample rate 500 Hz is not supported"),

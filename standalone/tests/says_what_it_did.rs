@@ -131,3 +131,41 @@ fn units_are_those_the_help_states_and_replaced_outputs_are_named() {
     assert_eq!(refused.status.code(), Some(roundtrip_app::error::EXIT_USAGE));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("exists and --no-clobber was given"));
 }
+
+#[test]
+fn every_packet_that_covers_the_input_is_counted_at_any_length_rate_and_frame() {
+    use roundtrip_app::commands::render::{Outputs, render_audio};
+    use roundtrip_codec::FrameDuration;
+    use roundtrip_engine::Settings;
+
+    let dir = folder();
+    let mut lengths = test_support::XorShift::new(7);
+    for (rate, frame) in [(44_100, FrameDuration::Ms2_5), (44_100, FrameDuration::Ms20), (8_000, FrameDuration::Ms60)] {
+        for _ in 0..6 {
+            let frames = 2_000 + lengths.below(u64::from(rate) / 4) as usize;
+            let samples = roundtrip_signal::test_signal::music(rate, 1, frames as f64 / f64::from(rate));
+            let audio = Audio { sample_rate_hz: rate, channels: 1, samples };
+            let output = dir.path().join("out.wav");
+            let outputs = Outputs {
+                decoded: output.clone(),
+                difference: None,
+                record: Some(dir.path().join("out.opus")),
+                report: None,
+                format: None,
+                measure_quality: false,
+            };
+            let settings = Settings { frame, ..Settings::DEFAULT };
+            // The render itself fails if a covering packet was not played out.
+            let stats = render_audio(&dir.path().join("in.wav"), &audio, WavFormat::Int16, &outputs, settings, true)
+                .unwrap_or_else(|error| panic!("{rate} Hz, {frame:?}, {frames} frames: {error}"));
+            assert_eq!(stats.fates.len() as u64, stats.packets_sent);
+            let recorded = stats.packets_recorded.abs_diff(stats.packets_sent);
+            assert!(
+                recorded <= 1,
+                "{rate} Hz, {frame:?}: {} recorded, {} sent",
+                stats.packets_recorded,
+                stats.packets_sent
+            );
+        }
+    }
+}

@@ -32,7 +32,8 @@ pub fn run() -> Result<(), String> {
         let peak_kib = peak_memory_kib(&mut command)?;
         println!("xtask: {minutes:>2} min of 48 kHz stereo: peak resident memory {:.1} MB", peak_kib as f64 / 1024.0);
         peaks.push(peak_kib);
-        for path in [input, out("wav"), out("difference.wav"), out("opus")] {
+        let stats = folder.join(format!("{minutes}min.out.stats.json"));
+        for path in [input, out("wav"), out("difference.wav"), out("opus"), out("png"), stats] {
             let _ = std::fs::remove_file(path);
         }
     }
@@ -80,7 +81,7 @@ fn write_test_wav(path: &Path, minutes: u32) -> std::io::Result<()> {
 }
 
 /// Runs `command` and returns its peak resident memory in KiB, as the kernel accounted it.
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 fn peak_memory_kib(command: &mut Command) -> Result<u64, String> {
     let child = command.spawn().map_err(|error| format!("could not start the app: {error}"))?;
     let pid = child.id() as libc::pid_t;
@@ -96,7 +97,7 @@ fn peak_memory_kib(command: &mut Command) -> Result<u64, String> {
     Ok(usage.ru_maxrss as u64)
 }
 
-#[cfg(not(unix))]
+#[cfg(not(target_os = "linux"))]
 fn peak_memory_kib(_command: &mut Command) -> Result<u64, String> {
-    Err("`cargo xtask memory` reads the kernel's accounting of a child, which needs Unix".to_owned())
+    Err("`cargo xtask memory` reads Linux's accounting of a child (ru_maxrss in KiB)".to_owned())
 }

@@ -52,8 +52,11 @@ impl Outputs {
         const OGG: [&str; 3] = ["opus", "ogg", "oga"];
         let extension = |path: &Path| path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
         let refuse = |path: &Path, written: &str, name: &str| {
-            let found = extension(path);
-            let message = format!("'{}' would hold {written} under a .{found} name; name it .{name}", path.display());
+            let found = match extension(path) {
+                found if found.is_empty() => "a name without an extension".to_owned(),
+                found => format!("a .{found} name"),
+            };
+            let message = format!("'{}' would hold {written} under {found}; name it .{name}", path.display());
             Err(AppError::Usage(message))
         };
         for path in [Some(&self.decoded), self.difference.as_ref()].into_iter().flatten() {
