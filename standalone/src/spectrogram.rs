@@ -17,15 +17,6 @@ pub struct Spectrogram {
 }
 
 impl Spectrogram {
-    /// The spectrogram of the mono mix of `samples` (interleaved, `channels` wide), with about
-    /// `columns` time columns; see [`SpectrogramBuilder`].
-    pub fn of(samples: &[f32], channels: usize, sample_rate_hz: u32, columns: usize) -> Self {
-        let channels = channels.max(1);
-        let mut builder = SpectrogramBuilder::new(samples.len() / channels, channels, sample_rate_hz, columns);
-        builder.push(samples);
-        builder.finish()
-    }
-
     /// The level at a column and bin.
     pub fn level_db(&self, column: usize, bin: usize) -> f32 {
         self.levels_db[column.min(self.columns - 1) * self.bins + bin.min(self.bins - 1)]
@@ -180,7 +171,9 @@ mod tests {
         let bin = 64; // 64 × 48000 / 1024 = 3 kHz, centred in its bin
         let sine: Vec<f32> =
             (0..rate).map(|n| (2.0 * std::f32::consts::PI * bin as f32 * n as f32 / 1024.0).sin()).collect();
-        let spectrogram = Spectrogram::of(&sine, 1, rate as u32, 4);
+        let mut builder = SpectrogramBuilder::new(sine.len(), 1, rate as u32, 4);
+        builder.push(&sine);
+        let spectrogram = builder.finish();
         assert!(spectrogram.level_db(1, bin).abs() < 0.1, "{}", spectrogram.level_db(1, bin));
         assert!(spectrogram.level_db(1, bin * 3) < -60.0);
     }
