@@ -6,6 +6,7 @@ use roundtrip_codec::Channels;
 
 use crate::config::{EngineConfig, EngineError};
 use crate::latency::Latency;
+use crate::loss::LossTraceReceiver;
 use crate::meters::Counters;
 use crate::pipeline::{Pipeline, codec_rate_for, max_recovery_frames};
 use crate::round_trip::{PacketObserver, RoundTrip};
@@ -74,6 +75,12 @@ impl CodecChain {
     pub fn restart(&mut self, settings: &Settings) {
         self.round_trip.restart(settings);
         self.pipeline.rebuild(&self.round_trip);
+    }
+
+    /// Replays the loss traces `receiver` brings in place of the loss model. Call before the
+    /// audio thread takes the chain: a receiver attached earlier is freed here.
+    pub fn attach_loss_traces(&mut self, receiver: LossTraceReceiver) {
+        self.round_trip.attach_loss_traces(receiver);
     }
 
     /// Clears everything, counters and loss pattern included, as if just created. Never allocates.

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use crate::chain::CodecChain;
 use crate::config::{EngineConfig, EngineError};
+use crate::handoff::{HandoffSender, handoff};
 use crate::levels::LevelMeter;
+use crate::loss_trace::LossTrace;
 use crate::meters::{Counters, Meters};
 use crate::mix::OutputMix;
 use crate::pipeline::prefaulted;
@@ -162,6 +164,19 @@ impl Engine {
         self.chain.configure(&settings.with_restart_fields_of(&self.shape_settings));
         self.mix.set(&settings);
         self.settings = settings;
+    }
+
+    /// The way loss traces reach this engine from another thread: send `Some(trace)` to replay
+    /// it in place of the loss model (from its start, repeating), `None` to give the model back;
+    /// the engine takes the newest at its next packet, and what it replaces comes back to the
+    /// sender to be freed there. This allocates the handoff: call it before the audio thread
+    /// owns the engine. A sender taken earlier no longer reaches it.
+    pub fn loss_trace_sender(&mut self) -> HandoffSender<Option<LossTrace>> {
+        // Two in flight: a user who loads traces faster than packets go by loses none but the
+        // skipped ones, which come back to be freed.
+        let (sender, receiver) = handoff(2);
+        self.chain.attach_loss_traces(receiver);
+        sender
     }
 
     /// Clears all audio state (FIFOs, codec, resamplers, loss pattern and counters) as if just

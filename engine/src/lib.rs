@@ -36,7 +36,8 @@
 //! | [`meters`] | lock-free measurements for other threads |
 //! | [`handoff`] | heap data to the audio thread and back, never freed there |
 //! | [`latency`] | the latency arithmetic |
-//! | [`loss`] | Bernoulli and Gilbert–Elliott loss |
+//! | [`loss`] | Bernoulli and Gilbert–Elliott loss, or a trace replayed |
+//! | [`loss_trace`] | a recorded loss pattern and its `opus_demo` text form |
 //! | [`fifo`], [`packet_queue`], [`resampler`] | the pipeline's buffers and rate conversion |
 
 pub mod advice;
@@ -49,6 +50,7 @@ pub mod handoff;
 pub mod latency;
 pub mod levels;
 pub mod loss;
+pub mod loss_trace;
 pub mod meters;
 pub mod mix;
 pub mod packet_queue;
@@ -65,6 +67,7 @@ pub use chain::CodecChain;
 pub use choices::{Choice, Named};
 pub use config::{EngineConfig, EngineError, HOST_RATE_RANGE_HZ, MAX_BLOCK_FRAMES};
 pub use engine::Engine;
+pub use loss_trace::{LossTrace, LossTraceError};
 pub use meters::{Counters, Levels, MeterSnapshot, Meters};
 pub use mix::OUTPUT_CEILING;
 pub use presets::{PRESETS, Preset};

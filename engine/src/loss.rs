@@ -1,4 +1,5 @@
-//! Simulated packet loss: independent (Bernoulli) or bursty (two-state Gilbert–Elliott).
+//! Simulated packet loss: independent (Bernoulli) or bursty (two-state Gilbert–Elliott), or a
+//! recorded [`LossTrace`] replayed in place of either.
 //!
 //! Gilbert–Elliott here is the simple Gilbert form: every packet is lost in the Bad state and
 //! none in the Good state. With long-run loss rate `p` and mean burst length `b` packets, the
@@ -9,10 +10,15 @@
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::{Rng, SeedableRng};
 
+use crate::handoff::HandoffReceiver;
+use crate::loss_trace::LossTrace;
 use crate::settings::{LossModel, LossSettings};
 
-/// Decides, packet by packet, which are lost. Never allocates.
-#[derive(Debug, Clone)]
+/// Loss traces for the audio thread: `None` in force means no trace, the model decides.
+pub type LossTraceReceiver = HandoffReceiver<Option<LossTrace>>;
+
+/// Decides, packet by packet, which are lost. Never allocates or frees.
+#[derive(Debug)]
 pub struct LossSimulator {
     /// The pseudo-random source; Xoshiro256++ so that a seed means the same pattern forever.
     rng: Xoshiro256PlusPlus,
@@ -24,6 +30,10 @@ pub struct LossSimulator {
     leave_probability: f64,
     /// Whether the Gilbert–Elliott chain is in its Bad state.
     in_burst: bool,
+    /// Where traces arrive from their owner's thread, if one was attached.
+    traces: Option<LossTraceReceiver>,
+    /// Packets decided since the trace in force arrived or the last reset: its position.
+    trace_position: u64,
 }
 
 impl LossSimulator {
@@ -35,6 +45,8 @@ impl LossSimulator {
             enter_probability: 0.0,
             leave_probability: 1.0,
             in_burst: false,
+            traces: None,
+            trace_position: 0,
         };
         simulator.configure(settings);
         simulator
@@ -70,10 +82,18 @@ impl LossSimulator {
         }
     }
 
-    /// Restarts the pattern from the seed.
+    /// Restarts the pattern from the seed, or the trace from its start.
     pub fn reset(&mut self) {
         self.rng = Xoshiro256PlusPlus::seed_from_u64(self.settings.seed);
         self.in_burst = false;
+        self.trace_position = 0;
+    }
+
+    /// Takes traces from `receiver` from now on. Dropping a receiver attached before frees it:
+    /// call this where freeing is allowed, before the audio thread runs.
+    pub fn attach_traces(&mut self, receiver: LossTraceReceiver) {
+        self.traces = Some(receiver);
+        self.trace_position = 0;
     }
 
     /// A uniform draw in [0, 1).
@@ -81,8 +101,19 @@ impl LossSimulator {
         (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
-    /// Whether the next packet is lost.
+    /// Whether the next packet is lost: the trace in force says, else the model draws.
     pub fn next_is_lost(&mut self) -> bool {
+        if let Some(traces) = self.traces.as_mut() {
+            // A newly sent trace starts from its beginning.
+            if traces.update() {
+                self.trace_position = 0;
+            }
+            if let Some(Some(trace)) = traces.current() {
+                let lost = trace.is_lost(self.trace_position);
+                self.trace_position += 1;
+                return lost;
+            }
+        }
         match self.settings.model {
             LossModel::Bernoulli => self.enter_probability > 0.0 && self.uniform() < self.enter_probability,
             LossModel::GilbertElliott => {
@@ -125,6 +156,25 @@ mod tests {
         simulator.reset();
         let again: Vec<bool> = (0..500).map(|_| simulator.next_is_lost()).collect();
         assert_eq!(first, again);
+    }
+
+    #[test]
+    fn a_trace_in_force_decides_from_its_start_and_none_gives_the_model_back() {
+        let settings =
+            LossSettings { model: LossModel::Bernoulli, loss_percent: 0.0, mean_burst_packets: 1.0, seed: 1 };
+        let mut simulator = LossSimulator::new(settings);
+        let (mut sender, receiver) = crate::handoff::handoff(1);
+        simulator.attach_traces(receiver);
+        assert!(!simulator.next_is_lost(), "no trace sent yet: the model (no loss) decides");
+        sender.send(Box::new(Some(LossTrace::new(vec![true, true, false]).unwrap()))).unwrap();
+        let draws: Vec<bool> = (0..7).map(|_| simulator.next_is_lost()).collect();
+        assert_eq!(draws, [true, true, false, true, true, false, true]);
+        simulator.reset();
+        assert!(simulator.next_is_lost() && simulator.next_is_lost() && !simulator.next_is_lost());
+        assert_eq!(sender.collect_retired(), 0, "the receiver holds the trace in force");
+        sender.send(Box::new(None)).unwrap();
+        assert!(!simulator.next_is_lost(), "without a trace the model decides again");
+        assert_eq!(sender.collect_retired(), 1, "the trace came back to be freed here");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use roundtrip_codec::{
     Bitrate, Channels, Decoder, Dred, DredDecoder, Encoder, PacketInfo, StateAllocator, mem::global,
 };
 
-use crate::loss::LossSimulator;
+use crate::loss::{LossSimulator, LossTraceReceiver};
 use crate::meters::Counters;
 use crate::packet_queue::PacketQueue;
 use crate::settings::Settings;
@@ -140,6 +140,12 @@ impl RoundTrip {
         };
         round_trip.restart(settings);
         Ok(round_trip)
+    }
+
+    /// Replays the traces `receiver` brings in place of the loss model (see
+    /// [`LossSimulator::attach_traces`]).
+    pub fn attach_loss_traces(&mut self, receiver: LossTraceReceiver) {
+        self.loss.attach_traces(receiver);
     }
 
     /// Samples per channel in a frame.

@@ -123,3 +123,28 @@ fn heap_data_handed_to_the_audio_thread_is_taken_and_retired_without_allocating_
         assert_eq!(sender.collect_retired(), usize::from(round > 0), "round {round}");
     }
 }
+
+#[test]
+fn replaying_and_swapping_loss_traces_allocates_and_frees_nothing_on_the_audio_thread() {
+    use roundtrip_engine::LossTrace;
+    let mut engine = engine(44_100, 2, Settings { fec: true, dred_duration_ms: 100, ..Settings::default() });
+    let mut sender = engine.loss_trace_sender();
+    let input = test_signal::interleave_mono(&test_signal::speech(44_100, 0.5), 2);
+    let mut output = vec![0.0; input.len()];
+    let mut lost = 0;
+    for round in 0..12usize {
+        // Traces are made and freed here; on the audio thread they are only taken and retired.
+        let trace = (round % 3 != 2).then(|| LossTrace::new((0..round + 2).map(|index| index % 2 == 0).collect()));
+        sender.send(Box::new(trace.transpose().unwrap())).unwrap();
+        let before = engine.counters().packets_lost;
+        let ((), counts) = count(|| {
+            for (block_in, block_out) in input.chunks(2 * 301).zip(output.chunks_mut(2 * 301)) {
+                engine.process_interleaved(block_in, block_out);
+            }
+        });
+        assert!(counts.is_zero(), "round {round}: {counts:?}");
+        lost += engine.counters().packets_lost - before;
+        sender.collect_retired();
+    }
+    assert!(lost > 100, "the traces were in force: {lost} packets lost");
+}

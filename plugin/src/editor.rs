@@ -18,6 +18,7 @@ use nice_plug_egui::widgets::ParamSlider;
 use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier};
 use roundtrip_engine::{Meters, PRESETS};
 
+use crate::loss_trace::TraceSlot;
 use crate::params::RoundtripParams;
 use crate::spectrum::{ConsumerSlot, EditorSpectra};
 
@@ -43,6 +44,9 @@ pub struct EditorApp {
     state: Arc<EguiEditorState>,
     /// nice-plug's handle for setting parameters; present while the window is open.
     gui: Option<GuiContext>,
+    /// The loss trace path being typed or pasted, and why the last one could not be loaded.
+    trace_path: String,
+    trace_error: Option<String>,
 }
 
 /// The window state for a new editor, at the size saved with the session.
@@ -64,7 +68,17 @@ pub fn create(
         .with_tile("Opus Roundtrip")
         .with_resize_hint(ResizeHint::resizable().with_min_logical_size(LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1)));
     let analyzer = EditorSpectra::new(spectrum);
-    let app = EditorApp { params, meters, latency_held, open, analyzer, state: state.clone(), gui: None };
+    let app = EditorApp {
+        params,
+        meters,
+        latency_held,
+        open,
+        analyzer,
+        state: state.clone(),
+        gui: None,
+        trace_path: String::new(),
+        trace_error: None,
+    };
     nice_plug_egui::create_egui_editor(state, RepaintNotifier::new(), settings, app)
 }
 
@@ -120,6 +134,7 @@ impl NiceEguiApp for EditorApp {
                         slider_row(ui, "Output gain", &params.output_gain_db, &setter);
                     });
                 });
+                trace_row(ui, &params.loss_trace, &mut self.trace_path, &mut self.trace_error);
                 ui.separator();
                 let latency_held = self.latency_held.load(Ordering::Relaxed);
                 meters_view::show(ui, &self.meters.snapshot(), params, latency_held);
@@ -158,10 +173,44 @@ fn primary_controls(ui: &mut egui::Ui, params: &RoundtripParams, setter: &ParamS
     });
 }
 
+/// The loss trace: a path typed or pasted (a file manager's `file://` copy too), loaded on
+/// Enter or Load; what is in force, and Clear. (Files dropped on the window would be nicer, but
+/// egui-baseview 0.9 does not pass drop events on to egui.)
+fn trace_row(ui: &mut egui::Ui, slot: &TraceSlot, path: &mut String, error: &mut Option<String>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Loss trace:");
+        let field = egui::TextEdit::singleline(path)
+            .hint_text("path of a trace file (0 = received, else lost)")
+            .desired_width(320.0);
+        let field = ui.add(field);
+        let entered = field.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+        if ui.button("Load").clicked() || entered {
+            let typed = path.trim().trim_matches(['"', '\'']);
+            let typed = typed.strip_prefix("file://").unwrap_or(typed);
+            *error = slot.load_file(std::path::Path::new(typed)).err().map(|error| error.to_string());
+        }
+        match slot.summary() {
+            Some((name, packets, lost)) => {
+                let percent = 100.0 * lost as f64 / packets as f64;
+                ui.label(format!("{name}: {lost} of {packets} packets lost ({percent:.1} %), repeating; it replaces the loss controls"));
+                if ui.button("Clear").clicked() {
+                    slot.replace(None);
+                }
+            }
+            None => {
+                ui.label(egui::RichText::new("none: the loss controls decide").weak());
+            }
+        }
+        if let Some(error) = error {
+            ui.colored_label(egui::Color32::from_rgb(255, 110, 90), error.as_str());
+        }
+    });
+}
+
 fn presets_row(ui: &mut egui::Ui, params: &RoundtripParams, setter: &ParamSetter) {
     ui.horizontal_wrapped(|ui| {
         ui.label("Presets:");
-        let current = params.settings();
+        let current = params.control_settings();
         for preset in &PRESETS {
             let button = egui::Button::new(preset.name).selected(preset.is_active(&current));
             if ui.add(button).on_hover_text(preset.description).clicked() {

@@ -23,6 +23,7 @@
 pub mod clap_entry;
 mod editor;
 mod fault;
+pub mod loss_trace;
 pub mod menu;
 pub mod params;
 pub mod spectrum;
@@ -140,7 +141,8 @@ impl Plugin for OpusRoundtrip {
             max_block_frames: (buffer_config.max_buffer_size as usize).clamp(1, MAX_BLOCK_FRAMES),
         };
         match Engine::with_meters(config, self.params.settings(), self.meters.clone()) {
-            Ok(engine) => {
+            Ok(mut engine) => {
+                self.params.loss_trace.connect(engine.loss_trace_sender());
                 self.reported_latency = engine.latency_samples() as u32;
                 if !clap_entry::report_activation_latency(self.reported_latency) {
                     context.set_latency_samples(self.reported_latency);

@@ -11,6 +11,7 @@ use roundtrip_engine::settings::{
 };
 use roundtrip_engine::{LossModel, LossSettings, Monitor, Settings};
 
+use crate::loss_trace::TraceSlot;
 use crate::menu::Menu;
 
 /// The loss control's span: above 50 % no call is usable (the engine takes up to 100 %).
@@ -39,6 +40,9 @@ pub struct RoundtripParams {
     /// The editor window's logical size, saved with the session.
     #[persist = "editor-size"]
     pub editor_size: Arc<RwLock<(f32, f32)>>,
+    /// The loss trace replayed in place of the loss model, saved with the session.
+    #[persist = "loss-trace"]
+    pub loss_trace: TraceSlot,
 
     /// Target bitrate in kbps: the primary control.
     #[id = "kbps"]
@@ -107,6 +111,7 @@ impl Default for RoundtripParams {
         let defaults = Settings::default();
         Self {
             editor_size: Arc::new(RwLock::new(EDITOR_DEFAULT_SIZE)),
+            loss_trace: TraceSlot::default(),
             bitrate_kbps: FloatParam::new(
                 "Bitrate",
                 defaults.bitrate_bps as f32 / 1000.0,
@@ -205,9 +210,19 @@ fn parse_number(text: &str, units: &[&str]) -> Option<f32> {
 }
 
 impl RoundtripParams {
-    /// The engine settings these parameters describe. Never allocates: called on the audio
-    /// thread every block.
+    /// The engine settings these parameters describe: the controls', but with a loss trace in
+    /// force, its loss rate as the loss stated (and expected by the encoder, on Auto). Never
+    /// allocates or locks: called on the audio thread every block.
     pub fn settings(&self) -> Settings {
+        let mut settings = self.control_settings();
+        if let Some(percent) = self.loss_trace.loss_percent() {
+            settings.loss.loss_percent = percent;
+        }
+        settings
+    }
+
+    /// The settings as the controls say, whatever trace is in force: what presets start from.
+    pub fn control_settings(&self) -> Settings {
         Settings {
             bitrate_bps: (self.bitrate_kbps.value() * 1000.0).round() as i32,
             frame: self.frame.value().0,

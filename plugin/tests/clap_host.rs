@@ -189,6 +189,52 @@ fn saved_state_restores_into_a_fresh_instance_with_identical_output() {
     assert!(a == b, "restored instance sounds different");
 }
 
+/// `state` with the persisted field `key` set to `value` (the field's own JSON text).
+fn with_field(state: &[u8], key: &str, value: &str) -> Vec<u8> {
+    // nice-plug's CLAP state: the JSON's length as 8 little-endian bytes, then the JSON.
+    let mut json: serde_json::Value = serde_json::from_slice(&state[8..]).expect("a JSON state");
+    json["fields"][key] = serde_json::Value::String(value.to_owned());
+    let body = serde_json::to_vec(&json).unwrap();
+    [&(body.len() as u64).to_le_bytes()[..], &body].concat()
+}
+
+#[test]
+fn a_loss_trace_in_a_session_reaches_the_running_plugin_and_is_saved_with_it() {
+    use roundtrip_signal::measure::rms_dbfs;
+    let input = test_signal::speech(48_000, 2.0);
+    let second_half = input.len() / 2..;
+    let mut host = harness();
+    host.activate(48_000.0, 480);
+    let (clean, _) = process_random_blocks(&mut host, &input, &input, 480, &[], 5);
+    let base = host.save_state();
+    // Every packet lost: concealment alone, which fades to silence within a few frames.
+    host.load_state(&with_field(&base, "loss-trace", r#"{"name":"all-lost.txt","pattern":"1"}"#));
+    let (lost, _) = process_random_blocks(&mut host, &input, &input, 480, &[], 6);
+    let (clean_db, lost_db) = (rms_dbfs(&clean[second_half.clone()]), rms_dbfs(&lost[second_half.clone()]));
+    assert!(clean_db > -40.0 && lost_db < clean_db - 40.0, "clean {clean_db:.1} dBFS, all lost {lost_db:.1} dBFS");
+
+    // A damaged trace is refused; the one in force stays.
+    let _ = host.try_load_state(&with_field(&base, "loss-trace", r#"{"name":"bad.txt","pattern":"10x"}"#));
+    let (still_lost, _) = process_random_blocks(&mut host, &input, &input, 480, &[], 7);
+    assert!(rms_dbfs(&still_lost[second_half.clone()]) < clean_db - 40.0, "the damaged trace replaced the good one");
+
+    // Saved with the session: a fresh instance replays it, bit for bit.
+    let saved = host.save_state();
+    assert!(String::from_utf8_lossy(&saved).contains("all-lost.txt"), "the trace is not in the saved state");
+    let mut restored = harness();
+    restored.load_state(&saved);
+    host.deactivate();
+    host.activate(48_000.0, 480);
+    restored.activate(48_000.0, 480);
+    let a = process_random_blocks(&mut host, &input, &input, 480, &[], 8);
+    let b = process_random_blocks(&mut restored, &input, &input, 480, &[], 8);
+    assert!(a == b, "the restored instance replays another pattern");
+    // Cleared (a session without a trace): the loss controls decide again.
+    restored.load_state(&with_field(&base, "loss-trace", "null"));
+    let (back, _) = process_random_blocks(&mut restored, &input, &input, 480, &[], 9);
+    assert!(rms_dbfs(&back[second_half]) > clean_db - 1.0, "no trace, no loss: the audio is back");
+}
+
 /// A session saved through CLAP by version 0.1.0 (main at 4b4a098), with every parameter away
 /// from its default, and the value text of each as that version showed it.
 const SESSION_0_1_0: &[u8] = include_bytes!("data/session-0.1.0.clapstate");

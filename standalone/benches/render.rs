@@ -33,11 +33,12 @@ fn main() {
         difference: None,
         record: None,
         report: None,
+        loss_trace: None,
         format: None,
         measure_quality: false,
     };
     group.bench_function(BenchmarkId::from_parameter("render"), |b| {
-        b.iter(|| black_box(render_file(&input_path, &outputs, Settings::default(), true).expect("render")))
+        b.iter(|| black_box(render_file(&input_path, &outputs, &Settings::default().into(), true).expect("render")))
     });
     group.bench_function(BenchmarkId::from_parameter("raw_libopus"), |b| {
         b.iter(|| {

@@ -279,6 +279,13 @@ pub struct RenderArgs {
     /// Refuse to replace an existing output (by default it is replaced, and the summary says so).
     #[arg(long, short = 'n')]
     pub no_clobber: bool,
+    /// Lose the packets this trace marks instead of drawing them: one integer per packet,
+    /// non-zero = lost, as `opus_demo -lossfile` reads; it repeats if shorter than the audio.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["loss", "loss_model", "burst", "seed"])]
+    pub loss_trace: Option<PathBuf>,
+    /// Write the loss pattern used (0 or 1 per packet sent) here, to replay with --loss-trace.
+    #[arg(long, value_name = "FILE")]
+    pub write_trace: Option<PathBuf>,
     #[command(flatten)]
     pub codec: CodecArgs,
 }

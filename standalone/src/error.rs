@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use roundtrip_engine::{EngineError, HOST_RATE_RANGE_HZ};
+use roundtrip_engine::{EngineError, HOST_RATE_RANGE_HZ, LossTraceError};
 
 /// Exit code for a bad command line (the same code `clap` uses for its own usage errors).
 pub const EXIT_USAGE: i32 = 2;
@@ -69,6 +69,8 @@ pub enum InputProblem {
     StatsVersion { found: u32, read: u32 },
     /// A render's input that does not match the render (length or rate).
     NotTheInputOf(PathBuf),
+    /// A loss trace that cannot be read or is not one.
+    LossTrace(LossTraceError),
 }
 
 impl fmt::Display for InputProblem {
@@ -109,6 +111,7 @@ impl fmt::Display for InputProblem {
             Self::NotTheInputOf(rendered) => {
                 write!(f, "it does not match '{}' (not the input of that render?)", rendered.display())
             }
+            Self::LossTrace(error) => write!(f, "{error}"),
         }
     }
 }

@@ -4,16 +4,61 @@
 //! only counts and one character per packet are kept.
 
 use std::collections::VecDeque;
+use std::path::PathBuf;
 
-use roundtrip_engine::{Counters, Engine, EngineConfig, PacketFate, PacketObserver, SentPacket, Settings};
+use roundtrip_engine::{Counters, Engine, EngineConfig, LossTrace, PacketFate, PacketObserver, SentPacket, Settings};
 
-use crate::error::{AppError, Result};
+use crate::error::{AppError, InputProblem, Result};
 use crate::ogg_opus::GRANULE_RATE_HZ;
 use crate::progress::Progress;
+use crate::settings_text::{TraceRecord, describe};
 use crate::wav::{Audio, WavSource};
 
 /// Frames per engine call: a host's typical large block. Any size gives the same output.
 pub const BLOCK_FRAMES: usize = 1024;
+
+/// What a render runs: the settings, and the loss trace that replaces their loss model, if any.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub settings: Settings,
+    pub loss_trace: Option<TraceInput>,
+}
+
+impl Plan {
+    /// `settings` with `trace` in place of their loss model. The loss rate they state, which
+    /// the encoder is told to expect unless `expected_loss_percent` is set, becomes the trace's.
+    pub fn with_trace(mut settings: Settings, trace: TraceInput) -> Self {
+        settings.loss.loss_percent = trace.trace.loss_percent();
+        Self { settings, loss_trace: Some(trace) }
+    }
+}
+
+impl From<Settings> for Plan {
+    fn from(settings: Settings) -> Self {
+        Self { settings, loss_trace: None }
+    }
+}
+
+/// A loss trace and the file it was read from.
+#[derive(Debug, Clone)]
+pub struct TraceInput {
+    pub path: PathBuf,
+    pub trace: LossTrace,
+}
+
+impl TraceInput {
+    /// Reads the trace at `path`.
+    pub fn read(path: PathBuf) -> Result<Self> {
+        let trace = LossTrace::read(&path).map_err(|error| AppError::input(&path, InputProblem::LossTrace(error)))?;
+        Ok(Self { path, trace })
+    }
+
+    /// The trace as the stats record it.
+    fn record(&self) -> TraceRecord {
+        let path = std::path::absolute(&self.path).unwrap_or_else(|_| self.path.clone());
+        TraceRecord { path, packets: self.trace.len(), lost: self.trace.lost_count() }
+    }
+}
 
 /// Where a render's input comes from: a file being read, or audio in memory.
 pub trait SampleSource {
@@ -84,8 +129,8 @@ impl SampleSource for AudioSource<'_> {
 /// audio, and each packet sent that covers the input, in order.
 pub trait RenderSink {
     /// The render starts: the engine is built, its packets lag the input by `pre_skip` 48 kHz
-    /// samples, and it runs `settings` (clamped).
-    fn start(&mut self, pre_skip: u16, settings: &Settings) -> Result<()>;
+    /// samples, and it runs what `description` says (see [`describe`]).
+    fn start(&mut self, pre_skip: u16, description: &str) -> Result<()>;
     /// The next samples of the input and, sample for sample, the decoded audio.
     fn block(&mut self, input: &[f32], decoded: &[f32]) -> Result<()>;
     /// The next packet that covers the input.
@@ -112,6 +157,11 @@ pub struct Rendered {
     pub pre_skip: u16,
     /// The settings used (after clamping).
     pub settings: Settings,
+    /// The loss trace replayed in place of the settings' loss model.
+    pub loss_trace: Option<TraceRecord>,
+    /// Whether the network lost each packet sent, the flushing ones too: the pattern
+    /// `--write-trace` saves, which replays this render's losses exactly.
+    pub loss_pattern: Vec<bool>,
 }
 
 impl Rendered {
@@ -134,6 +184,7 @@ struct Recorder {
 
 impl PacketObserver for Recorder {
     fn sent(&mut self, packet: &SentPacket<'_>) {
+        self.rendered.loss_pattern.push(packet.lost);
         if packet.sequence < self.covering {
             let rendered = &mut self.rendered;
             rendered.with_fec += u64::from(packet.carries_fec);
@@ -152,24 +203,33 @@ impl PacketObserver for Recorder {
     }
 }
 
-/// Renders `source` through the engine with `settings` into `sink`. The output has exactly the
+/// Renders `source` through the engine as `plan` says into `sink`. The output has exactly the
 /// input's length: the engine runs on past the end of the input (on silence) for its latency,
 /// and the first latency samples of its output are dropped. `packets` says whether the sink
 /// wants the packets.
 pub fn render(
     source: &mut dyn SampleSource,
-    settings: Settings,
+    plan: &Plan,
     progress: &Progress,
     sink: &mut dyn RenderSink,
     packets: bool,
 ) -> Result<Rendered> {
     let (rate, channels, frames) = (source.sample_rate_hz(), source.channels(), source.frames());
     let config = EngineConfig { sample_rate_hz: rate, channels, max_block_frames: BLOCK_FRAMES };
-    let mut engine = Engine::new(config, settings).map_err(AppError::Engine)?;
+    let mut engine = Engine::new(config, plan.settings).map_err(AppError::Engine)?;
+    // The engine takes the trace at its first packet; the sender is kept to the end, as a
+    // plugin keeps it, although the trace would still arrive without it.
+    let trace_sender = plan.loss_trace.as_ref().map(|input| {
+        let mut sender = engine.loss_trace_sender();
+        // A new handoff has room: this cannot fail.
+        let _ = sender.send(Box::new(Some(input.trace.clone())));
+        sender
+    });
     let latency = engine.latency_samples();
     let pre_skip = (engine.encoded_delay_seconds() * f64::from(GRANULE_RATE_HZ)).round() as u16;
     let settings = *engine.settings();
-    sink.start(pre_skip, &settings)?;
+    let loss_trace = plan.loss_trace.as_ref().map(TraceInput::record);
+    sink.start(pre_skip, &describe(&settings, loss_trace.as_ref()))?;
     // Packet k covers the input from k × frame − delay: those that start before the input's
     // end are needed for the output, so the receiver plays every one of them out.
     let frame_seconds = f64::from(settings.frame.millis().unwrap_or(20.0)) / 1000.0;
@@ -193,6 +253,8 @@ pub fn render(
             latency_samples: latency,
             pre_skip,
             settings,
+            loss_trace,
+            loss_pattern: Vec::new(),
         },
     };
 
@@ -241,5 +303,6 @@ pub fn render(
         return Err(AppError::Internal(format!("{covering} packets cover the input, but {played} were played out")));
     }
     recorder.rendered.counters = counters;
+    drop(trace_sender);
     Ok(recorder.rendered)
 }

@@ -1,14 +1,17 @@
 //! A render's settings as a person reads them (every setting that differs from its default) and
 //! as JSON fields a script compares.
 
+use std::path::PathBuf;
+
 use roundtrip_codec::FrameDuration;
 use roundtrip_engine::{Choice, LossModel, Settings};
 use serde::{Deserialize, Serialize};
 
 /// The settings in words: bitrate, frame and application always, then every other setting that
 /// differs from [`Settings::DEFAULT`], e.g. "24 kbps, 20 ms, VoIP, FEC, gain −6 dB, 10 % bursty
-/// loss, mean burst 3 (seed 1)".
-pub fn describe(settings: &Settings) -> String {
+/// loss, mean burst 3 (seed 1)". A loss trace, where one replaced the loss model, is named in
+/// the model's place.
+pub fn describe(settings: &Settings, loss_trace: Option<&TraceRecord>) -> String {
     let default = Settings::DEFAULT;
     let mut parts = vec![
         format!("{} kbps", f64::from(settings.bitrate_bps) / 1000.0),
@@ -37,7 +40,10 @@ pub fn describe(settings: &Settings) -> String {
     add(settings.mix != default.mix, &|| format!("mix {:.0} %", settings.mix * 100.0));
     add(settings.output_gain_db != default.output_gain_db, &|| format!("gain {:+} dB", settings.output_gain_db));
     let loss = settings.loss;
-    parts.push(if loss.loss_percent > 0.0 {
+    parts.push(if let Some(trace) = loss_trace {
+        let name = trace.path.file_name().unwrap_or(trace.path.as_os_str()).to_string_lossy();
+        format!("loss trace {name} ({} of {} packets lost)", trace.lost, trace.packets)
+    } else if loss.loss_percent > 0.0 {
         match loss.model {
             LossModel::Bernoulli => format!("{} % random loss (seed {})", loss.loss_percent, loss.seed),
             LossModel::GilbertElliott => format!(
@@ -75,6 +81,20 @@ pub struct SettingsRecord {
     pub monitor: String,
     pub mix: f32,
     pub output_gain_db: f32,
+    /// The loss trace replayed in place of the loss model (`loss_model` is then "trace" and
+    /// `loss_percent` the trace's rate); absent when the model drew the losses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_trace: Option<TraceRecord>,
+}
+
+/// A loss trace a render replayed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceRecord {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// Packets in the trace, and of those lost; it repeats when the audio is longer.
+    pub packets: usize,
+    pub lost: usize,
 }
 
 impl From<&Settings> for SettingsRecord {
@@ -99,6 +119,7 @@ impl From<&Settings> for SettingsRecord {
             monitor: settings.monitor.key().to_owned(),
             mix: settings.mix,
             output_gain_db: settings.output_gain_db,
+            loss_trace: None,
         }
     }
 }
@@ -140,10 +161,10 @@ mod tests {
 
     #[test]
     fn every_setting_that_changes_the_sound_shows_in_words_and_in_fields() {
-        let default_text = describe(&Settings::DEFAULT);
+        let default_text = describe(&Settings::DEFAULT, None);
         assert_eq!(default_text, "64 kbps, 20 ms, Audio, no loss");
         let default_record = SettingsRecord::from(&Settings::DEFAULT);
-        let texts: Vec<String> = every_change().iter().map(|(_, settings)| describe(settings)).collect();
+        let texts: Vec<String> = every_change().iter().map(|(_, settings)| describe(settings, None)).collect();
         for ((name, settings), text) in every_change().iter().zip(&texts) {
             assert_ne!(text, &default_text, "{name} does not show in words");
             assert_ne!(SettingsRecord::from(settings), default_record, "{name} does not show in the fields");
@@ -152,12 +173,12 @@ mod tests {
         // lossy settings it differs from in that one field.
         let changes = every_change();
         let text_of =
-            |name: &str| changes.iter().find(|(found, _)| *found == name).map(|(_, settings)| describe(settings));
+            |name: &str| changes.iter().find(|(found, _)| *found == name).map(|(_, settings)| describe(settings, None));
         for (name, against) in [("loss model", "loss"), ("burst", "loss model"), ("seed", "loss")] {
             assert_ne!(text_of(name), text_of(against), "{name}");
         }
         assert_eq!(
-            describe(&Settings { output_gain_db: -6.0, rate_control: RateControl::Cbr, ..Settings::DEFAULT }),
+            describe(&Settings { output_gain_db: -6.0, rate_control: RateControl::Cbr, ..Settings::DEFAULT }, None),
             "64 kbps, 20 ms, Audio, CBR, gain -6 dB, no loss"
         );
     }

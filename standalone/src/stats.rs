@@ -168,15 +168,28 @@ impl RenderStats {
             packets_with_dred: rendered.with_dred,
             ..rendered.counters
         };
-        let warnings = Advice::for_run(&rendered.settings, &counters).map(|advice| advice.to_string()).collect();
+        let mut warnings: Vec<String> =
+            Advice::for_run(&rendered.settings, &counters).map(|advice| advice.to_string()).collect();
+        let mut settings = SettingsRecord::from(&rendered.settings);
+        if let Some(trace) = &rendered.loss_trace {
+            settings.loss_model = "trace".to_owned();
+            settings.loss_trace = Some(trace.clone());
+            let sent = rendered.loss_pattern.len();
+            if sent > trace.packets {
+                warnings.push(format!(
+                    "the loss trace holds {} packets and the render sent {sent}: it repeated from its start",
+                    trace.packets
+                ));
+            }
+        }
         let (recovered_fec, recovered_dred, concealed) =
             (count(PacketFate::RecoveredFec), count(PacketFate::RecoveredDred), count(PacketFate::Concealed));
         Self {
             version: STATS_VERSION,
             input: absolute(input_path),
             output: absolute(output_path),
-            description: describe(&rendered.settings),
-            settings: SettingsRecord::from(&rendered.settings),
+            description: describe(&rendered.settings, rendered.loss_trace.as_ref()),
+            settings,
             sample_rate_hz,
             channels,
             frames,

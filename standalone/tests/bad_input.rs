@@ -130,6 +130,37 @@ fn contradictory_flags_are_usage_errors() {
 }
 
 #[test]
+fn bad_loss_traces_are_refused_before_anything_is_written() {
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 48_000, 0.5, WavFormat::Int16);
+    let input = input.to_str().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let (out, written) = (path("out.wav"), path("written.txt"));
+    std::fs::write(path("garbage.txt"), "0 1 0\n0 lost 1\n").unwrap();
+    std::fs::write(path("empty.txt"), " \n").unwrap();
+    std::fs::write(path("binary.txt"), [0xffu8, 0xfe, 0x00, 0x01]).unwrap();
+    let existing = ["binary.txt", "empty.txt", "garbage.txt", "in.wav"];
+    for (trace, message) in [
+        ("garbage.txt", "line 2: 'lost' is not an integer"),
+        ("empty.txt", "the loss trace holds no packets"),
+        ("binary.txt", "the loss trace is not text"),
+        ("missing.txt", "cannot read the loss trace"),
+    ] {
+        let trace = path(trace);
+        let args = [render_args(input, &out), vec!["--loss-trace", &trace, "--write-trace", &written]].concat();
+        fails(&args, EXIT_INPUT, message);
+        only(dir.path(), &existing);
+    }
+    let garbage = path("garbage.txt");
+    let with_loss = [render_args(input, &out), vec!["--loss-trace", &garbage, "--loss", "5"]].concat();
+    fails(&with_loss, EXIT_USAGE, "cannot be used with");
+    std::fs::write(&garbage, "0 1").unwrap();
+    let onto_itself = [render_args(input, &out), vec!["--loss-trace", &garbage, "--write-trace", &garbage]].concat();
+    fails(&onto_itself, EXIT_USAGE, "would overwrite the loss trace");
+    only(dir.path(), &existing);
+}
+
+#[test]
 fn unwritable_outputs_are_refused_before_any_work_and_leave_nothing() {
     let dir = folder();
     let input = music_file(dir.path(), "in.wav", 48_000, 0.5, WavFormat::Int16);

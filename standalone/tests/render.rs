@@ -1,5 +1,6 @@
-//! `render` end to end: reproducible with a seed, exactly the input's length, and an Ogg Opus
-//! recording that parses back and decodes (with our decoder, and with opusdec) to the same audio.
+//! `render` end to end: reproducible with a seed, exactly the input's length, an Ogg Opus
+//! recording that parses back and decodes (with our decoder, and with opusdec) to the same audio,
+//! and loss traces that replay a render's losses exactly.
 
 mod common;
 
@@ -159,4 +160,57 @@ fn files_at_1_khz_and_768_khz_render_to_their_own_length_and_rate() {
         let energy: f64 = decoded.samples.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
         assert!(energy > 1.0, "{rate} Hz: silent render ({energy})");
     }
+}
+
+#[test]
+fn a_written_trace_replays_the_render_exactly_and_opus_demo_files_read_as_opus_demo_reads_them() {
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 44_100, 2.0, WavFormat::Int16);
+    let trace = dir.path().join("pattern.txt");
+    let trace_arg = trace.to_str().unwrap();
+    let codec = ["--bitrate", "24k", "--fec", "--dred", "100ms", "--application", "voip", "--expect-loss", "12"];
+    let drawn = dir.path().join("drawn.wav");
+    let model = ["--loss", "12", "--burst", "2", "--seed", "9", "--write-trace", trace_arg];
+    render(&input, &drawn, &[&codec[..], &model[..]].concat());
+    let replayed = dir.path().join("replayed.wav");
+    render(&input, &replayed, &[&codec[..], &["--loss-trace", trace_arg]].concat());
+    assert_eq!(std::fs::read(&drawn).unwrap(), std::fs::read(&replayed).unwrap(), "the replay differs");
+
+    // One line per packet sent, the flushing ones too; the covering ones lose what the stats say.
+    let [drawn, replayed] = [drawn, replayed].map(|path| RenderStats::load(&RenderStats::path_for(&path)).unwrap());
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len() as u64, drawn.packets_sent + drawn.packets_flushed);
+    let covering_lost = lines[..drawn.packets_sent as usize].iter().filter(|&&line| line == "1").count();
+    assert_eq!(covering_lost as u64, drawn.packets_lost);
+    assert!(drawn.packets_lost > 5 && drawn.recovered_fec + drawn.recovered_dred > 0, "{drawn:?}");
+    assert_eq!(replayed.fates, drawn.fates);
+    assert_eq!(replayed.settings.loss_model, "trace");
+    assert_eq!(replayed.settings.loss_trace.as_ref().map(|record| record.packets), Some(lines.len()));
+    assert!(replayed.warnings.iter().all(|warning| !warning.contains("repeated")), "{:?}", replayed.warnings);
+
+    // opus_demo's form: integers in any whitespace, every non-zero one lost. Five packets
+    // repeat over the whole render, and the output says so.
+    let short = dir.path().join("short-loss.txt");
+    std::fs::write(&short, "0 0 1\n-1\t0\n").unwrap();
+    let output = dir.path().join("short.wav");
+    let result = app(&[
+        "render",
+        input.to_str().unwrap(),
+        "-o",
+        output.to_str().unwrap(),
+        "-q",
+        "--loss-trace",
+        short.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    let summary = String::from_utf8_lossy(&result.stdout);
+    assert!(summary.contains("loss trace short-loss.txt (2 of 5 packets lost)"), "{summary}");
+    assert!(summary.contains("it repeated from its start"), "{summary}");
+    let stats = RenderStats::load(&RenderStats::path_for(&output)).unwrap();
+    assert!(stats.fates.len() > 90, "{}", stats.fates);
+    for (index, fate) in stats.fates.chars().enumerate() {
+        assert_eq!(fate == 'x', matches!(index % 5, 2 | 3), "packet {index}: {}", stats.fates);
+    }
+    assert_eq!(stats.settings.loss_percent, 40.0, "the trace's rate is the loss stated");
 }

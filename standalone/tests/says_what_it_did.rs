@@ -151,6 +151,7 @@ fn every_packet_that_covers_the_input_is_counted_at_any_length_rate_and_frame() 
                 difference: None,
                 record: Some(dir.path().join("out.opus")),
                 report: None,
+                loss_trace: None,
                 format: None,
                 measure_quality: false,
             };

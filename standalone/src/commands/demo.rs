@@ -84,6 +84,7 @@ pub fn run_demo(folder: &Path, seconds: f64, quiet: bool) -> Result<Vec<DemoResu
             difference: Some(folder.join(format!("{slug}.difference.wav"))),
             record: Some(folder.join(format!("{slug}.opus"))),
             report: Some(folder.join(format!("{slug}.png"))),
+            loss_trace: None,
             format: Some(WavFormat::Int24),
             measure_quality: true,
         };

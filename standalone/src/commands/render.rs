@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use roundtrip_engine::Settings;
+use roundtrip_engine::{LossTrace, Settings};
 
 use crate::analysis::Analysis;
 use crate::cli::RenderArgs;
@@ -11,8 +11,7 @@ use crate::error::{AppError, Result};
 use crate::ogg_opus::{GRANULE_RATE_HZ, OggOpusWriter, OpusHead};
 use crate::output_file::OutputFile;
 use crate::progress::Progress;
-use crate::render::{AudioSource, RenderSink, SampleSource, render};
-use crate::settings_text::describe;
+use crate::render::{AudioSource, Plan, RenderSink, SampleSource, TraceInput, render};
 use crate::spectrogram::Spectrogram;
 use crate::stats::{Quality, RenderStats};
 use crate::wav::{Audio, WavFormat, WavSink, WavSource};
@@ -24,6 +23,8 @@ pub struct Outputs {
     pub difference: Option<PathBuf>,
     pub record: Option<PathBuf>,
     pub report: Option<PathBuf>,
+    /// The loss pattern used, as a trace to replay.
+    pub loss_trace: Option<PathBuf>,
     pub format: Option<WavFormat>,
     /// Measure the quality figures (SNR, levels): a quarter of a render's time, so a benchmark
     /// of the codec path leaves them out.
@@ -37,6 +38,7 @@ impl Outputs {
         paths.extend(self.difference.as_deref());
         paths.extend(self.record.as_deref());
         paths.extend(self.report.as_deref());
+        paths.extend(self.loss_trace.as_deref());
         paths
     }
 
@@ -70,15 +72,19 @@ impl Outputs {
         }
     }
 
-    /// Refuses outputs that would overwrite the input or each other.
-    fn check(&self, input: &Path) -> Result<()> {
+    /// Refuses outputs that would overwrite the input, the loss trace or each other.
+    fn check(&self, input: &Path, loss_trace: Option<&Path>) -> Result<()> {
         self.check_extensions()?;
         let stats = RenderStats::path_for(&self.decoded);
-        let mut seen: Vec<PathBuf> = vec![normalise(input)];
+        let mut seen: Vec<PathBuf> = [Some(input), loss_trace].into_iter().flatten().map(normalise).collect();
         for path in self.paths().into_iter().chain([stats.as_path()]) {
             let normal = normalise(path);
-            if seen.contains(&normal) {
-                let what = if normal == seen[0] { "the input" } else { "another output" };
+            if let Some(index) = seen.iter().position(|old| *old == normal) {
+                let what = match index {
+                    0 => "the input",
+                    1 if loss_trace.is_some() => "the loss trace",
+                    _ => "another output",
+                };
                 return Err(AppError::Usage(format!(
                     "'{}' would overwrite {what}; give each output its own name",
                     path.display()
@@ -97,11 +103,16 @@ fn normalise(path: &Path) -> PathBuf {
 /// Runs `render` from the command line.
 pub fn run(args: &RenderArgs) -> Result<()> {
     let settings = args.codec.settings().map_err(|conflict| AppError::Usage(conflict.to_string()))?;
+    let plan = match &args.loss_trace {
+        Some(path) => Plan::with_trace(settings, TraceInput::read(path.clone())?),
+        None => Plan::from(settings),
+    };
     let outputs = Outputs {
         decoded: args.output.clone(),
         difference: args.difference.clone(),
         record: args.record.clone(),
         report: args.report.clone(),
+        loss_trace: args.write_trace.clone(),
         format: args.format,
         measure_quality: true,
     };
@@ -110,7 +121,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
     if let (true, Some(first)) = (args.no_clobber, existing.first()) {
         return Err(AppError::Usage(format!("'{}' exists and --no-clobber was given", first.display())));
     }
-    let stats = render_file(&args.input, &outputs, settings, args.quiet)?;
+    let stats = render_file(&args.input, &outputs, &plan, args.quiet)?;
     print!("{}", stats.summary());
     if outputs.report.is_none() {
         println!("  (`opus-roundtrip report {}` draws the spectrograms and the losses)", args.output.display());
@@ -122,12 +133,13 @@ pub fn run(args: &RenderArgs) -> Result<()> {
     Ok(())
 }
 
-/// Renders `input` into `outputs`, streaming; returns the stats it also saved beside the output.
-pub fn render_file(input_path: &Path, outputs: &Outputs, settings: Settings, quiet: bool) -> Result<RenderStats> {
-    outputs.check(input_path)?;
+/// Renders `input` into `outputs` as `plan` says, streaming; returns the stats it also saved
+/// beside the output.
+pub fn render_file(input_path: &Path, outputs: &Outputs, plan: &Plan, quiet: bool) -> Result<RenderStats> {
+    outputs.check(input_path, plan.loss_trace.as_ref().map(|trace| trace.path.as_path()))?;
     let mut source = WavSource::open(input_path)?;
     let format = source.format;
-    render_from(input_path, &mut source, format, outputs, settings, quiet)
+    render_from(input_path, &mut source, format, outputs, plan, quiet)
 }
 
 /// Renders `input` (in memory, standing for `input_path`) into `outputs`.
@@ -139,7 +151,7 @@ pub fn render_audio(
     settings: Settings,
     quiet: bool,
 ) -> Result<RenderStats> {
-    render_from(input_path, &mut AudioSource::new(input), input_format, outputs, settings, quiet)
+    render_from(input_path, &mut AudioSource::new(input), input_format, outputs, &settings.into(), quiet)
 }
 
 /// Renders `source` (read from, or standing for, `input_path`) into `outputs`.
@@ -148,15 +160,20 @@ fn render_from(
     source: &mut dyn SampleSource,
     input_format: WavFormat,
     outputs: &Outputs,
-    settings: Settings,
+    plan: &Plan,
     quiet: bool,
 ) -> Result<RenderStats> {
     let (rate, channels, frames) = (source.sample_rate_hz(), source.channels(), source.frames());
     let mut writers = Writers::create(outputs, input_format, (rate, channels, frames))?;
     let label = input_path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
     let progress = Progress::new(&label, frames as f64 / f64::from(rate.max(1)), quiet);
-    let rendered = render(source, settings, &progress, &mut writers, outputs.record.is_some())?;
+    let rendered = render(source, plan, &progress, &mut writers, outputs.record.is_some())?;
     let (recorded, quality, spectrograms) = writers.finish()?;
+    if let Some(path) = &outputs.loss_trace {
+        // The pattern of every packet sent, so that a replay loses the same ones.
+        let pattern = LossTrace::new(rendered.loss_pattern.clone()).map_err(|err| AppError::output(path, err))?;
+        crate::output_file::write_all(path, pattern.to_text().as_bytes())?;
+    }
     let mut stats = RenderStats::measure((input_path, &outputs.decoded), (rate, channels, frames), &rendered, quality);
     stats.packets_recorded = recorded as u64;
     stats.save(&RenderStats::path_for(&outputs.decoded))?;
@@ -226,13 +243,11 @@ impl Writers {
 }
 
 impl RenderSink for Writers {
-    fn start(&mut self, pre_skip: u16, settings: &Settings) -> Result<()> {
+    fn start(&mut self, pre_skip: u16, description: &str) -> Result<()> {
         let Some(file) = self.record_to.take() else { return Ok(()) };
         let head = OpusHead { channels: self.channels as u8, pre_skip, input_rate_hz: self.rate };
-        let comments = [
-            format!("ENCODER=Opus Roundtrip {}", env!("CARGO_PKG_VERSION")),
-            format!("COMMENT={}", describe(settings)),
-        ];
+        let comments =
+            [format!("ENCODER=Opus Roundtrip {}", env!("CARGO_PKG_VERSION")), format!("COMMENT={description}")];
         let fail = |err| AppError::output(file.target(), err);
         let stream = OggOpusWriter::new(file.handle().map_err(fail)?, head, &comments, self.total_48k).map_err(fail)?;
         self.record = Some((file, stream));

@@ -1,0 +1,192 @@
+//! The plugin's loss trace: loaded in the editor (a path or a dropped file) or with a saved
+//! session, saved with the session so that it reproduces, and handed to the engine, which
+//! replays it in place of the loss model.
+//!
+//! Thread ownership: [`TraceSlot`]'s lock is taken on the main thread (`activate`, state loads,
+//! which nice-plug runs through [`PersistentField::set`]) and the GUI thread (the editor), never
+//! on the audio thread. The audio thread gets the trace through the engine's handoff (see
+//! `roundtrip_engine::handoff`) and reads only [`TraceSlot::loss_percent`], an atomic.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use nice_plug::params::persist::PersistentField;
+use roundtrip_engine::LossTrace;
+use roundtrip_engine::LossTraceError;
+use roundtrip_engine::handoff::HandoffSender;
+use serde::{Deserialize, Serialize};
+
+/// A trace as a session keeps it: the name of the file it came from, and the pattern.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "TraceText", into = "TraceText")]
+pub struct SavedTrace {
+    pub name: String,
+    pub trace: LossTrace,
+}
+
+/// [`SavedTrace`] in the session's JSON: the pattern as one character per packet, `1` lost,
+/// `0` received, a third of the size of the trace file's text.
+#[derive(Serialize, Deserialize)]
+struct TraceText {
+    name: String,
+    pattern: String,
+}
+
+impl TryFrom<TraceText> for SavedTrace {
+    type Error = String;
+
+    /// Refuses a pattern with anything but `0` and `1`, so that a corrupt session keeps the trace
+    /// the plugin had (nice-plug skips a field that does not deserialize).
+    fn try_from(text: TraceText) -> Result<Self, String> {
+        let flags = text.pattern.chars().map(|flag| match flag {
+            '0' => Ok(false),
+            '1' => Ok(true),
+            other => Err(format!("'{other}' in a loss pattern")),
+        });
+        let trace = LossTrace::new(flags.collect::<Result<_, _>>()?).map_err(|error| error.to_string())?;
+        Ok(Self { name: text.name, trace })
+    }
+}
+
+impl From<SavedTrace> for TraceText {
+    fn from(saved: SavedTrace) -> Self {
+        let pattern = (0..saved.trace.len() as u64).map(|index| if saved.trace.is_lost(index) { '1' } else { '0' });
+        Self { name: saved.name, pattern: pattern.collect() }
+    }
+}
+
+/// The trace in force and the way to the engine; shared by the parameters (which save it), the
+/// plugin (which connects each new engine) and the editor (which loads and clears).
+#[derive(Debug, Clone, Default)]
+pub struct TraceSlot {
+    inner: Arc<Mutex<SlotInner>>,
+    /// The trace's loss rate in percent as `f32` bits, or 0 for none: the audio thread states it
+    /// as the loss rate (which the encoder expects unless told otherwise) without locking.
+    loss_percent_bits: Arc<AtomicU32>,
+}
+
+#[derive(Debug, Default)]
+struct SlotInner {
+    saved: Option<SavedTrace>,
+    /// The current engine's end of its trace handoff, once an engine was activated.
+    sender: Option<HandoffSender<Option<LossTrace>>>,
+}
+
+/// A trace's loss rate stored as `f32` bits, offset so that 0 means none.
+const NO_TRACE: u32 = 0;
+
+impl TraceSlot {
+    fn lock(&self) -> MutexGuard<'_, SlotInner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The trace in force, if any.
+    pub fn saved(&self) -> Option<SavedTrace> {
+        self.lock().saved.clone()
+    }
+
+    /// What the editor shows of the trace in force: its name, packets, and packets lost.
+    pub fn summary(&self) -> Option<(String, usize, usize)> {
+        let inner = self.lock();
+        inner.saved.as_ref().map(|saved| (saved.name.clone(), saved.trace.len(), saved.trace.lost_count()))
+    }
+
+    /// The loss rate of the trace in force, in percent. Lock-free: the audio thread calls it.
+    pub fn loss_percent(&self) -> Option<f32> {
+        match self.loss_percent_bits.load(Ordering::Relaxed) {
+            NO_TRACE => None,
+            bits => Some(f32::from_bits(bits - 1)),
+        }
+    }
+
+    /// Reads the trace file at `path` and puts it in force. On an error the trace in force stays.
+    pub fn load_file(&self, path: &Path) -> Result<(), LossTraceError> {
+        let trace = LossTrace::read(path)?;
+        let name = path.file_name().unwrap_or(path.as_os_str()).to_string_lossy().into_owned();
+        self.replace(Some(SavedTrace { name, trace }));
+        Ok(())
+    }
+
+    /// Puts `saved` in force (`None`: the loss model decides again) and sends it to the engine.
+    pub fn replace(&self, saved: Option<SavedTrace>) {
+        let bits = saved.as_ref().map_or(NO_TRACE, |saved| saved.trace.loss_percent().to_bits() + 1);
+        let mut inner = self.lock();
+        inner.saved = saved;
+        self.loss_percent_bits.store(bits, Ordering::Relaxed);
+        send(&mut inner);
+    }
+
+    /// Takes a new engine's trace sender and sends it the trace in force. Main thread, in
+    /// `activate`; the sender it replaces is freed here.
+    pub fn connect(&self, sender: HandoffSender<Option<LossTrace>>) {
+        let mut inner = self.lock();
+        inner.sender = Some(sender);
+        send(&mut inner);
+    }
+}
+
+/// Sends the trace in force to the engine, first freeing what the engine gave back. A full
+/// queue (traces sent faster than the engine takes them, or no engine running) keeps the
+/// newest: the next send or connection delivers it.
+fn send(inner: &mut SlotInner) {
+    let trace = inner.saved.as_ref().map(|saved| saved.trace.clone());
+    let Some(sender) = inner.sender.as_mut() else { return };
+    sender.collect_retired();
+    // A full queue gives the value back to be dropped here; the engine keeps what it has.
+    let _ = sender.send(Box::new(trace));
+}
+
+impl<'a> PersistentField<'a, Option<SavedTrace>> for TraceSlot {
+    /// A session's trace (main thread): in force at once, in the running engine too.
+    fn set(&self, new_value: Option<SavedTrace>) {
+        self.replace(new_value);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&Option<SavedTrace>) -> R,
+    {
+        f(&self.lock().saved)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use roundtrip_engine::handoff::handoff;
+
+    use super::*;
+
+    fn saved(pattern: Vec<bool>) -> SavedTrace {
+        SavedTrace { name: "trace.txt".into(), trace: LossTrace::new(pattern).unwrap() }
+    }
+
+    #[test]
+    fn a_saved_trace_survives_json_and_a_corrupt_one_is_refused() {
+        let original = Some(saved(vec![false, true, true, false]));
+        let json = serde_json::to_string(&original).unwrap();
+        assert_eq!(json, r#"{"name":"trace.txt","pattern":"0110"}"#);
+        assert_eq!(serde_json::from_str::<Option<SavedTrace>>(&json).unwrap(), original);
+        for corrupt in [r#"{"name":"t","pattern":"01x"}"#, r#"{"name":"t","pattern":""}"#, r#"{"name":"t"}"#] {
+            assert!(serde_json::from_str::<Option<SavedTrace>>(corrupt).is_err(), "{corrupt}");
+        }
+    }
+
+    #[test]
+    fn the_trace_in_force_reaches_each_engine_and_states_its_loss_rate() {
+        let slot = TraceSlot::default();
+        assert_eq!(slot.loss_percent(), None);
+        slot.replace(Some(saved(vec![true, false, false, false])));
+        assert_eq!(slot.loss_percent(), Some(25.0));
+        // Connected later (activate), the engine still gets it.
+        let (sender, mut receiver) = handoff(2);
+        slot.connect(sender);
+        assert!(receiver.update());
+        assert_eq!(receiver.current().and_then(Option::as_ref).map(LossTrace::len), Some(4));
+        slot.replace(None);
+        assert!(receiver.update());
+        assert_eq!(receiver.current(), Some(&None));
+        assert_eq!(slot.loss_percent(), None);
+        assert_eq!(slot.map(Clone::clone), None);
+    }
+}
