@@ -167,14 +167,12 @@ impl Engine {
     }
 
     /// The way loss traces reach this engine from another thread: send `Some(trace)` to replay
-    /// it in place of the loss model (from its start, repeating), `None` to give the model back;
-    /// the engine takes the newest at its next packet, and what it replaces comes back to the
-    /// sender to be freed there. This allocates the handoff: call it before the audio thread
-    /// owns the engine. A sender taken earlier no longer reaches it.
+    /// it in place of the loss model (from its start, repeating), `None` to give the model back.
+    /// The engine takes the newest at its next packet; old traces are freed by the sender (see
+    /// [`crate::handoff`]). This allocates the handoff: call it before the audio thread owns the
+    /// engine. A sender taken earlier no longer reaches it.
     pub fn loss_trace_sender(&mut self) -> HandoffSender<Option<LossTrace>> {
-        // Two in flight: a user who loads traces faster than packets go by loses none but the
-        // skipped ones, which come back to be freed.
-        let (sender, receiver) = handoff(2);
+        let (sender, receiver) = handoff();
         self.chain.attach_loss_traces(receiver);
         sender
     }

@@ -1,114 +1,92 @@
-//! Heap data for the audio thread, handed over and retired without the audio thread allocating
-//! or freeing: a loss trace read from a file, a new set of filter coefficients.
+//! Heap data for the audio thread (a loss trace, new filter coefficients), handed over without
+//! the audio thread allocating or freeing, and the newest value always winning.
 //!
 //! Thread ownership: the [`HandoffSender`] lives on a non-real-time thread (the GUI, the main
-//! thread), which allocates each value and later drops it; the [`HandoffReceiver`] lives on the
-//! audio thread, which only moves boxes between two lock-free rings (`rtrb`). A value the audio
-//! thread replaces goes back through the second ring, and the sender drops it in
-//! [`HandoffSender::collect_retired`]. The audio thread never takes a new value while that ring
-//! is full, so it never has to drop one.
+//! thread), the [`HandoffReceiver`] on the audio thread. They share a triple buffer
+//! (`triple_buffer`): three slots, one the sender's, one the receiver's, one between them. The
+//! sender moves each new value into its slot — dropping what that slot held, on its own thread —
+//! and publishes it; the receiver swaps the published slot for its own and only reads it. A
+//! value sent before the receiver took the one before replaces it, so the newest always wins,
+//! and at most three values are alive at once.
 
-use rtrb::{Consumer, Producer, RingBuffer};
+use triple_buffer::{Input, Output, TripleBuffer};
 
-/// The non-real-time end: sends new values and drops retired ones.
+/// The non-real-time end: sends new values, and frees old ones as it does.
 #[derive(Debug)]
-pub struct HandoffSender<T> {
-    to_audio: Producer<Box<T>>,
-    retired: Consumer<Box<T>>,
+pub struct HandoffSender<T: Send> {
+    input: Input<T>,
 }
 
 /// The audio thread's end: holds the value in force.
 #[derive(Debug)]
-pub struct HandoffReceiver<T> {
-    from_sender: Consumer<Box<T>>,
-    retired: Producer<Box<T>>,
-    current: Option<Box<T>>,
+pub struct HandoffReceiver<T: Send> {
+    output: Output<T>,
 }
 
-/// A handoff with room for `capacity` values in flight each way (at least 1). This allocates:
-/// create it before the audio thread starts.
-pub fn handoff<T: Send>(capacity: usize) -> (HandoffSender<T>, HandoffReceiver<T>) {
-    let capacity = capacity.max(1);
-    let (to_audio, from_sender) = RingBuffer::new(capacity);
-    let (retired, retired_consumer) = RingBuffer::new(capacity);
-    (HandoffSender { to_audio, retired: retired_consumer }, HandoffReceiver { from_sender, retired, current: None })
+/// A handoff whose receiver starts with `T::default()`. This allocates: create it before the
+/// audio thread starts.
+pub fn handoff<T: Send + Default>() -> (HandoffSender<T>, HandoffReceiver<T>) {
+    let (input, output) = TripleBuffer::default().split();
+    (HandoffSender { input }, HandoffReceiver { output })
 }
 
-impl<T> HandoffSender<T> {
-    /// Queues `value` for the audio thread; gives it back if the queue is full (drop it, or try
-    /// again after [`HandoffSender::collect_retired`]).
-    pub fn send(&mut self, value: Box<T>) -> Result<(), Box<T>> {
-        self.to_audio.push(value).map_err(|rtrb::PushError::Full(value)| value)
-    }
-
-    /// Drops every value the audio thread has retired, here; returns how many.
-    pub fn collect_retired(&mut self) -> usize {
-        let mut dropped = 0;
-        while let Ok(value) = self.retired.pop() {
-            drop(value);
-            dropped += 1;
-        }
-        dropped
+impl<T: Send> HandoffSender<T> {
+    /// Publishes `value` for the audio thread. Frees, here, the value sent two sends ago (by now
+    /// replaced on the receiver's side, or never taken).
+    pub fn send(&mut self, value: T) {
+        self.input.write(value);
     }
 }
 
-impl<T> HandoffReceiver<T> {
-    /// Takes the newest value sent, retiring the one it replaces (and any skipped), as far as
-    /// the retired ring has room. Returns whether the value in force changed. Never allocates
-    /// or frees.
+impl<T: Send> HandoffReceiver<T> {
+    /// Takes the newest value sent, if one came since the last call; returns whether it did.
+    /// Never allocates or frees: the value it replaces stays in a slot until the sender reuses it.
     pub fn update(&mut self) -> bool {
-        let mut changed = false;
-        while self.retired.slots() > 0 {
-            let Ok(newer) = self.from_sender.pop() else { break };
-            if let Some(old) = self.current.replace(newer) {
-                // A slot was free a moment ago and only this thread pushes: this cannot fail.
-                let _ = self.retired.push(old);
-            }
-            changed = true;
-        }
-        changed
+        self.output.update()
     }
 
-    /// The value in force, if one was ever taken.
-    pub fn current(&self) -> Option<&T> {
-        self.current.as_deref()
+    /// The value in force.
+    pub fn current(&self) -> &T {
+        self.output.output_buffer()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     #[test]
-    fn the_newest_value_wins_and_the_old_ones_come_back() {
-        let (mut sender, mut receiver) = handoff::<Vec<u32>>(2);
+    fn the_newest_value_wins() {
+        let (mut sender, mut receiver) = handoff::<Option<u32>>();
         assert!(!receiver.update());
-        assert_eq!(receiver.current(), None);
-        sender.send(Box::new(vec![1])).unwrap();
-        sender.send(Box::new(vec![2])).unwrap();
-        assert!(sender.send(Box::new(vec![3])).is_err(), "a full queue gives the value back");
+        assert_eq!(receiver.current(), &None);
+        sender.send(Some(1));
+        sender.send(Some(2));
         assert!(receiver.update());
-        assert_eq!(receiver.current(), Some(&vec![2]));
-        // The skipped value went back; the one in force stays with the receiver.
-        assert_eq!(sender.collect_retired(), 1);
-        sender.send(Box::new(vec![3])).unwrap();
+        assert_eq!(receiver.current(), &Some(2), "1 was replaced before it was taken");
+        assert!(!receiver.update(), "nothing new");
+        sender.send(Some(3));
         assert!(receiver.update());
-        assert_eq!(receiver.current(), Some(&vec![3]));
-        assert_eq!(sender.collect_retired(), 1);
+        assert_eq!(receiver.current(), &Some(3));
     }
 
     #[test]
-    fn a_full_retired_ring_holds_new_values_back_rather_than_drop_them() {
-        let (mut sender, mut receiver) = handoff::<u64>(1);
-        sender.send(Box::new(1)).unwrap();
-        assert!(receiver.update());
-        sender.send(Box::new(2)).unwrap();
-        assert!(receiver.update(), "1 retired into the free slot");
-        sender.send(Box::new(3)).unwrap();
-        assert!(!receiver.update(), "the retired ring is full: 3 waits");
-        assert_eq!(receiver.current(), Some(&2));
-        assert_eq!(sender.collect_retired(), 1);
-        assert!(receiver.update());
-        assert_eq!(receiver.current(), Some(&3));
+    fn values_are_dropped_by_the_sender_never_by_the_receiver() {
+        // Each value's `Arc` count shows whether its slot still holds it.
+        let values: Vec<Arc<u32>> = (0..6).map(Arc::new).collect();
+        let (mut sender, mut receiver) = handoff::<Option<Arc<u32>>>();
+        for (index, value) in values.iter().enumerate() {
+            sender.send(Some(value.clone()));
+            receiver.update();
+            assert_eq!(receiver.current().as_deref(), Some(&(index as u32)));
+            // The value in force and those not yet overwritten by the sender are alive.
+            assert_eq!(Arc::strong_count(value), 2, "value {index}");
+        }
+        let alive = values.iter().filter(|value| Arc::strong_count(value) > 1).count();
+        assert!(alive <= 3, "{alive} values alive: at most one per slot");
+        drop((sender, receiver));
+        assert!(values.iter().all(|value| Arc::strong_count(value) == 1));
     }
 }

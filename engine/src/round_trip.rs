@@ -250,7 +250,6 @@ impl RoundTrip {
     fn send(&mut self, input: &[f32], observer: &mut dyn PacketObserver) {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
-        let lost = self.loss.next_is_lost();
         let encoder = &mut self.encoder;
         let mut failed = false;
         let Some(packet) = self.queue.push_with(sequence, |bytes| {
@@ -260,6 +259,9 @@ impl RoundTrip {
         }) else {
             return;
         };
+        // Drawn for packets that exist only, so that every draw has its `sent` (a written trace
+        // stays in step with the packets).
+        let lost = self.loss.next_is_lost();
         let len = packet.bytes().len();
         packet.has_fec = PacketInfo::parse(packet.bytes(), self.sample_rate_hz).is_ok_and(|info| info.has_fec);
         let counters = &mut self.counters;

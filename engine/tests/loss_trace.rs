@@ -33,7 +33,7 @@ fn the_packets_a_trace_marks_are_lost_at_every_rate_and_block_size() {
     for (rate, max_block) in [(48_000, 4_096), (44_100, 17), (16_000, 1)] {
         let mut engine = engine(rate, 2, settings);
         let mut sender = engine.loss_trace_sender();
-        sender.send(Box::new(Some(trace.clone()))).unwrap();
+        sender.send(Some(trace.clone()));
         let input = test_signal::interleave_mono(&test_signal::speech(rate, 3.0), 2);
         let mut output = vec![0.0; input.len()];
         let mut lost = LostFlags::default();
@@ -65,20 +65,20 @@ fn a_new_trace_starts_from_its_beginning_and_none_gives_the_model_back() {
         let mut output = vec![0.0; second.len()];
         engine.process_interleaved_observed(&second, &mut output, &mut |_, _| {}, lost);
     };
-    sender.send(Box::new(Some(LossTrace::new(vec![true]).unwrap()))).unwrap();
+    sender.send(Some(LossTrace::new(vec![true]).unwrap()));
     play(&mut engine, &mut lost);
     let all_lost = lost.0.len();
     assert!(lost.0.iter().all(|&lost| lost), "{:?}", lost.0);
-    sender.send(Box::new(Some(LossTrace::new(vec![false, true]).unwrap()))).unwrap();
+    // A period of 3 against 50 packets a second: only a restart lines it up with the first run.
+    sender.send(Some(LossTrace::new(vec![false, false, true]).unwrap()));
     play(&mut engine, &mut lost);
-    assert_eq!(lost.0[all_lost..all_lost + 4], [false, true, false, true]);
+    assert_eq!(lost.0[all_lost..all_lost + 6], [false, false, true, false, false, true]);
     let traced = lost.0.len();
-    sender.send(Box::new(None)).unwrap();
+    sender.send(None);
     play(&mut engine, &mut lost);
     assert!(lost.0[traced..].iter().all(|&lost| !lost), "the model (no loss) decides again");
-    assert_eq!(sender.collect_retired(), 2, "both traces came back to be freed off the audio thread");
     // A reset restarts the trace in force from its start: the same output again.
-    sender.send(Box::new(Some(LossTrace::new(pattern(40)).unwrap()))).unwrap();
+    sender.send(Some(LossTrace::new(pattern(40)).unwrap()));
     engine.reset();
     let first = run(&mut engine, &second, &[480]);
     engine.reset();

@@ -118,6 +118,13 @@ impl Plugin for OpusRoundtrip {
         self.params.clone()
     }
 
+    /// A session saved without a loss trace (before traces existed, or with none) loads as
+    /// "no trace": nice-plug only sets the persisted fields a state holds, and would keep the
+    /// trace in force.
+    fn filter_state(state: &mut PluginState) {
+        state.fields.entry(params::LOSS_TRACE_FIELD.to_owned()).or_insert_with(|| "null".to_owned());
+    }
+
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         let state = editor::editor_state(&self.params);
         let (params, meters, latency_held) = (self.params.clone(), self.meters.clone(), self.latency_held.clone());

@@ -1,20 +1,21 @@
-//! The plugin's loss trace: loaded in the editor (a path or a dropped file) or with a saved
+//! The plugin's loss trace: loaded in the editor (a path typed or pasted) or with a saved
 //! session, saved with the session so that it reproduces, and handed to the engine, which
 //! replays it in place of the loss model.
 //!
 //! Thread ownership: [`TraceSlot`]'s lock is taken on the main thread (`activate`, state loads,
 //! which nice-plug runs through [`PersistentField::set`]) and the GUI thread (the editor), never
-//! on the audio thread. The audio thread gets the trace through the engine's handoff (see
-//! `roundtrip_engine::handoff`) and reads only [`TraceSlot::loss_percent`], an atomic.
+//! on the audio thread. (nice-plug would apply a state the plugin itself sets through
+//! `GuiContext::set_state` on the audio thread; this plugin never does.) The audio thread gets
+//! the trace through the engine's handoff (see `roundtrip_engine::handoff`) and reads only
+//! [`TraceSlot::loss_percent`], an atomic.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use nice_plug::params::persist::PersistentField;
-use roundtrip_engine::LossTrace;
-use roundtrip_engine::LossTraceError;
 use roundtrip_engine::handoff::HandoffSender;
+use roundtrip_engine::{LossTrace, LossTraceError};
 use serde::{Deserialize, Serialize};
 
 /// A trace as a session keeps it: the name of the file it came from, and the pattern.
@@ -61,7 +62,7 @@ impl From<SavedTrace> for TraceText {
 #[derive(Debug, Clone, Default)]
 pub struct TraceSlot {
     inner: Arc<Mutex<SlotInner>>,
-    /// The trace's loss rate in percent as `f32` bits, or 0 for none: the audio thread states it
+    /// The trace's loss rate in percent, encoded (see [`NO_TRACE`]): the audio thread states it
     /// as the loss rate (which the encoder expects unless told otherwise) without locking.
     loss_percent_bits: Arc<AtomicU32>,
 }
@@ -73,7 +74,8 @@ struct SlotInner {
     sender: Option<HandoffSender<Option<LossTrace>>>,
 }
 
-/// A trace's loss rate stored as `f32` bits, offset so that 0 means none.
+/// `loss_percent_bits` when no trace is in force; otherwise they hold the rate's `f32` bits
+/// plus 1 (a rate's bits are never `u32::MAX`).
 const NO_TRACE: u32 = 0;
 
 impl TraceSlot {
@@ -126,15 +128,12 @@ impl TraceSlot {
     }
 }
 
-/// Sends the trace in force to the engine, first freeing what the engine gave back. A full
-/// queue (traces sent faster than the engine takes them, or no engine running) keeps the
-/// newest: the next send or connection delivers it.
+/// Sends the trace in force to the engine, if one is connected; the newest sent always wins.
 fn send(inner: &mut SlotInner) {
     let trace = inner.saved.as_ref().map(|saved| saved.trace.clone());
-    let Some(sender) = inner.sender.as_mut() else { return };
-    sender.collect_retired();
-    // A full queue gives the value back to be dropped here; the engine keeps what it has.
-    let _ = sender.send(Box::new(trace));
+    if let Some(sender) = inner.sender.as_mut() {
+        sender.send(trace);
+    }
 }
 
 impl<'a> PersistentField<'a, Option<SavedTrace>> for TraceSlot {
@@ -179,13 +178,24 @@ mod tests {
         slot.replace(Some(saved(vec![true, false, false, false])));
         assert_eq!(slot.loss_percent(), Some(25.0));
         // Connected later (activate), the engine still gets it.
-        let (sender, mut receiver) = handoff(2);
+        let (sender, mut receiver) = handoff();
         slot.connect(sender);
         assert!(receiver.update());
-        assert_eq!(receiver.current().and_then(Option::as_ref).map(LossTrace::len), Some(4));
-        slot.replace(None);
+        assert_eq!(receiver.current().as_ref().map(LossTrace::len), Some(4));
+        // Loaded faster than the engine takes them: the newest wins.
+        slot.replace(Some(saved(vec![true, true])));
+        slot.replace(Some(saved(vec![false, false, true])));
         assert!(receiver.update());
-        assert_eq!(receiver.current(), Some(&None));
+        assert_eq!(receiver.current().as_ref().map(LossTrace::len), Some(3));
+        assert_eq!(slot.loss_percent().map(f32::round), Some(33.0));
+        // A new engine gets the trace in force.
+        let (sender, mut second) = handoff();
+        slot.connect(sender);
+        assert!(second.update());
+        assert_eq!(second.current().as_ref().map(LossTrace::len), Some(3));
+        slot.replace(None);
+        assert!(second.update());
+        assert_eq!(second.current(), &None);
         assert_eq!(slot.loss_percent(), None);
         assert_eq!(slot.map(Clone::clone), None);
     }

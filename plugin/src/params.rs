@@ -24,6 +24,10 @@ const BURST_CONTROL_MAX_PACKETS: f32 = 20.0;
 /// The DRED control in steps of [`DRED_STEP_MS`].
 const DRED_CONTROL_MAX_STEPS: i32 = (MAX_DRED_DURATION_MS / DRED_STEP_MS) as i32;
 
+/// The key of [`RoundtripParams::loss_trace`] in a saved state. The `persist` attribute takes
+/// only a literal; the session test that clears a trace fails if the two differ.
+pub const LOSS_TRACE_FIELD: &str = "loss-trace";
+
 /// The editor's default size in logical pixels.
 pub const EDITOR_DEFAULT_SIZE: (f32, f32) = (900.0, 720.0);
 
@@ -41,7 +45,7 @@ pub struct RoundtripParams {
     #[persist = "editor-size"]
     pub editor_size: Arc<RwLock<(f32, f32)>>,
     /// The loss trace replayed in place of the loss model, saved with the session.
-    #[persist = "loss-trace"]
+    #[persist = "loss-trace"] // LOSS_TRACE_FIELD
     pub loss_trace: TraceSlot,
 
     /// Target bitrate in kbps: the primary control.

@@ -9,6 +9,7 @@ mod common;
 
 use clack_extensions::params::ParamInfoFlags;
 use common::clap_host::{ClapHarness, PLUGIN_ID, built_plugin_path, list, param_named, process_random_blocks};
+use opus_roundtrip::params::LOSS_TRACE_FIELD;
 use roundtrip_signal::test_signal;
 use test_support::peak_position;
 
@@ -189,11 +190,16 @@ fn saved_state_restores_into_a_fresh_instance_with_identical_output() {
     assert!(a == b, "restored instance sounds different");
 }
 
-/// `state` with the persisted field `key` set to `value` (the field's own JSON text).
-fn with_field(state: &[u8], key: &str, value: &str) -> Vec<u8> {
+/// `state` with the persisted field `key` set to `value` (the field's own JSON text), or
+/// without it.
+fn with_field(state: &[u8], key: &str, value: Option<&str>) -> Vec<u8> {
     // nice-plug's CLAP state: the JSON's length as 8 little-endian bytes, then the JSON.
     let mut json: serde_json::Value = serde_json::from_slice(&state[8..]).expect("a JSON state");
-    json["fields"][key] = serde_json::Value::String(value.to_owned());
+    let fields = json["fields"].as_object_mut().expect("persisted fields");
+    match value {
+        Some(value) => fields.insert(key.to_owned(), serde_json::Value::String(value.to_owned())),
+        None => fields.remove(key),
+    };
     let body = serde_json::to_vec(&json).unwrap();
     [&(body.len() as u64).to_le_bytes()[..], &body].concat()
 }
@@ -208,19 +214,23 @@ fn a_loss_trace_in_a_session_reaches_the_running_plugin_and_is_saved_with_it() {
     let (clean, _) = process_random_blocks(&mut host, &input, &input, 480, &[], 5);
     let base = host.save_state();
     // Every packet lost: concealment alone, which fades to silence within a few frames.
-    host.load_state(&with_field(&base, "loss-trace", r#"{"name":"all-lost.txt","pattern":"1"}"#));
+    let all_lost = r#"{"name":"all-lost.txt","pattern":"1"}"#;
+    host.load_state(&with_field(&base, LOSS_TRACE_FIELD, Some(all_lost)));
     let (lost, _) = process_random_blocks(&mut host, &input, &input, 480, &[], 6);
     let (clean_db, lost_db) = (rms_dbfs(&clean[second_half.clone()]), rms_dbfs(&lost[second_half.clone()]));
     assert!(clean_db > -40.0 && lost_db < clean_db - 40.0, "clean {clean_db:.1} dBFS, all lost {lost_db:.1} dBFS");
 
     // A damaged trace is refused; the one in force stays.
-    let _ = host.try_load_state(&with_field(&base, "loss-trace", r#"{"name":"bad.txt","pattern":"10x"}"#));
+    let damaged = r#"{"name":"bad.txt","pattern":"10x"}"#;
+    let _ = host.try_load_state(&with_field(&base, LOSS_TRACE_FIELD, Some(damaged)));
     let (still_lost, _) = process_random_blocks(&mut host, &input, &input, 480, &[], 7);
     assert!(rms_dbfs(&still_lost[second_half.clone()]) < clean_db - 40.0, "the damaged trace replaced the good one");
 
-    // Saved with the session: a fresh instance replays it, bit for bit.
+    // Saved with the session: a fresh instance replays it, bit for bit (a pattern whose place
+    // in the audio shows).
+    host.load_state(&with_field(&base, LOSS_TRACE_FIELD, Some(r#"{"name":"some.txt","pattern":"0010110"}"#)));
     let saved = host.save_state();
-    assert!(String::from_utf8_lossy(&saved).contains("all-lost.txt"), "the trace is not in the saved state");
+    assert!(String::from_utf8_lossy(&saved).contains("some.txt"), "the trace is not in the saved state");
     let mut restored = harness();
     restored.load_state(&saved);
     host.deactivate();
@@ -229,8 +239,8 @@ fn a_loss_trace_in_a_session_reaches_the_running_plugin_and_is_saved_with_it() {
     let a = process_random_blocks(&mut host, &input, &input, 480, &[], 8);
     let b = process_random_blocks(&mut restored, &input, &input, 480, &[], 8);
     assert!(a == b, "the restored instance replays another pattern");
-    // Cleared (a session without a trace): the loss controls decide again.
-    restored.load_state(&with_field(&base, "loss-trace", "null"));
+    // A session without a trace (as 0.1.0 saved them) clears it: the loss controls decide again.
+    restored.load_state(&with_field(&base, LOSS_TRACE_FIELD, None));
     let (back, _) = process_random_blocks(&mut restored, &input, &input, 480, &[], 9);
     assert!(rms_dbfs(&back[second_half]) > clean_db - 1.0, "no trace, no loss: the audio is back");
 }

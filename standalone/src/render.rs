@@ -217,14 +217,9 @@ pub fn render(
     let (rate, channels, frames) = (source.sample_rate_hz(), source.channels(), source.frames());
     let config = EngineConfig { sample_rate_hz: rate, channels, max_block_frames: BLOCK_FRAMES };
     let mut engine = Engine::new(config, plan.settings).map_err(AppError::Engine)?;
-    // The engine takes the trace at its first packet; the sender is kept to the end, as a
-    // plugin keeps it, although the trace would still arrive without it.
-    let trace_sender = plan.loss_trace.as_ref().map(|input| {
-        let mut sender = engine.loss_trace_sender();
-        // A new handoff has room: this cannot fail.
-        let _ = sender.send(Box::new(Some(input.trace.clone())));
-        sender
-    });
+    if let Some(input) = &plan.loss_trace {
+        engine.loss_trace_sender().send(Some(input.trace.clone()));
+    }
     let latency = engine.latency_samples();
     let pre_skip = (engine.encoded_delay_seconds() * f64::from(GRANULE_RATE_HZ)).round() as u16;
     let settings = *engine.settings();
@@ -303,6 +298,5 @@ pub fn render(
         return Err(AppError::Internal(format!("{covering} packets cover the input, but {played} were played out")));
     }
     recorder.rendered.counters = counters;
-    drop(trace_sender);
     Ok(recorder.rendered)
 }

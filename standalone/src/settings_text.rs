@@ -97,6 +97,19 @@ pub struct TraceRecord {
     pub lost: usize,
 }
 
+impl SettingsRecord {
+    /// The fields of `settings`, with `loss_trace` replayed in place of their loss model (which
+    /// the fields then name "trace").
+    pub fn new(settings: &Settings, loss_trace: Option<&TraceRecord>) -> Self {
+        let mut record = Self::from(settings);
+        if let Some(trace) = loss_trace {
+            record.loss_model = "trace".to_owned();
+            record.loss_trace = Some(trace.clone());
+        }
+        record
+    }
+}
+
 impl From<&Settings> for SettingsRecord {
     fn from(settings: &Settings) -> Self {
         Self {

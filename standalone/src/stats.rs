@@ -170,10 +170,8 @@ impl RenderStats {
         };
         let mut warnings: Vec<String> =
             Advice::for_run(&rendered.settings, &counters).map(|advice| advice.to_string()).collect();
-        let mut settings = SettingsRecord::from(&rendered.settings);
+        let settings = SettingsRecord::new(&rendered.settings, rendered.loss_trace.as_ref());
         if let Some(trace) = &rendered.loss_trace {
-            settings.loss_model = "trace".to_owned();
-            settings.loss_trace = Some(trace.clone());
             let sent = rendered.loss_pattern.len();
             if sent > trace.packets {
                 warnings.push(format!(

@@ -163,7 +163,7 @@ fn files_at_1_khz_and_768_khz_render_to_their_own_length_and_rate() {
 }
 
 #[test]
-fn a_written_trace_replays_the_render_exactly_and_opus_demo_files_read_as_opus_demo_reads_them() {
+fn a_written_trace_replays_the_render_exactly_and_opus_demo_files_read_the_same_but_repeat() {
     let dir = folder();
     let input = music_file(dir.path(), "in.wav", 44_100, 2.0, WavFormat::Int16);
     let trace = dir.path().join("pattern.txt");
@@ -189,8 +189,8 @@ fn a_written_trace_replays_the_render_exactly_and_opus_demo_files_read_as_opus_d
     assert_eq!(replayed.settings.loss_trace.as_ref().map(|record| record.packets), Some(lines.len()));
     assert!(replayed.warnings.iter().all(|warning| !warning.contains("repeated")), "{:?}", replayed.warnings);
 
-    // opus_demo's form: integers in any whitespace, every non-zero one lost. Five packets
-    // repeat over the whole render, and the output says so.
+    // opus_demo's form: integers in any whitespace, every non-zero one lost. Where opus_demo
+    // loses nothing after the file's end, a trace repeats over the whole render, and says so.
     let short = dir.path().join("short-loss.txt");
     std::fs::write(&short, "0 0 1\n-1\t0\n").unwrap();
     let output = dir.path().join("short.wav");

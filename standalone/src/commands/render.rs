@@ -130,6 +130,11 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         let replaced = if existing.iter().any(|old| old == path) { " (replaced)" } else { "" };
         println!("  wrote      {}{replaced}", path.display());
     }
+    if let (Some(trace), None) = (&args.write_trace, plan.settings.expected_loss_percent) {
+        // A replay states the trace's measured rate, which may round to another expected loss.
+        let expected = plan.settings.expected_loss_hint();
+        println!("  replay     --loss-trace {} --expect-loss {expected}% (the same losses)", trace.display());
+    }
     Ok(())
 }
 
@@ -217,7 +222,8 @@ impl Writers {
             rate,
             analysis: Analysis::new((rate, channels, frames), outputs.measure_quality, outputs.report.is_some()),
         };
-        if let Some(path) = &outputs.report {
+        // Written after the render: tried now, so that a bad path fails before the work.
+        for path in outputs.report.iter().chain(&outputs.loss_trace) {
             drop(OutputFile::create(path)?);
         }
         Ok(writers)
