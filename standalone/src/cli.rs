@@ -37,6 +37,9 @@ pub enum Command {
     /// Render built-in speech and music through a handful of presets into a folder of WAVs,
     /// Ogg Opus files and PNG reports. Needs no audio device and no files.
     Demo(DemoArgs),
+    /// Render a folder of WAV files (walked recursively) into another, on every core, with
+    /// settings drawn per file from ranges; resumable, shardable, with a results table.
+    Batch(BatchArgs),
 }
 
 /// The audio backend for `live`.
@@ -407,4 +410,57 @@ mod tests {
         assert!(settings_of(&["--dred", "100ms", "--application", "low-delay"]).is_err());
         assert!(settings_of(&["--fec", "--application", "voip"]).is_ok());
     }
+}
+
+/// `batch` flags. Bitrate, frame, loss, burst and DRED take one value, a list (`16k,24k`) or a
+/// range (`6k..64k`); each file's values are drawn from a seed made of --seed and its path.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// The corpus: a folder of WAV files, walked recursively.
+    pub input: PathBuf,
+    /// The output folder: the corpus's layout, each file rendered, and the results tables.
+    #[arg(long, short = 'o')]
+    pub output: PathBuf,
+    /// Files rendered at once (default: one per core).
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Take only shard I of N (I from 0): a contiguous 1/N of the corpus, for N machines.
+    #[arg(long, value_name = "I/N", value_parser = crate::corpus::Shard::parse)]
+    pub shard: Option<crate::corpus::Shard>,
+    /// The seed of every file's draw (with its path) and of its loss pattern.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Target bitrate: 24k, 16k,24k,32k or 6k..64k.
+    #[arg(long, value_parser = crate::augment::bitrate, default_value = "64k")]
+    pub bitrate: crate::augment::Spec<i32>,
+    /// Frame duration: 20ms or a list, 10ms,20ms,60ms.
+    #[arg(long, value_parser = crate::augment::frame, default_value = "20ms")]
+    pub frame: crate::augment::Spec<FrameDuration>,
+    /// Packet loss: 5%, 0,5%,10% or 0..20%.
+    #[arg(long, short = 'l', value_parser = crate::augment::loss, default_value = "0%")]
+    pub loss: crate::augment::Spec<f32>,
+    /// Mean burst length in packets (bursty loss; random loss without it): 3 or 1..4.
+    #[arg(long, value_parser = crate::augment::burst)]
+    pub burst: Option<crate::augment::Spec<f32>>,
+    /// Deep redundancy: 100ms, 0,100ms or 0..200ms.
+    #[arg(long, value_parser = crate::augment::dred, default_value = "0ms")]
+    pub dred: crate::augment::Spec<u16>,
+    /// Encoder application.
+    #[arg(long, value_parser = choice::<Application>(), default_value = Settings::DEFAULT.application.key())]
+    pub application: Application,
+    /// In-band forward error correction.
+    #[arg(long)]
+    pub fec: bool,
+    /// The loss the encoder is told to expect; defaults to each file's loss.
+    #[arg(long, value_parser = units::parse_percent)]
+    pub expect_loss: Option<f32>,
+    /// Encoder complexity, 0 to 10.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.complexity)]
+    pub complexity: u8,
+    /// Decoder complexity: 0, or 5 and up for deep PLC and OSCE enhancement.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.decoder_complexity)]
+    pub decoder_complexity: u8,
+    /// Hide the progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }

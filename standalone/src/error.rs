@@ -32,6 +32,8 @@ pub enum AppError {
     Engine(EngineError),
     /// Something that should not happen did.
     Internal(String),
+    /// Some files of a batch could not be rendered; the results table says why for each.
+    SomeFailed { failed: usize, total: usize, results: PathBuf },
 }
 
 /// Why an input file cannot be used.
@@ -131,7 +133,7 @@ impl AppError {
     pub fn exit_code(&self) -> i32 {
         match self {
             Self::Usage(_) => EXIT_USAGE,
-            Self::Input { .. } => EXIT_INPUT,
+            Self::Input { .. } | Self::SomeFailed { .. } => EXIT_INPUT,
             Self::Output { .. } => EXIT_OUTPUT,
             Self::Device(_) => EXIT_DEVICE,
             Self::Engine(_) | Self::Internal(_) => EXIT_INTERNAL,
@@ -154,6 +156,13 @@ impl fmt::Display for AppError {
             Self::Device(reason) => write!(f, "{}", one_line(reason)),
             Self::Engine(error) => write!(f, "the engine refused: {}", one_line(&error.to_string())),
             Self::Internal(reason) => write!(f, "internal error: {}", one_line(reason)),
+            Self::SomeFailed { failed, total, results } => {
+                write!(
+                    f,
+                    "{failed} of {total} files could not be rendered; their rows in '{}' say why",
+                    results.display()
+                )
+            }
         }
     }
 }

@@ -2,15 +2,18 @@
 //! benchmark share.
 //!
 //! - [`cli`]: the command line; [`commands`]: one module per subcommand (`live`, `render`,
-//!   `report`, `demo`).
+//!   `report`, `demo`, `batch`).
+//! - [`corpus`], [`augment`], [`results_table`]: `batch`'s files, per-file settings and results.
 //! - [`render`]: a file through the engine, latency removed; [`stats`]: what it measured.
 //! - [`wav`], [`ogg_opus`]: the files; [`output_file`]: outputs written whole or not at all.
 //! - [`plot`], [`spectrogram`]: the report's picture.
 //! - [`devices`]: the audio devices `live` can use; [`progress`], [`units`], [`error`].
 
 pub mod analysis;
+pub mod augment;
 pub mod cli;
 pub mod commands;
+pub mod corpus;
 pub mod devices;
 pub mod error;
 pub mod ogg_opus;
@@ -18,6 +21,7 @@ pub mod output_file;
 pub mod plot;
 pub mod progress;
 pub mod render;
+pub mod results_table;
 pub mod riff;
 pub mod settings_text;
 pub mod spectrogram;
@@ -46,6 +50,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> i32 {
         Some(Command::Render(args)) => commands::render::run(args),
         Some(Command::Report(args)) => commands::report::run(args),
         Some(Command::Demo(args)) => commands::demo::run(args),
+        Some(Command::Batch(args)) => commands::batch::run(args),
     };
     match result {
         Ok(()) => 0,

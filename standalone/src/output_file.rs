@@ -10,6 +10,25 @@ use tempfile::NamedTempFile;
 
 use crate::error::{AppError, Result};
 
+/// Deletes what a killed run left of `target`: its temporary files (a run that ends, even in an
+/// error, deletes its own). Call only where no other run writes `target` at the same time.
+pub fn remove_partials_of(target: &Path) {
+    let (Some(folder), Some(name)) = (target.parent(), target.file_name()) else { return };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(if folder.as_os_str().is_empty() { Path::new(".") } else { folder }) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if file_name.starts_with(&prefix) && file_name.ends_with(PARTIAL_SUFFIX) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The end of every temporary file's name.
+const PARTIAL_SUFFIX: &str = ".partial";
+
 /// A file being written; [`OutputFile::commit`] puts it in place.
 #[derive(Debug)]
 pub struct OutputFile {
@@ -34,7 +53,7 @@ impl OutputFile {
         let name = target.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         let prefix = format!(".{name}.");
         let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".partial");
+        builder.prefix(&prefix).suffix(PARTIAL_SUFFIX);
         // Temporary files are private (0600) by default; the result is an ordinary file, so ask
         // for what `File::create` gives (0666 less the umask).
         #[cfg(unix)]

@@ -39,6 +39,14 @@ impl Progress {
         self.bar.set_message(format!("{done_seconds:.0} s"));
     }
 
+    /// Adds `seconds` of audio done (from any thread), saying how far in `message` and the hours
+    /// done so far.
+    pub fn advance(&self, seconds: f64, message: &str) {
+        self.bar.inc(Self::millis(seconds));
+        let hours = self.bar.position() as f64 / 3_600_000.0;
+        self.bar.set_message(format!("{message}, {hours:.2} h"));
+    }
+
     /// Removes the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();

@@ -1,0 +1,110 @@
+//! A corpus for `batch`: the audio files under a folder, in a fixed order (by path), and the
+//! contiguous share of them one shard takes.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{AppError, Result};
+
+/// Extensions of files taken into a corpus (case ignored). Not only WAV: a FLAC or MP3 in a
+/// corpus becomes a result row that says what it is, rather than vanishing unnoticed.
+const AUDIO_EXTENSIONS: [&str; 9] = ["wav", "wave", "flac", "mp3", "ogg", "opus", "oga", "aif", "aiff"];
+
+/// One file of a corpus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorpusFile {
+    pub path: PathBuf,
+    /// Its path under the corpus folder, `/`-separated on every system: the name in results and
+    /// the key of its settings draw.
+    pub relative: String,
+}
+
+/// Which share of a corpus to take: shard `index` (from 0) of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// `I/N`, with `I` from 0 to N − 1 (as Slurm's `--array=0-…` and Kubernetes' indexed Jobs
+    /// count).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let wrong = || format!("'{text}': write the shard as I/N, I from 0 to N-1 (e.g. 0/4)");
+        let (index, count) = text.split_once('/').ok_or_else(wrong)?;
+        let (index, count) = (index.trim().parse().map_err(|_| wrong())?, count.trim().parse().map_err(|_| wrong())?);
+        if count == 0 || index >= count {
+            return Err(wrong());
+        }
+        Ok(Self { index, count })
+    }
+
+    /// The whole corpus as one shard.
+    pub const ALL: Self = Self { index: 0, count: 1 };
+
+    /// This shard's files: a contiguous run of the ordered corpus, so that the shards' results,
+    /// concatenated in shard order, are the results of the whole corpus.
+    pub fn of<'a>(&self, files: &'a [CorpusFile]) -> &'a [CorpusFile] {
+        let bound = |shard: usize| files.len() * shard / self.count;
+        &files[bound(self.index)..bound(self.index + 1)]
+    }
+}
+
+/// The audio files under `folder`, ordered by relative path; refuses an empty corpus and an
+/// `output` folder inside it (the outputs would join the corpus on the next run).
+pub fn scan(folder: &Path, output: &Path) -> Result<Vec<CorpusFile>> {
+    if !folder.is_dir() {
+        return Err(AppError::Usage(format!("'{}' is not a folder of audio files", folder.display())));
+    }
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let (root, out) = (absolute(folder), absolute(output));
+    if out.starts_with(&root) {
+        return Err(AppError::Usage(format!(
+            "the output folder '{}' is inside the corpus '{}'; write it elsewhere",
+            output.display(),
+            folder.display()
+        )));
+    }
+    let mut files = Vec::new();
+    // walkdir does not follow symbolic links by default, so a link cannot make it loop.
+    for entry in walkdir::WalkDir::new(folder) {
+        let entry = entry.map_err(|error| AppError::Usage(format!("cannot read the corpus: {error}")))?;
+        let extension = entry.path().extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+        if entry.file_type().is_dir() || !AUDIO_EXTENSIONS.contains(&extension.as_str()) {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(folder).unwrap_or(entry.path());
+        let relative: Vec<String> =
+            relative.components().map(|part| part.as_os_str().to_string_lossy().into()).collect();
+        files.push(CorpusFile { path: entry.path().to_path_buf(), relative: relative.join("/") });
+    }
+    if files.is_empty() {
+        return Err(AppError::Usage(format!(
+            "no audio files in '{}' (looked for {})",
+            folder.display(),
+            AUDIO_EXTENSIONS.join(", ")
+        )));
+    }
+    files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_the_corpus_into_contiguous_runs_that_cover_it_once() {
+        let files: Vec<CorpusFile> = (0..10)
+            .map(|n| CorpusFile { path: PathBuf::from(format!("{n}")), relative: format!("{n:02}.wav") })
+            .collect();
+        for count in 1..=12 {
+            let joined: Vec<CorpusFile> =
+                (0..count).flat_map(|index| Shard { index, count }.of(&files).to_vec()).collect();
+            assert_eq!(joined, files, "{count} shards");
+        }
+        assert_eq!(Shard::parse("2/4"), Ok(Shard { index: 2, count: 4 }));
+        for bad in ["4/4", "1/0", "a/2", "3", "-1/2"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! A batch's results: one row per file, in corpus order, written whole as CSV (for
+//! spreadsheets) and JSON lines (for scripts); shards' tables concatenate into the table one
+//! run over the whole corpus writes.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::augment::Drawn;
+use crate::error::{AppError, Result};
+use crate::stats::RenderStats;
+
+/// What became of one file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultRow {
+    /// The file's path in the corpus, `/`-separated.
+    pub path: String,
+    /// `ok`, or `error` with the reason in `error`.
+    pub status: String,
+    pub error: Option<String>,
+    /// The settings drawn, and the seed that drew them and the loss pattern.
+    pub seed: u64,
+    pub bitrate_bps: i32,
+    pub frame_ms: f32,
+    pub loss_percent: f32,
+    /// Empty for random loss.
+    pub mean_burst_packets: Option<f32>,
+    pub dred_ms: u16,
+    /// What the render measured (empty on error).
+    pub seconds: Option<f64>,
+    pub actual_bitrate_bps: Option<f64>,
+    pub packets_sent: Option<u64>,
+    pub packets_lost: Option<u64>,
+    pub recovered_fec: Option<u64>,
+    pub recovered_dred: Option<u64>,
+    pub concealed: Option<u64>,
+    pub latency_samples: Option<usize>,
+    /// Waveform and spectral SNR in dB (empty for a silent input).
+    pub snr_db: Option<f64>,
+    pub spectral_snr_db: Option<f64>,
+}
+
+impl ResultRow {
+    /// The row of a file rendered (now or by an earlier run) with these stats.
+    pub fn rendered(path: &str, drawn: &Drawn, stats: &RenderStats) -> Self {
+        let quality = stats.quality.as_ref();
+        Self {
+            seconds: Some(stats.frames as f64 / f64::from(stats.sample_rate_hz)),
+            actual_bitrate_bps: Some(stats.bitrate_bps),
+            packets_sent: Some(stats.packets_sent),
+            packets_lost: Some(stats.packets_lost),
+            recovered_fec: Some(stats.recovered_fec),
+            recovered_dred: Some(stats.recovered_dred),
+            concealed: Some(stats.concealed),
+            latency_samples: Some(stats.latency_samples),
+            snr_db: quality.map(|quality| quality.snr_db).filter(|db| db.is_finite()),
+            spectral_snr_db: quality.map(|quality| quality.spectral_snr_db).filter(|db| db.is_finite()),
+            ..Self::settings(path, drawn)
+        }
+    }
+
+    /// The row of a file that could not be rendered, and why.
+    pub fn failed(path: &str, drawn: &Drawn, error: String) -> Self {
+        Self { status: "error".to_owned(), error: Some(error), ..Self::settings(path, drawn) }
+    }
+
+    /// A row with the file's settings and nothing measured.
+    fn settings(path: &str, drawn: &Drawn) -> Self {
+        Self {
+            path: path.to_owned(),
+            status: "ok".to_owned(),
+            error: None,
+            seed: drawn.seed,
+            bitrate_bps: drawn.bitrate_bps,
+            frame_ms: drawn.frame.millis().unwrap_or(20.0),
+            loss_percent: drawn.loss_percent,
+            mean_burst_packets: drawn.mean_burst_packets,
+            dred_ms: drawn.dred_ms,
+            seconds: None,
+            actual_bitrate_bps: None,
+            packets_sent: None,
+            packets_lost: None,
+            recovered_fec: None,
+            recovered_dred: None,
+            concealed: None,
+            latency_samples: None,
+            snr_db: None,
+            spectral_snr_db: None,
+        }
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+/// Writes `rows` to `csv` and `jsonl`, each whole or not at all.
+pub fn write(rows: &[ResultRow], csv: &Path, jsonl: &Path) -> Result<()> {
+    let mut table = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        table.serialize(row).map_err(|error| AppError::output(csv, error))?;
+    }
+    let table = table.into_inner().map_err(|error| AppError::output(csv, error))?;
+    crate::output_file::write_all(csv, &table)?;
+    let mut lines = Vec::new();
+    for row in rows {
+        serde_json::to_writer(&mut lines, row).map_err(|error| AppError::output(jsonl, error))?;
+        lines.push(b'\n');
+    }
+    crate::output_file::write_all(jsonl, &lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use roundtrip_codec::FrameDuration;
+
+    use super::*;
+
+    #[test]
+    fn rows_read_back_from_both_tables() {
+        let drawn = Drawn {
+            seed: 3,
+            bitrate_bps: 24_000,
+            frame: FrameDuration::Ms10,
+            loss_percent: 7.5,
+            mean_burst_packets: None,
+            dred_ms: 100,
+        };
+        let rows = [
+            ResultRow::failed("a, \"quoted\".wav", &drawn, "not a WAV file".into()),
+            ResultRow { snr_db: Some(21.5), seconds: Some(1.0), ..ResultRow::settings("b.wav", &drawn) },
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let (csv_path, jsonl_path) = (dir.path().join("r.csv"), dir.path().join("r.jsonl"));
+        write(&rows, &csv_path, &jsonl_path).unwrap();
+        let from_csv: Vec<ResultRow> =
+            csv::Reader::from_path(&csv_path).unwrap().deserialize().collect::<Result<_, _>>().unwrap();
+        assert_eq!(from_csv, rows);
+        let text = std::fs::read_to_string(&jsonl_path).unwrap();
+        let from_jsonl: Vec<ResultRow> = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+        assert_eq!(from_jsonl, rows);
+        assert!(rows[1].is_ok() && !rows[0].is_ok());
+    }
+}

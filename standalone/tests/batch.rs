@@ -1,0 +1,198 @@
+//! `batch` end to end: the same outputs and results whatever the number of workers or shards, a
+//! file regenerated alone equals its batch output, a second run resumes (also after a kill),
+//! a broken file is a row with its error, and a bad corpus is refused before any work.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use roundtrip_app::error::{EXIT_INPUT, EXIT_USAGE};
+use roundtrip_app::results_table::ResultRow;
+use roundtrip_app::wav::WavFormat;
+
+use common::{app, folder, music_file};
+
+/// The files of the test corpus, one of them broken, one not audio at all.
+fn corpus(root: &Path) -> PathBuf {
+    let corpus = root.join("corpus");
+    for folder in ["a", "b/c"] {
+        std::fs::create_dir_all(corpus.join(folder)).unwrap();
+    }
+    music_file(&corpus.join("a"), "one.wav", 48_000, 1.0, WavFormat::Int16);
+    music_file(&corpus.join("a"), "two.wav", 44_100, 1.5, WavFormat::Int24);
+    music_file(&corpus.join("b"), "three.wav", 16_000, 1.0, WavFormat::Float32);
+    music_file(&corpus.join("b/c"), "four.WAV", 48_000, 0.5, WavFormat::Int16);
+    std::fs::write(corpus.join("b/broken.wav"), "not audio").unwrap();
+    std::fs::write(corpus.join("b/notes.txt"), "not in the corpus").unwrap();
+    corpus
+}
+
+const DRAWS: [&str; 12] = [
+    "--bitrate",
+    "12k..48k",
+    "--frame",
+    "10ms,20ms",
+    "--loss",
+    "0..15%",
+    "--burst",
+    "1..3",
+    "--dred",
+    "0,100ms",
+    "--seed",
+    "5",
+];
+
+/// Runs `batch CORPUS -o OUT` with the draws and `extra`; returns the exit code and stdout.
+fn batch(corpus: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, String) {
+    let args = [&["batch", corpus.to_str().unwrap(), "-o", out.to_str().unwrap(), "-q"][..], &DRAWS, extra].concat();
+    let result = app(&args);
+    (
+        result.status.code(),
+        String::from_utf8_lossy(&result.stdout).into_owned() + &String::from_utf8_lossy(&result.stderr),
+    )
+}
+
+/// The rendered WAVs under `out`, by relative path, with their bytes.
+fn outputs(out: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found: Vec<(String, Vec<u8>)> = walk(out)
+        .into_iter()
+        .filter(|path| path.extension().is_some_and(|e| e == "wav"))
+        .map(|path| (path.strip_prefix(out).unwrap().to_string_lossy().into_owned(), std::fs::read(&path).unwrap()))
+        .collect();
+    found.sort();
+    found
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flat_map(|entry| {
+            let path = entry.unwrap().path();
+            if path.is_dir() { walk(&path) } else { vec![path] }
+        })
+        .collect()
+}
+
+fn rows(jsonl: &Path) -> Vec<ResultRow> {
+    std::fs::read_to_string(jsonl).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+}
+
+#[test]
+fn workers_shards_and_reruns_give_the_same_outputs_and_results() {
+    let dir = folder();
+    let corpus = corpus(dir.path());
+    let one = dir.path().join("one-worker");
+    let (code, said) = batch(&corpus, &one, &["-j", "1"]);
+    assert_eq!(code, Some(EXIT_INPUT), "{said}");
+    assert!(said.contains("1 of 5 files could not be rendered"), "{said}");
+    assert!(said.contains("5 files: 4 rendered, 0 already done, 1 failed"), "{said}");
+    let table = rows(&one.join("results.jsonl"));
+    let paths: Vec<&str> = table.iter().map(|row| row.path.as_str()).collect();
+    assert_eq!(paths, ["a/one.wav", "a/two.wav", "b/broken.wav", "b/c/four.WAV", "b/three.wav"]);
+    let broken = &table[2];
+    assert!(broken.status == "error" && broken.error.as_deref().is_some_and(|e| e.contains("not a WAV file")));
+    for row in table.iter().filter(|row| row.is_ok()) {
+        assert!((12_000..=48_000).contains(&row.bitrate_bps) && (0.0..=15.0).contains(&row.loss_percent), "{row:?}");
+        assert!(row.mean_burst_packets.is_some_and(|burst| (1.0..=3.0).contains(&burst)), "{row:?}");
+        assert!(row.seconds.is_some() && row.packets_sent.is_some_and(|sent| sent > 10), "{row:?}");
+    }
+    let csv = std::fs::read_to_string(one.join("results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 6, "a header and a row per file:\n{csv}");
+    let rendered = outputs(&one);
+    assert_eq!(rendered.len(), 4);
+
+    // Two workers: the same bytes and rows.
+    let two = dir.path().join("two-workers");
+    batch(&corpus, &two, &["-j", "2"]);
+    assert!(outputs(&two) == rendered, "two workers rendered other audio");
+    assert_eq!(std::fs::read(two.join("results.csv")).unwrap(), csv.as_bytes());
+
+    // Three shards into one folder: their tables, concatenated in shard order, are the table.
+    let sharded = dir.path().join("sharded");
+    for shard in ["0/3", "1/3", "2/3"] {
+        batch(&corpus, &sharded, &["--shard", shard]);
+    }
+    let merged: Vec<ResultRow> =
+        (0..3).flat_map(|index| rows(&sharded.join(format!("results-shard-{index}-of-3.jsonl")))).collect();
+    assert_eq!(merged, table);
+    assert!(outputs(&sharded) == rendered, "the shards rendered other audio");
+
+    // A rerun does nothing twice; a file removed is rendered again, as before.
+    let (_, said) = batch(&corpus, &one, &[]);
+    assert!(said.contains("5 files: 0 rendered, 4 already done, 1 failed"), "{said}");
+    std::fs::remove_file(one.join("a/two.wav")).unwrap();
+    let (_, said) = batch(&corpus, &one, &[]);
+    assert!(said.contains("5 files: 1 rendered, 3 already done, 1 failed"), "{said}");
+    assert!(outputs(&one) == rendered);
+    assert_eq!(rows(&one.join("results.jsonl")), table);
+
+    // Other settings are not mistaken for a finished render.
+    let (_, said) = batch(&corpus, &one, &["--complexity", "5"]);
+    assert!(said.contains("5 files: 4 rendered, 0 already done"), "{said}");
+
+    // One file alone, at the same place in another corpus, comes out the same.
+    let alone = dir.path().join("alone");
+    std::fs::create_dir_all(alone.join("a")).unwrap();
+    std::fs::copy(corpus.join("a/two.wav"), alone.join("a/two.wav")).unwrap();
+    let alone_out = dir.path().join("alone-out");
+    let (code, said) = batch(&alone, &alone_out, &[]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(outputs(&alone_out)[0] == rendered[1], "a file regenerated alone differs");
+}
+
+#[test]
+fn a_run_killed_midway_and_run_again_ends_as_an_uninterrupted_run() {
+    let dir = folder();
+    let corpus = corpus(dir.path());
+    std::fs::remove_file(corpus.join("b/broken.wav")).unwrap();
+    let whole = dir.path().join("whole");
+    assert_eq!(batch(&corpus, &whole, &["-j", "1"]).0, Some(0));
+
+    let killed = dir.path().join("killed");
+    let args =
+        [&["batch", corpus.to_str().unwrap(), "-o", killed.to_str().unwrap(), "-q", "-j", "1"][..], &DRAWS].concat();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_opus-roundtrip"))
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once its first file is done (or whenever it is, on a machine fast enough to finish
+    // first: the verdict below holds either way). The clock only guards against a hang.
+    let started = std::time::Instant::now();
+    while !killed.join("a/one.stats.json").exists() && started.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(batch(&corpus, &killed, &["-j", "2"]).0, Some(0));
+    assert!(outputs(&killed) == outputs(&whole), "the resumed run rendered other audio");
+    assert_eq!(rows(&killed.join("results.jsonl")), rows(&whole.join("results.jsonl")));
+    let leftovers: Vec<PathBuf> =
+        walk(&killed).into_iter().filter(|path| path.to_string_lossy().ends_with(".partial")).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_bad_corpus_is_refused_before_any_work() {
+    let dir = folder();
+    let corpus = corpus(dir.path());
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = dir.path().join("out");
+    for (input, output, extra, expected) in [
+        (&empty, &out, &[][..], "no audio files"),
+        (&corpus, &corpus.join("renders"), &[][..], "is inside the corpus"),
+        (&corpus, &out, &["--shard", "3/3"][..], "write the shard as I/N"),
+        (&corpus, &out, &["--frame", "10ms..60ms"][..], "list the values"),
+        (&corpus, &out, &["--application", "lowdelay", "--fec"][..], "FEC and DRED need the SILK coder"),
+    ] {
+        let args = [&["batch", input.to_str().unwrap(), "-o", output.to_str().unwrap()][..], extra].concat();
+        let result = app(&args);
+        let said = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(EXIT_USAGE), "{said}");
+        assert!(said.contains(expected), "expected '{expected}' in: {said}");
+    }
+    assert!(!out.exists() && !corpus.join("renders").exists(), "a refused batch wrote something");
+}
