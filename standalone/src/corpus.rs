@@ -55,8 +55,7 @@ pub fn scan(folder: &Path, output: &Path) -> Result<Vec<CorpusFile>> {
     if !folder.is_dir() {
         return Err(AppError::Usage(format!("'{}' is not a folder of audio files", folder.display())));
     }
-    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let (root, out) = (absolute(folder), absolute(output));
+    let (root, out) = (resolved(folder), resolved(output));
     if out.starts_with(&root) {
         return Err(AppError::Usage(format!(
             "the output folder '{}' is inside the corpus '{}'; write it elsewhere",
@@ -86,6 +85,28 @@ pub fn scan(folder: &Path, output: &Path) -> Result<Vec<CorpusFile>> {
     }
     files.sort_by(|a, b| a.relative.cmp(&b.relative));
     Ok(files)
+}
+
+/// `path` with links, `.` and `..` resolved as far as it exists (an output folder may not yet),
+/// in lower case where the file system ignores case.
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    let canonical = loop {
+        if let Ok(canonical) = existing.canonicalize() {
+            break canonical;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => break absolute.clone(),
+        }
+    };
+    let full = rest.iter().rev().fold(canonical, |path, name| path.join(name));
+    if cfg!(any(windows, target_os = "macos")) { PathBuf::from(full.to_string_lossy().to_lowercase()) } else { full }
 }
 
 #[cfg(test)]

@@ -15,12 +15,14 @@ use crate::error::{AppError, Result};
 pub fn remove_partials_of(target: &Path) {
     let (Some(folder), Some(name)) = (target.parent(), target.file_name()) else { return };
     let prefix = format!(".{}.", name.to_string_lossy());
+    // Exactly `target`'s: `.x.wav.` also begins the temporary files of `x.wav.wav`.
+    let length = prefix.len() + RANDOM_CHARACTERS + PARTIAL_SUFFIX.len();
     let Ok(entries) = std::fs::read_dir(if folder.as_os_str().is_empty() { Path::new(".") } else { folder }) else {
         return;
     };
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        if file_name.starts_with(&prefix) && file_name.ends_with(PARTIAL_SUFFIX) {
+        if file_name.len() == length && file_name.starts_with(&prefix) && file_name.ends_with(PARTIAL_SUFFIX) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -28,6 +30,9 @@ pub fn remove_partials_of(target: &Path) {
 
 /// The end of every temporary file's name.
 const PARTIAL_SUFFIX: &str = ".partial";
+
+/// The random characters in a temporary file's name, between its target's name and the suffix.
+const RANDOM_CHARACTERS: usize = 6;
 
 /// A file being written; [`OutputFile::commit`] puts it in place.
 #[derive(Debug)]
@@ -53,7 +58,7 @@ impl OutputFile {
         let name = target.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         let prefix = format!(".{name}.");
         let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(PARTIAL_SUFFIX);
+        builder.prefix(&prefix).rand_bytes(RANDOM_CHARACTERS).suffix(PARTIAL_SUFFIX);
         // Temporary files are private (0600) by default; the result is an ordinary file, so ask
         // for what `File::create` gives (0666 less the umask).
         #[cfg(unix)]

@@ -41,6 +41,29 @@ pub struct ResultRow {
 }
 
 impl ResultRow {
+    /// The CSV header: the fields, in order (a test checks them against serde's).
+    pub const FIELDS: [&str; 19] = [
+        "path",
+        "status",
+        "error",
+        "seed",
+        "bitrate_bps",
+        "frame_ms",
+        "loss_percent",
+        "mean_burst_packets",
+        "dred_ms",
+        "seconds",
+        "actual_bitrate_bps",
+        "packets_sent",
+        "packets_lost",
+        "recovered_fec",
+        "recovered_dred",
+        "concealed",
+        "latency_samples",
+        "snr_db",
+        "spectral_snr_db",
+    ];
+
     /// The row of a file rendered (now or by an earlier run) with these stats.
     pub fn rendered(path: &str, drawn: &Drawn, stats: &RenderStats) -> Self {
         let quality = stats.quality.as_ref();
@@ -94,9 +117,11 @@ impl ResultRow {
     }
 }
 
-/// Writes `rows` to `csv` and `jsonl`, each whole or not at all.
+/// Writes `rows` to `csv` and `jsonl`, each whole or not at all. The CSV has its header even
+/// with no rows (an empty shard), so that every shard's table merges the same way.
 pub fn write(rows: &[ResultRow], csv: &Path, jsonl: &Path) -> Result<()> {
-    let mut table = csv::Writer::from_writer(Vec::new());
+    let mut table = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    table.write_record(ResultRow::FIELDS).map_err(|error| AppError::output(csv, error))?;
     for row in rows {
         table.serialize(row).map_err(|error| AppError::output(csv, error))?;
     }
@@ -140,5 +165,12 @@ mod tests {
         let from_jsonl: Vec<ResultRow> = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
         assert_eq!(from_jsonl, rows);
         assert!(rows[1].is_ok() && !rows[0].is_ok());
+        // The header written is serde's, and an empty table still has it.
+        let mut by_serde = csv::Writer::from_writer(Vec::new());
+        by_serde.serialize(&rows[1]).unwrap();
+        let by_serde = String::from_utf8(by_serde.into_inner().unwrap()).unwrap();
+        assert_eq!(by_serde.lines().next(), Some(ResultRow::FIELDS.join(",").as_str()));
+        write(&[], &csv_path, &jsonl_path).unwrap();
+        assert_eq!(std::fs::read_to_string(&csv_path).unwrap().trim_end(), ResultRow::FIELDS.join(","));
     }
 }

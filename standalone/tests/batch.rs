@@ -116,6 +116,13 @@ fn workers_shards_and_reruns_give_the_same_outputs_and_results() {
     let merged: Vec<ResultRow> =
         (0..3).flat_map(|index| rows(&sharded.join(format!("results-shard-{index}-of-3.jsonl")))).collect();
     assert_eq!(merged, table);
+    // The CSVs as the README merges them: the first whole, the others without their header.
+    let merged_csv: String = (0..3)
+        .map(|index| std::fs::read_to_string(sharded.join(format!("results-shard-{index}-of-3.csv"))).unwrap())
+        .enumerate()
+        .map(|(index, text)| if index == 0 { text } else { text.split_once('\n').unwrap().1.to_owned() })
+        .collect();
+    assert_eq!(merged_csv, csv);
     assert!(outputs(&sharded) == rendered, "the shards rendered other audio");
 
     // A rerun does nothing twice; a file removed is rendered again, as before.
@@ -126,6 +133,21 @@ fn workers_shards_and_reruns_give_the_same_outputs_and_results() {
     assert!(said.contains("5 files: 1 rendered, 3 already done, 1 failed"), "{said}");
     assert!(outputs(&one) == rendered);
     assert_eq!(rows(&one.join("results.jsonl")), table);
+
+    // A render that is not complete and current is done again: stale stats beside other audio,
+    // an input changed since; a killed run's temporary files go.
+    std::fs::copy(one.join("a/one.wav"), one.join("a/two.wav")).unwrap();
+    let leftover = one.join("a/.two.wav.abcdef.partial");
+    std::fs::write(&leftover, "half a file").unwrap();
+    let (_, said) = batch(&corpus, &one, &[]);
+    assert!(said.contains("5 files: 1 rendered, 3 already done"), "{said}");
+    assert!(!leftover.exists(), "the killed run's temporary file is still there");
+    let input = std::fs::File::options().append(true).open(corpus.join("b/three.wav")).unwrap();
+    input.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5)).unwrap();
+    drop(input);
+    let (_, said) = batch(&corpus, &one, &[]);
+    assert!(said.contains("5 files: 1 rendered, 3 already done"), "{said}");
+    assert!(outputs(&one) == rendered);
 
     // Other settings are not mistaken for a finished render.
     let (_, said) = batch(&corpus, &one, &["--complexity", "5"]);
@@ -180,6 +202,10 @@ fn a_bad_corpus_is_refused_before_any_work() {
     let corpus = corpus(dir.path());
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
+    let twins = dir.path().join("twins");
+    std::fs::create_dir(&twins).unwrap();
+    music_file(&twins, "take.wav", 16_000, 0.1, WavFormat::Int16);
+    music_file(&twins, "take.WAV", 16_000, 0.1, WavFormat::Int16);
     let out = dir.path().join("out");
     for (input, output, extra, expected) in [
         (&empty, &out, &[][..], "no audio files"),
@@ -187,6 +213,8 @@ fn a_bad_corpus_is_refused_before_any_work() {
         (&corpus, &out, &["--shard", "3/3"][..], "write the shard as I/N"),
         (&corpus, &out, &["--frame", "10ms..60ms"][..], "list the values"),
         (&corpus, &out, &["--application", "lowdelay", "--fec"][..], "FEC and DRED need the SILK coder"),
+        (&corpus, &corpus.join("a/../renders"), &[][..], "is inside the corpus"),
+        (&twins, &out, &[][..], "would both render to"),
     ] {
         let args = [&["batch", input.to_str().unwrap(), "-o", output.to_str().unwrap()][..], extra].concat();
         let result = app(&args);

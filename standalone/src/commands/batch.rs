@@ -60,6 +60,7 @@ pub fn run(args: &BatchArgs) -> Result<()> {
             Ok(Job { file, drawn, settings, output: output_path(&args.output, &file.relative), seconds })
         })
         .collect::<Result<Vec<Job>>>()?;
+    refuse_shared_outputs(&jobs)?;
     std::fs::create_dir_all(&args.output).map_err(|error| AppError::output(&args.output, error))?;
 
     let total_seconds: f64 = jobs.iter().map(|job| job.seconds).sum();
@@ -76,7 +77,11 @@ pub fn run(args: &BatchArgs) -> Result<()> {
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(job) = jobs.get(index) else { break };
-                        let (row, reused) = process(job);
+                        // A panic in one file's render is that file's error row, not the batch's end.
+                        let (row, reused) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(job)))
+                            .unwrap_or_else(|_| {
+                                (ResultRow::failed(&job.file.relative, &job.drawn, "internal error".into()), false)
+                            });
                         let done = finished.fetch_add(1, Ordering::Relaxed) + 1;
                         progress.advance(job.seconds, &format!("{done}/{} files", jobs.len()));
                         mine.push((index, row, reused));
@@ -141,6 +146,23 @@ fn output_path(output: &Path, relative: &str) -> PathBuf {
     relative.split('/').fold(output.to_path_buf(), |path, part| path.join(part)).with_extension("wav")
 }
 
+/// Refuses two files that would render to one output (`a.wav` and `a.WAV`, or `a.wave`; the
+/// same name in other cases, which a Windows or macOS disk does not tell apart).
+fn refuse_shared_outputs(jobs: &[Job]) -> Result<()> {
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for job in jobs {
+        let key = job.output.to_string_lossy().to_lowercase();
+        if let Some(first) = seen.insert(key, &job.file.relative) {
+            return Err(AppError::Usage(format!(
+                "'{first}' and '{}' would both render to '{}'; rename one",
+                job.file.relative,
+                job.output.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The results tables; a shard's are named for it, so that shards can share an output folder.
 fn results_paths(output: &Path, shard: Shard) -> (PathBuf, PathBuf) {
     let stem = if shard == Shard::ALL {
@@ -156,9 +178,16 @@ fn results_paths(output: &Path, shard: Shard) -> (PathBuf, PathBuf) {
 /// Renders one file, unless an earlier run already did with the same settings; returns its row
 /// and whether the earlier render was reused.
 fn process(job: &Job) -> (ResultRow, bool) {
+    // What a killed run left of this file's outputs goes; no other job writes them.
+    let stats_path = RenderStats::path_for(&job.output);
+    crate::output_file::remove_partials_of(&job.output);
+    crate::output_file::remove_partials_of(&stats_path);
     if let Some(stats) = already_rendered(job) {
         return (ResultRow::rendered(&job.file.relative, &job.drawn, &stats), true);
     }
+    // Stats of an older render must not outlive it: if this render is killed after its audio is
+    // in place, the next run must not take the old stats for it.
+    let _ = std::fs::remove_file(&stats_path);
     let outputs = Outputs {
         decoded: job.output.clone(),
         difference: None,
@@ -172,27 +201,28 @@ fn process(job: &Job) -> (ResultRow, bool) {
         .output
         .parent()
         .map_or(Ok(()), |folder| std::fs::create_dir_all(folder).map_err(|error| AppError::output(folder, error)))
-        .and_then(|()| {
-            // What a killed run left of this file's outputs goes; nothing else writes them.
-            crate::output_file::remove_partials_of(&job.output);
-            crate::output_file::remove_partials_of(&RenderStats::path_for(&job.output));
-            render_file(&job.file.path, &outputs, &Plan::from(job.settings), true)
-        });
+        .and_then(|()| render_file(&job.file.path, &outputs, &Plan::from(job.settings), true));
     match rendered {
         Ok(stats) => (ResultRow::rendered(&job.file.relative, &job.drawn, &stats), false),
         Err(error) => (ResultRow::failed(&job.file.relative, &job.drawn, error.to_string()), false),
     }
 }
 
-/// The stats of an earlier render of this job, if its output is complete: the stats file is
-/// written after the audio is in place, and must record the same settings.
+/// The stats of an earlier render of this job, if it is complete and current: the stats file
+/// (written after the audio is in place) records the same settings and input, the audio has
+/// its length, and the input has not changed since.
 fn already_rendered(job: &Job) -> Option<RenderStats> {
-    if !job.output.is_file() {
-        return None;
-    }
     let stats = RenderStats::load(&RenderStats::path_for(&job.output)).ok()?;
-    let same = stats.settings == SettingsRecord::from(&job.settings.clamped()) && stats.frames > 0;
-    same.then_some(stats)
+    let input = std::path::absolute(&job.file.path).ok()?;
+    let output_frames = WavSource::open(&job.output).ok()?.frames;
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|metadata| metadata.modified()).ok();
+    let input_older = matches!((modified(&job.file.path), modified(&job.output)), (Some(i), Some(o)) if i <= o);
+    let current = stats.settings == SettingsRecord::from(&job.settings.clamped())
+        && stats.input == input
+        && stats.frames == output_frames
+        && stats.frames > 0
+        && input_older;
+    current.then_some(stats)
 }
 
 /// What the batch did, for a person.
