@@ -4,6 +4,7 @@ mod bench_report;
 mod dist;
 mod memory;
 mod system_packages;
+mod throughput;
 mod windows;
 mod wine;
 
@@ -31,6 +32,8 @@ commands:
           under Wine
   memory  render 10 and 60 minutes of stereo with the release app and fail if its peak memory
           grows by 10 % or more with the length
+  throughput  `batch` with the release app, one run: 2 workers against 1 (fails under 1.8x),
+          1,000 files of 1 s against one of 1,000 s (fails under 85 % of its audio per second)
   dist    release zips for Linux and Windows (bundles, app, README, licence) in target/dist/
   help    this text";
 
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         }
         Some("windows") => system_packages::ensure_installed().and_then(|()| windows::build_and_check()),
         Some("memory") => system_packages::ensure_installed().and_then(|()| memory::run()),
+        Some("throughput") => system_packages::ensure_installed().and_then(|()| throughput::run()),
         Some("dist") => system_packages::ensure_installed().and_then(|()| dist::run()),
         Some("bench") => system_packages::ensure_installed().and_then(|()| bench_report::run(&args[1..])),
         Some("bundle" | "bundle-universal" | "known-packages") => system_packages::ensure_installed()

@@ -22,7 +22,7 @@ pub fn run() -> Result<(), String> {
     let mut peaks = Vec::new();
     for minutes in MINUTES {
         let input = folder.join(format!("{minutes}min.wav"));
-        write_test_wav(&input, minutes).map_err(|error| format!("{}: {error}", input.display()))?;
+        write_test_wav(&input, minutes * 60).map_err(|error| format!("{}: {error}", input.display()))?;
         let out = |extension: &str| folder.join(format!("{minutes}min.out.{extension}"));
         let mut command = Command::new(&app);
         command.arg("render").arg(&input).arg("-o").arg(out("wav")).arg("-q");
@@ -48,10 +48,10 @@ pub fn run() -> Result<(), String> {
     if growth < MAX_GROWTH { Ok(()) } else { Err("render's memory grows with the file's length".to_owned()) }
 }
 
-/// Writes `minutes` of a 16-bit stereo WAV: two slowly gliding tones and a little noise, made
-/// block by block so that the generator itself stays small.
-fn write_test_wav(path: &Path, minutes: u32) -> std::io::Result<()> {
-    let frames = u64::from(minutes) * 60 * u64::from(RATE_HZ);
+/// Writes `seconds` of a 48 kHz 16-bit stereo WAV: two slowly gliding tones and a little noise,
+/// made sample by sample so that the generator itself stays small.
+pub(crate) fn write_test_wav(path: &Path, seconds: u32) -> std::io::Result<()> {
+    let frames = u64::from(seconds) * u64::from(RATE_HZ);
     let data_bytes = u32::try_from(frames * 4).map_err(std::io::Error::other)?;
     let mut file = BufWriter::new(std::fs::File::create(path)?);
     file.write_all(b"RIFF")?;
