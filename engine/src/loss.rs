@@ -17,6 +17,12 @@ use crate::settings::{LossModel, LossSettings};
 /// Loss traces for the audio thread: `None` in force means no trace, the model decides.
 pub type LossTraceReceiver = HandoffReceiver<Option<LossTrace>>;
 
+/// A uniform draw in [0, 1) from the top 53 bits of `rng`'s next value: the one way every
+/// seeded draw (loss patterns here, `batch`'s per-file settings) turns bits into a number.
+pub fn uniform(rng: &mut Xoshiro256PlusPlus) -> f64 {
+    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
 /// Decides, packet by packet, which are lost. Never allocates or frees.
 #[derive(Debug)]
 pub struct LossSimulator {
@@ -96,11 +102,6 @@ impl LossSimulator {
         self.trace_position = 0;
     }
 
-    /// A uniform draw in [0, 1).
-    fn uniform(&mut self) -> f64 {
-        (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
     /// Whether the next packet is lost: the trace in force says, else the model draws.
     pub fn next_is_lost(&mut self) -> bool {
         if let Some(traces) = self.traces.as_mut() {
@@ -115,9 +116,9 @@ impl LossSimulator {
             }
         }
         match self.settings.model {
-            LossModel::Bernoulli => self.enter_probability > 0.0 && self.uniform() < self.enter_probability,
+            LossModel::Bernoulli => self.enter_probability > 0.0 && uniform(&mut self.rng) < self.enter_probability,
             LossModel::GilbertElliott => {
-                let draw = self.uniform();
+                let draw = uniform(&mut self.rng);
                 self.in_burst =
                     if self.in_burst { draw >= self.leave_probability } else { draw < self.enter_probability };
                 self.in_burst

@@ -83,11 +83,6 @@ impl TraceSlot {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The trace in force, if any.
-    pub fn saved(&self) -> Option<SavedTrace> {
-        self.lock().saved.clone()
-    }
-
     /// What the editor shows of the trace in force: its name, packets, and packets lost.
     pub fn summary(&self) -> Option<(String, usize, usize)> {
         let inner = self.lock();

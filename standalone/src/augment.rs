@@ -7,6 +7,7 @@
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::{Rng, SeedableRng};
 use roundtrip_codec::FrameDuration;
+use roundtrip_engine::loss::uniform;
 
 use crate::units;
 
@@ -36,7 +37,7 @@ impl<T: Copy> Spec<T> {
         match self {
             Self::One(value) => *value,
             Self::AnyOf(values) => values[(rng.next_u64() % values.len() as u64) as usize],
-            Self::Between(low, high) => between(*low, *high, unit_draw(rng)),
+            Self::Between(low, high) => between(*low, *high, uniform(rng)),
         }
     }
 }
@@ -48,11 +49,6 @@ impl<T: Copy + PartialOrd> Spec<T> {
         let (low, high) = (parse(low.trim())?, parse(high.trim())?);
         if low <= high { Ok(Self::Between(low, high)) } else { Err(format!("'{text}': the range is reversed")) }
     }
-}
-
-/// A uniform draw in [0, 1).
-fn unit_draw(rng: &mut Xoshiro256PlusPlus) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// A bitrate spec: `24k`, `16k,24k`, `6k..64k` (whole bits per second).
