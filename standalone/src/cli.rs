@@ -37,8 +37,9 @@ pub enum Command {
     /// Render built-in speech and music through a handful of presets into a folder of WAVs,
     /// Ogg Opus files and PNG reports. Needs no audio device and no files.
     Demo(DemoArgs),
-    /// Render a folder of WAV files (walked recursively) into another, on every core, with
-    /// settings drawn per file from ranges; resumable, shardable, with a results table.
+    /// Render a folder of WAV and FLAC files (walked recursively), or a manifest's list, into
+    /// another folder, on every core, with settings drawn per file from ranges; resumable,
+    /// shardable, with a results table.
     Batch(BatchArgs),
 }
 
@@ -259,18 +260,20 @@ fn choice<T: Choice>() -> impl TypedValueParser<Value = T> {
 /// `render` flags.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// The WAV file to render (8/16/24/32-bit integer or 32-bit float, mono or stereo, 1–768 kHz).
+    /// The WAV or FLAC file to render (WAV: 8/16/24/32-bit integer or 32-bit float; mono or
+    /// stereo, 1–768 kHz).
     pub input: PathBuf,
-    /// Where to write the decoded audio (WAV, the input's length, latency removed).
+    /// Where to write the decoded audio (FLAC if named .flac, else WAV; the input's length,
+    /// latency removed).
     #[arg(long, short = 'o')]
     pub output: PathBuf,
-    /// Also write the difference, input minus decoded, here (WAV).
+    /// Also write the difference, input minus decoded, here (FLAC if named .flac, else WAV).
     #[arg(long, short = 'd')]
     pub difference: Option<PathBuf>,
     /// Also write the packets the encoder sent here, as an Ogg Opus file (.opus or .ogg).
     #[arg(long, short = 'r')]
     pub record: Option<PathBuf>,
-    /// Sample format of the written WAVs (default: the input's).
+    /// Sample format of the written audio (default: the input's; FLAC takes integers only).
     #[arg(long, value_enum)]
     pub format: Option<WavFormat>,
     /// Also draw the report (spectrograms and loss pattern) into this PNG.
@@ -296,7 +299,7 @@ pub struct RenderArgs {
 /// `report` flags.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The WAV a render wrote (its `.stats.json` must sit beside it).
+    /// The WAV or FLAC a render wrote (its `.stats.json` must sit beside it).
     pub rendered: PathBuf,
     /// The input of the render, if it has moved since.
     #[arg(long, short = 'i')]
@@ -416,7 +419,8 @@ mod tests {
 /// range (`6k..64k`); each file's values are drawn from a seed made of --seed and its path.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
-    /// The corpus: a folder of WAV files, walked recursively.
+    /// The corpus: a folder of WAV and FLAC files, walked recursively, or a manifest (.csv or
+    /// .jsonl) with a row per file: input, output and any setting (see the README).
     pub input: PathBuf,
     /// The output folder: the corpus's layout, each file rendered, and the results tables.
     #[arg(long, short = 'o')]
@@ -460,6 +464,15 @@ pub struct BatchArgs {
     /// Decoder complexity: 0, or 5 and up for deep PLC and OSCE enhancement.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.decoder_complexity)]
     pub decoder_complexity: u8,
+    /// Write the rendered audio as FLAC (in the input's bit depth; 24-bit for float input).
+    #[arg(long)]
+    pub flac: bool,
+    /// Also write each file's difference, input minus decoded (NAME.difference.wav, or .flac).
+    #[arg(long)]
+    pub difference: bool,
+    /// Also write each file's Opus packets as Ogg Opus (NAME.opus).
+    #[arg(long)]
+    pub record: bool,
     /// Hide the progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -1,21 +1,39 @@
-//! A corpus for `batch`: the audio files under a folder, in a fixed order (by path), and the
-//! contiguous share of them one shard takes.
+//! A corpus for `batch`: the audio files under a folder, in a fixed order (by path), or the rows
+//! of a manifest, in its order; and the contiguous share of them one shard takes.
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{AppError, Result};
+use crate::manifest::{self, Overrides};
 
 /// Extensions of files taken into a corpus (case ignored). Not only WAV: a FLAC or MP3 in a
 /// corpus becomes a result row that says what it is, rather than vanishing unnoticed.
 const AUDIO_EXTENSIONS: [&str; 9] = ["wav", "wave", "flac", "mp3", "ogg", "opus", "oga", "aif", "aiff"];
 
 /// One file of a corpus.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CorpusFile {
     pub path: PathBuf,
     /// Its path under the corpus folder, `/`-separated on every system: the name in results and
-    /// the key of its settings draw.
+    /// the key of its settings draw. For a manifest's row, its output if the row gives one,
+    /// else its input as written.
     pub relative: String,
+    /// Where a manifest row puts its output under the output folder (`/`-separated).
+    pub output: Option<String>,
+    /// A manifest row's own settings.
+    pub overrides: Overrides,
+}
+
+/// The corpus `input` names: a manifest's rows, or the audio files under a folder (see
+/// [`scan`]).
+pub fn load(input: &Path, output: &Path) -> Result<Vec<CorpusFile>> {
+    if !(manifest::is_manifest(input) && input.is_file()) {
+        return scan(input, output);
+    }
+    Ok(manifest::read(input)?
+        .into_iter()
+        .map(|row| CorpusFile { relative: row.name, path: row.input, output: row.output, overrides: row.overrides })
+        .collect())
 }
 
 /// Which share of a corpus to take: shard `index` (from 0) of `count`.
@@ -53,7 +71,10 @@ impl Shard {
 /// `output` folder inside it (the outputs would join the corpus on the next run).
 pub fn scan(folder: &Path, output: &Path) -> Result<Vec<CorpusFile>> {
     if !folder.is_dir() {
-        return Err(AppError::Usage(format!("'{}' is not a folder of audio files", folder.display())));
+        return Err(AppError::Usage(format!(
+            "'{}' is neither a folder of audio files nor a manifest (.csv or .jsonl)",
+            folder.display()
+        )));
     }
     let (root, out) = (resolved(folder), resolved(output));
     if out.starts_with(&root) {
@@ -74,7 +95,12 @@ pub fn scan(folder: &Path, output: &Path) -> Result<Vec<CorpusFile>> {
         let relative = entry.path().strip_prefix(folder).unwrap_or(entry.path());
         let relative: Vec<String> =
             relative.components().map(|part| part.as_os_str().to_string_lossy().into()).collect();
-        files.push(CorpusFile { path: entry.path().to_path_buf(), relative: relative.join("/") });
+        files.push(CorpusFile {
+            path: entry.path().to_path_buf(),
+            relative: relative.join("/"),
+            output: None,
+            overrides: Overrides::default(),
+        });
     }
     if files.is_empty() {
         return Err(AppError::Usage(format!(
@@ -89,7 +115,7 @@ pub fn scan(folder: &Path, output: &Path) -> Result<Vec<CorpusFile>> {
 
 /// `path` with links, `.` and `..` resolved as far as it exists (an output folder may not yet),
 /// in lower case where the file system ignores case.
-fn resolved(path: &Path) -> PathBuf {
+pub fn resolved(path: &Path) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut existing = absolute.as_path();
     let mut rest = Vec::new();
@@ -116,7 +142,12 @@ mod tests {
     #[test]
     fn shards_split_the_corpus_into_contiguous_runs_that_cover_it_once() {
         let files: Vec<CorpusFile> = (0..10)
-            .map(|n| CorpusFile { path: PathBuf::from(format!("{n}")), relative: format!("{n:02}.wav") })
+            .map(|n| CorpusFile {
+                path: PathBuf::from(format!("{n}")),
+                relative: format!("{n:02}.wav"),
+                output: None,
+                overrides: Overrides::default(),
+            })
             .collect();
         for count in 1..=12 {
             let joined: Vec<CorpusFile> =

@@ -45,6 +45,10 @@ pub enum InputProblem {
     NotWav(&'static str),
     /// It is a file of another format (named).
     OtherFormat(&'static str),
+    /// A FLAC stream that the FLAC decoder finds faulty (its words).
+    Flac(String),
+    /// A FLAC stream that does not state its length.
+    FlacLengthUnknown,
     /// A WAV layout that the WAV reader does not take.
     UnsupportedWav(&'static str),
     /// Another fault that the WAV reader found.
@@ -82,7 +86,11 @@ impl fmt::Display for InputProblem {
             Self::Unreadable(error) => write!(f, "{error}"),
             Self::NotWav(what) => write!(f, "not a WAV file ({what})"),
             Self::OtherFormat(format) => {
-                write!(f, "this is a {format} file, not WAV; convert it first (e.g. `ffmpeg -i IN OUT.wav`)")
+                write!(f, "this is a {format} file, not WAV or FLAC; convert it first (e.g. `ffmpeg -i IN OUT.wav`)")
+            }
+            Self::Flac(what) => write!(f, "not a valid FLAC file ({what})"),
+            Self::FlacLengthUnknown => {
+                f.write_str("this FLAC stream does not state its length (written to a pipe?); re-encode it with `flac`")
             }
             Self::UnsupportedWav(what) => write!(f, "this WAV format is not supported ({what}); {FORMATS}"),
             Self::Wav(error) => write!(f, "{error}"),

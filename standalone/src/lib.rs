@@ -3,19 +3,23 @@
 //!
 //! - [`cli`]: the command line; [`commands`]: one module per subcommand (`live`, `render`,
 //!   `report`, `demo`, `batch`).
-//! - [`corpus`], [`augment`], [`results_table`]: `batch`'s files, per-file settings and results.
+//! - [`corpus`], [`manifest`], [`augment`], [`results_table`]: `batch`'s files, per-file settings
+//!   and results.
 //! - [`render`]: a file through the engine, latency removed; [`stats`]: what it measured.
-//! - [`wav`], [`ogg_opus`]: the files; [`output_file`]: outputs written whole or not at all.
+//! - [`audio_file`] ([`wav`] or [`flac`]), [`ogg_opus`]: the files; [`output_file`]: outputs written whole or not at all.
 //! - [`plot`], [`spectrogram`]: the report's picture.
 //! - [`devices`]: the audio devices `live` can use; [`progress`], [`units`], [`error`].
 
 pub mod analysis;
+pub mod audio_file;
 pub mod augment;
 pub mod cli;
 pub mod commands;
 pub mod corpus;
 pub mod devices;
 pub mod error;
+pub mod flac;
+pub mod manifest;
 pub mod ogg_opus;
 pub mod output_file;
 pub mod plot;

@@ -2,6 +2,7 @@
 //! folder and renamed into place on success, so a failed or interrupted run leaves nothing
 //! half-written behind (the temporary file is deleted when the writer is dropped).
 
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -10,22 +11,35 @@ use tempfile::NamedTempFile;
 
 use crate::error::{AppError, Result};
 
-/// Deletes what a killed run left of `target`: its temporary files (a run that ends, even in an
-/// error, deletes its own). Call only where no other run writes `target` at the same time.
-pub fn remove_partials_of(target: &Path) {
-    let (Some(folder), Some(name)) = (target.parent(), target.file_name()) else { return };
-    let prefix = format!(".{}.", name.to_string_lossy());
-    // Exactly `target`'s: `.x.wav.` also begins the temporary files of `x.wav.wav`.
-    let length = prefix.len() + RANDOM_CHARACTERS + PARTIAL_SUFFIX.len();
-    let Ok(entries) = std::fs::read_dir(if folder.as_os_str().is_empty() { Path::new(".") } else { folder }) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name().to_string_lossy().into_owned();
-        if file_name.len() == length && file_name.starts_with(&prefix) && file_name.ends_with(PARTIAL_SUFFIX) {
-            let _ = std::fs::remove_file(entry.path());
+/// Deletes what a killed run left of `targets`: their temporary files (a run that ends, even in
+/// an error, deletes its own). Each folder is read once however many targets it holds, so a
+/// flat corpus of N files costs N directory entries, not N². Call only where no other run writes
+/// the targets at the same time.
+pub fn remove_partials_of<'a>(targets: impl IntoIterator<Item = &'a Path>) {
+    let mut by_folder: HashMap<&Path, HashSet<String>> = HashMap::new();
+    for target in targets {
+        if let (Some(folder), Some(name)) = (target.parent(), target.file_name()) {
+            by_folder.entry(folder).or_default().insert(name.to_string_lossy().into_owned());
         }
     }
+    for (folder, names) in by_folder {
+        let Ok(entries) = std::fs::read_dir(if folder.as_os_str().is_empty() { Path::new(".") } else { folder }) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if partial_target(&entry.file_name().to_string_lossy()).is_some_and(|target| names.contains(target)) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// The target whose temporary file `file_name` is (`.NAME.XXXXXX.partial` → `NAME`), if it is
+/// one: exactly, so that `x.wav`'s are not taken for `x.wav.wav`'s.
+fn partial_target(file_name: &str) -> Option<&str> {
+    let inner = file_name.strip_prefix('.')?.strip_suffix(PARTIAL_SUFFIX)?;
+    let cut = inner.len().checked_sub(RANDOM_CHARACTERS + 1)?;
+    (cut > 0 && inner.is_char_boundary(cut) && inner[cut..].starts_with('.')).then(|| &inner[..cut])
 }
 
 /// The end of every temporary file's name.
@@ -99,4 +113,18 @@ pub fn write_all(target: &Path, bytes: &[u8]) -> Result<()> {
     writer.write_all(bytes).and_then(|()| writer.flush()).map_err(|err| AppError::output(target, err))?;
     drop(writer);
     file.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_temporary_file_is_known_as_its_targets_exactly() {
+        assert_eq!(partial_target(".x.wav.Ab3dE9.partial"), Some("x.wav"));
+        assert_eq!(partial_target(".x.wav.wav.Ab3dE9.partial"), Some("x.wav.wav"));
+        for other in ["x.wav", ".x.wav.partial", ".Ab3dE9.partial", ".x.wav-Ab3dE9.partial", "..Ab3dE9.partial"] {
+            assert_eq!(partial_target(other), None, "{other}");
+        }
+    }
 }

@@ -6,6 +6,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use roundtrip_engine::{Choice, Settings};
+
 use crate::augment::Drawn;
 use crate::error::{AppError, Result};
 use crate::stats::RenderStats;
@@ -26,6 +28,13 @@ pub struct ResultRow {
     /// Empty for random loss.
     pub mean_burst_packets: Option<f32>,
     pub dred_ms: u16,
+    /// The fixed settings (from the flags, or the file's manifest row).
+    pub application: String,
+    pub fec: bool,
+    /// Empty when the encoder is told each file's loss.
+    pub expect_loss_percent: Option<u8>,
+    pub complexity: u8,
+    pub decoder_complexity: u8,
     /// What the render measured (empty on error).
     pub seconds: Option<f64>,
     pub actual_bitrate_bps: Option<f64>,
@@ -42,7 +51,7 @@ pub struct ResultRow {
 
 impl ResultRow {
     /// The CSV header: the fields, in order (a test checks them against serde's).
-    pub const FIELDS: [&str; 19] = [
+    pub const FIELDS: [&str; 24] = [
         "path",
         "status",
         "error",
@@ -52,6 +61,11 @@ impl ResultRow {
         "loss_percent",
         "mean_burst_packets",
         "dred_ms",
+        "application",
+        "fec",
+        "expect_loss_percent",
+        "complexity",
+        "decoder_complexity",
         "seconds",
         "actual_bitrate_bps",
         "packets_sent",
@@ -65,7 +79,7 @@ impl ResultRow {
     ];
 
     /// The row of a file rendered (now or by an earlier run) with these stats.
-    pub fn rendered(path: &str, drawn: &Drawn, stats: &RenderStats) -> Self {
+    pub fn rendered(path: &str, drawn: &Drawn, settings: &Settings, stats: &RenderStats) -> Self {
         let quality = stats.quality.as_ref();
         Self {
             seconds: Some(stats.frames as f64 / f64::from(stats.sample_rate_hz)),
@@ -78,17 +92,17 @@ impl ResultRow {
             latency_samples: Some(stats.latency_samples),
             snr_db: quality.map(|quality| quality.snr_db).filter(|db| db.is_finite()),
             spectral_snr_db: quality.map(|quality| quality.spectral_snr_db).filter(|db| db.is_finite()),
-            ..Self::settings(path, drawn)
+            ..Self::settings(path, drawn, settings)
         }
     }
 
     /// The row of a file that could not be rendered, and why.
-    pub fn failed(path: &str, drawn: &Drawn, error: String) -> Self {
-        Self { status: "error".to_owned(), error: Some(error), ..Self::settings(path, drawn) }
+    pub fn failed(path: &str, drawn: &Drawn, settings: &Settings, error: String) -> Self {
+        Self { status: "error".to_owned(), error: Some(error), ..Self::settings(path, drawn, settings) }
     }
 
     /// A row with the file's settings and nothing measured.
-    fn settings(path: &str, drawn: &Drawn) -> Self {
+    fn settings(path: &str, drawn: &Drawn, settings: &Settings) -> Self {
         Self {
             path: path.to_owned(),
             status: "ok".to_owned(),
@@ -99,6 +113,11 @@ impl ResultRow {
             loss_percent: drawn.loss_percent,
             mean_burst_packets: drawn.mean_burst_packets,
             dred_ms: drawn.dred_ms,
+            application: settings.application.key().to_owned(),
+            fec: settings.fec,
+            expect_loss_percent: settings.expected_loss_percent,
+            complexity: settings.complexity,
+            decoder_complexity: settings.decoder_complexity,
             seconds: None,
             actual_bitrate_bps: None,
             packets_sent: None,
@@ -152,8 +171,16 @@ mod tests {
             dred_ms: 100,
         };
         let rows = [
-            ResultRow::failed("a, \"quoted\".wav", &drawn, "not a WAV file".into()),
-            ResultRow { snr_db: Some(21.5), seconds: Some(1.0), ..ResultRow::settings("b.wav", &drawn) },
+            ResultRow::failed("a, \"quoted\".wav", &drawn, &Settings::default(), "not a WAV file".into()),
+            ResultRow {
+                snr_db: Some(21.5),
+                seconds: Some(1.0),
+                ..ResultRow::settings(
+                    "b.wav",
+                    &drawn,
+                    &Settings { expected_loss_percent: Some(5), ..Settings::default() },
+                )
+            },
         ];
         let dir = tempfile::tempdir().unwrap();
         let (csv_path, jsonl_path) = (dir.path().join("r.csv"), dir.path().join("r.jsonl"));

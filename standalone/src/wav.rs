@@ -61,6 +61,17 @@ impl WavFormat {
         }
     }
 
+    /// Bits per sample of an integer format; `None` for float.
+    pub fn integer_bits(self) -> Option<u16> {
+        match self {
+            Self::Int8 => Some(8),
+            Self::Int16 => Some(16),
+            Self::Int24 => Some(24),
+            Self::Int32 => Some(32),
+            Self::Float32 => None,
+        }
+    }
+
     fn spec(self, sample_rate_hz: u32, channels: usize) -> WavSpec {
         let (sample_format, bits_per_sample) = match self {
             Self::Int8 => (SampleFormat::Int, 8),
@@ -246,10 +257,7 @@ impl WavSink {
         let result = match self.full_scale {
             None => samples.iter().try_for_each(|&sample| self.writer.write_sample(sample)),
             Some(full_scale) => {
-                let (low, high) = (-full_scale, full_scale - 1.0);
-                samples.iter().try_for_each(|&sample| {
-                    self.writer.write_sample((sample * full_scale).round().clamp(low, high) as i32)
-                })
+                samples.iter().try_for_each(|&sample| self.writer.write_sample(to_integer(sample, full_scale)))
             }
         };
         result.map_err(|err| AppError::output(self.file.target(), err))
@@ -261,6 +269,11 @@ impl WavSink {
         self.writer.finalize().map_err(|err| AppError::output(&target, err))?;
         self.file.commit()
     }
+}
+
+/// `sample` as an integer sample of `full_scale`, rounded and clipped.
+pub fn to_integer(sample: f32, full_scale: f32) -> i32 {
+    (sample * full_scale).round().clamp(-full_scale, full_scale - 1.0) as i32
 }
 
 /// Writes `audio` as a WAV file in `format`, whole or not at all.

@@ -59,6 +59,7 @@ fn bad_input_files_are_refused_and_leave_nothing_behind() {
     let out = path("out.wav");
     std::fs::write(path("text.wav"), "this is not audio").unwrap();
     std::fs::write(path("flac.wav"), b"fLaC\0\0\0\x22 and so on").unwrap();
+    std::fs::write(path("ogg.wav"), b"OggS\0\x02 and so on").unwrap();
     // A streaming WAV (size left open as 0) that stopped right after its header.
     std::fs::write(path("empty.wav"), wav_bytes(2, 48_000, 16, 1, &[], 0)).unwrap();
     let audio = vec![0u8; 4000];
@@ -73,6 +74,7 @@ fn bad_input_files_are_refused_and_leave_nothing_behind() {
         "empty.wav",
         "flac.wav",
         "folder.wav",
+        "ogg.wav",
         "six.wav",
         "slow.wav",
         "text.wav",
@@ -84,7 +86,8 @@ fn bad_input_files_are_refused_and_leave_nothing_behind() {
         ("missing.wav", "No such file"),
         ("folder.wav", "cannot use input"),
         ("text.wav", "not a WAV file"),
-        ("flac.wav", "this is a FLAC file, not WAV; convert it first"),
+        ("flac.wav", "not a valid FLAC file (STREAMINFO block not first in file)"),
+        ("ogg.wav", "this is a Ogg (Opus, Vorbis or FLAC) file, not WAV or FLAC; convert it first"),
         ("empty.wav", "the file holds no audio (a streaming WAV that ends after its header)"),
         ("truncated.wav", "the file is truncated: its header declares 2.08 s of audio, only 0.02 s are there"),
         ("six.wav", "6 channels; only mono and stereo"),

@@ -11,7 +11,7 @@ use roundtrip_app::error::{EXIT_INPUT, EXIT_USAGE};
 use roundtrip_app::results_table::ResultRow;
 use roundtrip_app::wav::WavFormat;
 
-use common::{app, folder, music_file};
+use common::{app, folder, music_file, reference_flac};
 
 /// The files of the test corpus, one of them broken, one not audio at all.
 fn corpus(root: &Path) -> PathBuf {
@@ -214,7 +214,7 @@ fn a_bad_corpus_is_refused_before_any_work() {
         (&corpus, &out, &["--frame", "10ms..60ms"][..], "list the values"),
         (&corpus, &out, &["--application", "lowdelay", "--fec"][..], "FEC and DRED need the SILK coder"),
         (&corpus, &corpus.join("a/../renders"), &[][..], "is inside the corpus"),
-        (&twins, &out, &[][..], "would both render to"),
+        (&twins, &out, &[][..], "would both write"),
     ] {
         let args = [&["batch", input.to_str().unwrap(), "-o", output.to_str().unwrap()][..], extra].concat();
         let result = app(&args);
@@ -223,4 +223,90 @@ fn a_bad_corpus_is_refused_before_any_work() {
         assert!(said.contains(expected), "expected '{expected}' in: {said}");
     }
     assert!(!out.exists() && !corpus.join("renders").exists(), "a refused batch wrote something");
+}
+
+/// A manifest's rows, in CSV and in JSON lines, over a FLAC and a WAV: its order, outputs and
+/// settings are kept, both forms render the same, and the outputs asked for are all there.
+#[test]
+fn a_manifest_sets_each_rows_output_and_settings_and_flac_goes_in_and_out() {
+    let dir = folder();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir_all(corpus.join("speech")).unwrap();
+    let wav = music_file(&corpus.join("speech"), "anna.wav", 16_000, 1.0, WavFormat::Int16);
+    reference_flac(&wav, &corpus.join("speech/anna.flac"));
+    std::fs::remove_file(&wav).unwrap();
+    music_file(&corpus, "band.wav", 48_000, 1.0, WavFormat::Int24);
+    std::fs::write(
+        corpus.join("list.csv"),
+        "\u{feff}input,output,bitrate,loss,fec\nspeech/anna.flac,voice/anna,8k,10%,yes\n,,,,\nband.wav,,50k..64k,,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        corpus.join("list.jsonl"),
+        "{\"input\": \"speech/anna.flac\", \"output\": \"voice/anna\", \"bitrate\": \"8k\", \"loss\": 10, \"fec\": true}\n\
+         {\"input\": \"band.wav\", \"bitrate\": \"50k..64k\", \"loss\": null}\n",
+    )
+    .unwrap();
+    let (from_csv, from_json) = (dir.path().join("csv"), dir.path().join("json"));
+    for (manifest, out) in [("list.csv", &from_csv), ("list.jsonl", &from_json)] {
+        let (code, said) = batch(&corpus.join(manifest), out, &["--flac", "--record", "--difference"]);
+        assert_eq!(code, Some(0), "{said}");
+    }
+    let table = rows(&from_csv.join("results.jsonl"));
+    assert_eq!(rows(&from_json.join("results.jsonl")), table);
+    let names: Vec<&str> = table.iter().map(|row| row.path.as_str()).collect();
+    assert_eq!(names, ["voice/anna", "band.wav"], "the manifest's order");
+    // The flags draw 12k..48k and 0..15 % without FEC; the rows' own values win.
+    assert_eq!((table[0].bitrate_bps, table[0].loss_percent, table[0].fec), (8_000, 10.0, true));
+    assert!(!table[1].fec && (50_000..=64_000).contains(&table[1].bitrate_bps), "{:?}", table[1]);
+    for output in ["voice/anna.flac", "voice/anna.difference.flac", "voice/anna.opus", "band.flac", "band.opus"] {
+        assert!(from_csv.join(output).is_file(), "{output} is missing");
+        assert_eq!(
+            std::fs::read(from_csv.join(output)).unwrap(),
+            std::fs::read(from_json.join(output)).unwrap(),
+            "{output}"
+        );
+    }
+    let anna = roundtrip_app::audio_file::InputFile::open(&from_csv.join("voice/anna.flac")).unwrap();
+    assert_eq!((anna.seconds(), anna.format()), (1.0, WavFormat::Int16));
+    let (_, said) = batch(&corpus.join("list.csv"), &from_csv, &["--flac", "--record", "--difference"]);
+    assert!(said.contains("2 files: 0 rendered, 2 already done"), "{said}");
+    std::fs::remove_file(from_csv.join("band.opus")).unwrap();
+    let (_, said) = batch(&corpus.join("list.csv"), &from_csv, &["--flac", "--record", "--difference"]);
+    assert!(said.contains("2 files: 1 rendered, 1 already done"), "an output asked for was missing: {said}");
+    // Outputs of other runs are not taken for this one's: WAV and FLAC renders share their stats'
+    // name, and a render without --record drops the recording of an earlier one.
+    let (_, said) = batch(&corpus.join("list.csv"), &from_csv, &["--complexity", "4"]);
+    assert!(said.contains("2 files: 2 rendered"), "{said}");
+    assert!(!from_csv.join("band.opus").exists(), "a recording outlived its render");
+    let (_, said) = batch(&corpus.join("list.csv"), &from_csv, &["--flac", "--complexity", "4"]);
+    assert!(said.contains("2 files: 2 rendered"), "the FLACs of another render were reused: {said}");
+    let (_, said) = batch(&corpus.join("list.csv"), &from_csv, &["--complexity", "4", "--record"]);
+    assert!(said.contains("2 files: 2 rendered"), "the WAVs' stats are the FLACs' now: {said}");
+
+    // Faults in a manifest stop the batch before any work, naming the line.
+    let out = dir.path().join("refused");
+    for (text, expected) in [
+        ("input\nspeech/gone.flac\n", "line 2: the input"),
+        ("input,bitrat\nband.wav,12k\n", "unknown column 'bitrat'"),
+        ("input,output\nband.wav,../escape.wav\n", "must be a relative path inside the output folder"),
+        ("input,frame\nband.wav,15ms\n", "line 2: frame: 15ms is not an Opus frame"),
+        ("input,output\nband.wav,band.opus\n", "must be a .wav or .flac name"),
+        ("input,output\nband.wav,same\nspeech/anna.flac,same\n", "would both write"),
+        ("input,output,Input\nband.wav,a,band.wav\n", "the column 'input' comes twice"),
+        ("input\n", "lists no files"),
+    ] {
+        std::fs::write(corpus.join("bad.csv"), text).unwrap();
+        let (code, said) = batch(&corpus.join("bad.csv"), &out, &[]);
+        assert_eq!(code, Some(EXIT_USAGE), "{text}: {said}");
+        assert!(said.contains(expected), "expected '{expected}' in: {said}");
+    }
+    // An output over an input, also through '..' and in another shard than the input's.
+    std::fs::write(corpus.join("bad.csv"), "input,output\nspeech/anna.flac,band.wav\nband.wav,b\n").unwrap();
+    for (out, shard) in [(corpus.clone(), "0/2"), (corpus.join("speech/.."), "0/2"), (corpus.clone(), "1/2")] {
+        let (code, said) = batch(&corpus.join("bad.csv"), &out, &["--shard", shard]);
+        assert_eq!(code, Some(EXIT_USAGE), "{said}");
+        assert!(said.contains("would overwrite the input of 'b'"), "{said}");
+    }
+    assert!(!out.exists(), "a refused batch wrote something");
 }

@@ -5,22 +5,25 @@
 //! engine (`render_file` builds one per file); they share nothing else but the progress bar.
 //! Rows are put back in corpus order at the end, so results never depend on the workers.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use roundtrip_codec::Application;
 use roundtrip_engine::{LossModel, LossSettings, Settings};
 
+use crate::audio_file::InputFile;
 use crate::augment::{Augmentation, Drawn};
 use crate::cli::BatchArgs;
 use crate::commands::render::{Outputs, render_file};
 use crate::corpus::{self, CorpusFile, Shard};
 use crate::error::{AppError, Result};
+use crate::manifest::Overrides;
 use crate::progress::Progress;
-use crate::render::Plan;
+use crate::render::{Plan, SampleSource};
 use crate::results_table::{self, ResultRow};
 use crate::settings_text::SettingsRecord;
 use crate::stats::RenderStats;
-use crate::wav::WavSource;
 
 /// One file's work.
 #[derive(Debug)]
@@ -28,39 +31,43 @@ struct Job<'a> {
     file: &'a CorpusFile,
     drawn: Drawn,
     settings: Settings,
-    output: PathBuf,
+    outputs: Outputs,
     seconds: f64,
+}
+
+/// Every file a render to `outputs` writes: the outputs and the stats.
+fn written(outputs: &Outputs) -> Vec<PathBuf> {
+    let mut paths = outputs.paths_owned();
+    paths.push(RenderStats::path_for(&outputs.decoded));
+    paths
 }
 
 /// Runs `batch` from the command line.
 pub fn run(args: &BatchArgs) -> Result<()> {
-    let corpus = corpus::scan(&args.input, &args.output)?;
+    let corpus = corpus::load(&args.input, &args.output)?;
     let shard = args.shard.unwrap_or(Shard::ALL);
-    let augmentation = Augmentation {
-        seed: args.seed,
-        bitrate: args.bitrate.clone(),
-        frame: args.frame.clone(),
-        loss: args.loss.clone(),
-        burst: args.burst.clone(),
-        dred: args.dred.clone(),
-    };
+    // Checked over the whole corpus, not the shard: another machine writes the other shards.
+    refuse_shared_outputs(args, &corpus)?;
     // Every file's settings before any work, so that a conflict stops the batch at once.
     let jobs = shard
         .of(&corpus)
         .iter()
         .map(|file| {
-            let drawn = augmentation.draw(&file.relative);
-            let settings = settings_for(args, &drawn);
+            let recipe = Recipe::of(args, &file.overrides);
+            let drawn = recipe.augmentation.draw(&file.relative);
+            let settings = recipe.settings(&drawn);
             if let Some(conflict) = settings.conflict() {
                 return Err(AppError::Usage(format!("{}: {conflict}", file.relative)));
             }
             // A file that cannot be opened still gets its row (with the reason) when its turn comes.
-            let seconds = WavSource::open(&file.path)
-                .map_or(0.0, |source| source.frames as f64 / f64::from(source.sample_rate_hz.max(1)));
-            Ok(Job { file, drawn, settings, output: output_path(&args.output, &file.relative), seconds })
+            let seconds = InputFile::open(&file.path).map_or(0.0, |source| source.seconds());
+            Ok(Job { file, drawn, settings, outputs: outputs_of(args, file), seconds })
         })
         .collect::<Result<Vec<Job>>>()?;
-    refuse_shared_outputs(&jobs)?;
+    // What a killed run left of these files' outputs goes now, each folder read once; no other
+    // job writes them.
+    let written: Vec<PathBuf> = jobs.iter().flat_map(|job| written(&job.outputs)).collect();
+    crate::output_file::remove_partials_of(written.iter().map(PathBuf::as_path));
     std::fs::create_dir_all(&args.output).map_err(|error| AppError::output(&args.output, error))?;
 
     let total_seconds: f64 = jobs.iter().map(|job| job.seconds).sum();
@@ -80,7 +87,15 @@ pub fn run(args: &BatchArgs) -> Result<()> {
                         // A panic in one file's render is that file's error row, not the batch's end.
                         let (row, reused) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(job)))
                             .unwrap_or_else(|_| {
-                                (ResultRow::failed(&job.file.relative, &job.drawn, "internal error".into()), false)
+                                (
+                                    ResultRow::failed(
+                                        &job.file.relative,
+                                        &job.drawn,
+                                        &job.settings,
+                                        "internal error".into(),
+                                    ),
+                                    false,
+                                )
                             });
                         let done = finished.fetch_add(1, Ordering::Relaxed) + 1;
                         progress.advance(job.seconds, &format!("{done}/{} files", jobs.len()));
@@ -104,9 +119,7 @@ pub fn run(args: &BatchArgs) -> Result<()> {
 
     let rows: Vec<ResultRow> = outcomes.iter().map(|(_, row, _)| row.clone()).collect();
     let (csv, jsonl) = results_paths(&args.output, shard);
-    for table in [&csv, &jsonl] {
-        crate::output_file::remove_partials_of(table);
-    }
+    crate::output_file::remove_partials_of([csv.as_path(), jsonl.as_path()]);
     results_table::write(&rows, &csv, &jsonl)?;
     let reused = outcomes.iter().filter(|(_, _, reused)| *reused).count();
     let failed = rows.iter().filter(|row| !row.is_ok()).count();
@@ -119,45 +132,112 @@ pub fn run(args: &BatchArgs) -> Result<()> {
     Ok(())
 }
 
-/// The engine settings for a file's draw and the fixed flags.
-fn settings_for(args: &BatchArgs, drawn: &Drawn) -> Settings {
-    let model = if drawn.mean_burst_packets.is_some() { LossModel::GilbertElliott } else { LossModel::Bernoulli };
-    Settings {
-        bitrate_bps: drawn.bitrate_bps,
-        frame: drawn.frame,
-        complexity: args.complexity,
-        application: args.application,
-        fec: args.fec,
-        expected_loss_percent: args.expect_loss.map(|percent| percent.round() as u8),
-        dred_duration_ms: drawn.dred_ms,
-        decoder_complexity: args.decoder_complexity,
-        loss: LossSettings {
-            model,
-            loss_percent: drawn.loss_percent,
-            mean_burst_packets: drawn.mean_burst_packets.unwrap_or(model.usual_mean_burst_packets()),
-            seed: drawn.seed,
-        },
-        ..Settings::default()
+/// A file's recipe: the flags, with a manifest row's own settings in their place.
+#[derive(Debug, Clone)]
+struct Recipe {
+    augmentation: Augmentation,
+    application: Application,
+    fec: bool,
+    expect_loss: Option<f32>,
+    complexity: u8,
+    decoder_complexity: u8,
+}
+
+impl Recipe {
+    fn of(args: &BatchArgs, row: &Overrides) -> Self {
+        let augmentation = Augmentation {
+            seed: args.seed,
+            bitrate: row.bitrate.clone().unwrap_or_else(|| args.bitrate.clone()),
+            frame: row.frame.clone().unwrap_or_else(|| args.frame.clone()),
+            loss: row.loss.clone().unwrap_or_else(|| args.loss.clone()),
+            burst: row.burst.clone().or_else(|| args.burst.clone()),
+            dred: row.dred.clone().unwrap_or_else(|| args.dred.clone()),
+        };
+        Self {
+            augmentation,
+            application: row.application.unwrap_or(args.application),
+            fec: row.fec.unwrap_or(args.fec),
+            expect_loss: row.expect_loss.or(args.expect_loss),
+            complexity: row.complexity.unwrap_or(args.complexity),
+            decoder_complexity: row.decoder_complexity.unwrap_or(args.decoder_complexity),
+        }
+    }
+
+    /// The engine settings for a file's draw.
+    fn settings(&self, drawn: &Drawn) -> Settings {
+        let model = if drawn.mean_burst_packets.is_some() { LossModel::GilbertElliott } else { LossModel::Bernoulli };
+        Settings {
+            bitrate_bps: drawn.bitrate_bps,
+            frame: drawn.frame,
+            complexity: self.complexity,
+            application: self.application,
+            fec: self.fec,
+            expected_loss_percent: self.expect_loss.map(|percent| percent.round() as u8),
+            dred_duration_ms: drawn.dred_ms,
+            decoder_complexity: self.decoder_complexity,
+            loss: LossSettings {
+                model,
+                loss_percent: drawn.loss_percent,
+                mean_burst_packets: drawn.mean_burst_packets.unwrap_or(model.usual_mean_burst_packets()),
+                seed: drawn.seed,
+            },
+            ..Settings::default()
+        }
     }
 }
 
-/// Where a file's output goes: its corpus path under `output`, as a WAV.
-fn output_path(output: &Path, relative: &str) -> PathBuf {
-    relative.split('/').fold(output.to_path_buf(), |path, part| path.join(part)).with_extension("wav")
+/// What a file's render writes: its audio where the manifest row says, or at its corpus path
+/// under `--output` (`.flac` with `--flac`, else `.wav`), and beside it the difference
+/// (`NAME.difference.wav`) and the packets (`NAME.opus`) when asked for.
+fn outputs_of(args: &BatchArgs, file: &CorpusFile) -> Outputs {
+    let extension = if args.flac { "flac" } else { "wav" };
+    let relative = file.output.as_deref().unwrap_or(&file.relative);
+    let mut decoded = relative.split('/').fold(args.output.clone(), |path, part| path.join(part));
+    if file.output.as_ref().is_none_or(|_| decoded.extension().is_none()) {
+        decoded.set_extension(extension);
+    }
+    let [difference, record] = extras_of(&decoded);
+    Outputs {
+        difference: args.difference.then_some(difference),
+        record: args.record.then_some(record),
+        decoded,
+        report: None,
+        loss_trace: None,
+        format: None,
+        measure_quality: true,
+    }
 }
 
-/// Refuses two files that would render to one output (`a.wav` and `a.WAV`, or `a.wave`; the
-/// same name in other cases, which a Windows or macOS disk does not tell apart).
-fn refuse_shared_outputs(jobs: &[Job]) -> Result<()> {
-    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
-    for job in jobs {
-        let key = job.output.to_string_lossy().to_lowercase();
-        if let Some(first) = seen.insert(key, &job.file.relative) {
-            return Err(AppError::Usage(format!(
-                "'{first}' and '{}' would both render to '{}'; rename one",
-                job.file.relative,
-                job.output.display()
-            )));
+/// Where `--difference` and `--record` write beside `decoded`: `NAME.difference.EXT` (the
+/// audio's extension) and `NAME.opus`.
+fn extras_of(decoded: &Path) -> [PathBuf; 2] {
+    let extension = decoded.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
+    [decoded.with_extension(format!("difference.{extension}")), decoded.with_extension("opus")]
+}
+
+/// Refuses two files that would write one output (`a.wav` and `a.WAV`, or `a.wave`; the same
+/// name in other cases, which a Windows or macOS disk does not tell apart), and an output that
+/// would overwrite an input (a manifest can name one). Paths are compared resolved (links, `..`).
+fn refuse_shared_outputs(args: &BatchArgs, corpus: &[CorpusFile]) -> Result<()> {
+    let key = |path: &Path| corpus::resolved(path).to_string_lossy().to_lowercase();
+    let inputs: HashMap<String, &str> = corpus.iter().map(|file| (key(&file.path), file.relative.as_str())).collect();
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    for file in corpus {
+        for output in written(&outputs_of(args, file)) {
+            let output_key = key(&output);
+            if let Some(input) = inputs.get(&output_key) {
+                return Err(AppError::Usage(format!(
+                    "'{}' would overwrite the input of '{input}'; write the outputs elsewhere",
+                    output.display()
+                )));
+            }
+            if let Some(first) = seen.insert(output_key, &file.relative) {
+                return Err(AppError::Usage(format!(
+                    "'{first}' and '{}' would both write '{}'; rename one",
+                    file.relative,
+                    output.display()
+                )));
+            }
         }
     }
     Ok(())
@@ -178,49 +258,49 @@ fn results_paths(output: &Path, shard: Shard) -> (PathBuf, PathBuf) {
 /// Renders one file, unless an earlier run already did with the same settings; returns its row
 /// and whether the earlier render was reused.
 fn process(job: &Job) -> (ResultRow, bool) {
-    // What a killed run left of this file's outputs goes; no other job writes them.
-    let stats_path = RenderStats::path_for(&job.output);
-    crate::output_file::remove_partials_of(&job.output);
-    crate::output_file::remove_partials_of(&stats_path);
+    let stats_path = RenderStats::path_for(&job.outputs.decoded);
     if let Some(stats) = already_rendered(job) {
-        return (ResultRow::rendered(&job.file.relative, &job.drawn, &stats), true);
+        return (ResultRow::rendered(&job.file.relative, &job.drawn, &job.settings, &stats), true);
     }
     // Stats of an older render must not outlive it: if this render is killed after its audio is
-    // in place, the next run must not take the old stats for it.
+    // in place, the next run must not take the old stats for it. Nor may the extra outputs of an
+    // older render that asked for them when this one does not: a later run that asks again
+    // would take them for this render's.
     let _ = std::fs::remove_file(&stats_path);
-    let outputs = Outputs {
-        decoded: job.output.clone(),
-        difference: None,
-        record: None,
-        report: None,
-        loss_trace: None,
-        format: None,
-        measure_quality: true,
-    };
+    for extra in extras_of(&job.outputs.decoded) {
+        if !job.outputs.paths_owned().contains(&extra) {
+            let _ = std::fs::remove_file(extra);
+        }
+    }
     let rendered = job
-        .output
+        .outputs
+        .decoded
         .parent()
         .map_or(Ok(()), |folder| std::fs::create_dir_all(folder).map_err(|error| AppError::output(folder, error)))
-        .and_then(|()| render_file(&job.file.path, &outputs, &Plan::from(job.settings), true));
+        .and_then(|()| render_file(&job.file.path, &job.outputs, &Plan::from(job.settings), true));
     match rendered {
-        Ok(stats) => (ResultRow::rendered(&job.file.relative, &job.drawn, &stats), false),
-        Err(error) => (ResultRow::failed(&job.file.relative, &job.drawn, error.to_string()), false),
+        Ok(stats) => (ResultRow::rendered(&job.file.relative, &job.drawn, &job.settings, &stats), false),
+        Err(error) => (ResultRow::failed(&job.file.relative, &job.drawn, &job.settings, error.to_string()), false),
     }
 }
 
 /// The stats of an earlier render of this job, if it is complete and current: the stats file
-/// (written after the audio is in place) records the same settings and input, the audio has
-/// its length, and the input has not changed since.
+/// (written after every output is in place) records the same settings, input and output (a
+/// WAV's stats and a FLAC's share a name), the audio has its length, every output asked for is
+/// there (none outlives a render that did not write it), and the input has not changed since.
 fn already_rendered(job: &Job) -> Option<RenderStats> {
-    let stats = RenderStats::load(&RenderStats::path_for(&job.output)).ok()?;
+    let decoded = &job.outputs.decoded;
+    let stats = RenderStats::load(&RenderStats::path_for(decoded)).ok()?;
     let input = std::path::absolute(&job.file.path).ok()?;
-    let output_frames = WavSource::open(&job.output).ok()?.frames;
+    let output_frames = InputFile::open(decoded).ok()?.frames();
     let modified = |path: &Path| std::fs::metadata(path).and_then(|metadata| metadata.modified()).ok();
-    let input_older = matches!((modified(&job.file.path), modified(&job.output)), (Some(i), Some(o)) if i <= o);
+    let input_older = matches!((modified(&job.file.path), modified(decoded)), (Some(i), Some(o)) if i <= o);
     let current = stats.settings == SettingsRecord::from(&job.settings.clamped())
         && stats.input == input
+        && stats.output == std::path::absolute(decoded).ok()?
         && stats.frames == output_frames
         && stats.frames > 0
+        && job.outputs.paths_owned().iter().all(|path| path.is_file())
         && input_older;
     current.then_some(stats)
 }
@@ -258,8 +338,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn outputs_mirror_the_corpus_and_shard_tables_list_in_order() {
-        assert_eq!(output_path(Path::new("out"), "a/b/c.WAV"), Path::new("out/a/b/c.wav"));
+    fn shard_tables_list_in_order() {
         assert_eq!(results_paths(Path::new("o"), Shard::ALL).0, Path::new("o/results.csv"));
         let shard = Shard { index: 3, count: 12 };
         assert_eq!(results_paths(Path::new("o"), shard).1, Path::new("o/results-shard-03-of-12.jsonl"));

@@ -1,4 +1,5 @@
-//! `render`: a WAV file through the codec into WAV files, an Ogg Opus file, stats and a report.
+//! `render`: a WAV or FLAC file through the codec into WAV or FLAC files, an Ogg Opus file,
+//! stats and a report.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -6,6 +7,7 @@ use std::path::{Path, PathBuf};
 use roundtrip_engine::{LossTrace, Settings};
 
 use crate::analysis::Analysis;
+use crate::audio_file::{InputFile, OutputSink};
 use crate::cli::RenderArgs;
 use crate::error::{AppError, Result};
 use crate::ogg_opus::{GRANULE_RATE_HZ, OggOpusWriter, OpusHead};
@@ -14,7 +16,7 @@ use crate::progress::Progress;
 use crate::render::{AudioSource, Plan, RenderSink, SampleSource, TraceInput, render};
 use crate::spectrogram::Spectrogram;
 use crate::stats::{Quality, RenderStats};
-use crate::wav::{Audio, WavFormat, WavSink, WavSource};
+use crate::wav::{Audio, WavFormat};
 
 /// Where a render writes.
 #[derive(Debug, Clone)]
@@ -48,9 +50,10 @@ impl Outputs {
     }
 
     /// Refuses outputs whose name says another format than what is written into them: a WAV
-    /// under an audio-codec name, Ogg Opus under anything but an Ogg name.
+    /// under an audio-codec name, Ogg Opus under anything but an Ogg name. (A `.flac` name
+    /// writes FLAC.)
     fn check_extensions(&self) -> Result<()> {
-        const NOT_WAV: [&str; 6] = ["opus", "ogg", "oga", "flac", "mp3", "m4a"];
+        const NOT_WAV: [&str; 5] = ["opus", "ogg", "oga", "mp3", "m4a"];
         const OGG: [&str; 3] = ["opus", "ogg", "oga"];
         let extension = |path: &Path| path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
         let refuse = |path: &Path, written: &str, name: &str| {
@@ -142,8 +145,8 @@ pub fn run(args: &RenderArgs) -> Result<()> {
 /// beside the output.
 pub fn render_file(input_path: &Path, outputs: &Outputs, plan: &Plan, quiet: bool) -> Result<RenderStats> {
     outputs.check(input_path, plan.loss_trace.as_ref().map(|trace| trace.path.as_path()))?;
-    let mut source = WavSource::open(input_path)?;
-    let format = source.format;
+    let mut source = InputFile::open(input_path)?;
+    let format = source.format();
     render_from(input_path, &mut source, format, outputs, plan, quiet)
 }
 
@@ -191,8 +194,8 @@ fn render_from(
 /// The files and measures a render feeds as its blocks come.
 #[derive(Debug)]
 struct Writers {
-    decoded: WavSink,
-    difference: Option<WavSink>,
+    decoded: OutputSink,
+    difference: Option<OutputSink>,
     /// Where the Ogg Opus file goes, until the render starts and its header can be written.
     record_to: Option<OutputFile>,
     record: Option<(OutputFile, OggOpusWriter<File>)>,
@@ -210,8 +213,7 @@ impl Writers {
         input_format: WavFormat,
         (rate, channels, frames): (u32, usize, usize),
     ) -> Result<Self> {
-        let format = outputs.format.unwrap_or(input_format);
-        let sink = |path: &Path| WavSink::create(path, format, rate, channels);
+        let sink = |path: &Path| OutputSink::create(path, outputs.format, input_format, rate, channels);
         let writers = Self {
             decoded: sink(&outputs.decoded)?,
             difference: outputs.difference.as_deref().map(sink).transpose()?,

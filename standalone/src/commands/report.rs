@@ -2,20 +2,20 @@
 //! output, both read block by block.
 
 use crate::analysis::Analysis;
+use crate::audio_file::InputFile;
 use crate::cli::ReportArgs;
 use crate::error::{AppError, InputProblem, Result};
-use crate::render::BLOCK_FRAMES;
+use crate::render::{BLOCK_FRAMES, SampleSource};
 use crate::stats::RenderStats;
-use crate::wav::WavSource;
 
 /// Runs `report` from the command line.
 pub fn run(args: &ReportArgs) -> Result<()> {
     let mut stats = RenderStats::load(&RenderStats::path_for(&args.rendered))?;
     let input_path = args.input.as_deref().unwrap_or(&stats.input).to_path_buf();
-    let mut input = WavSource::open(&input_path)?;
-    let mut decoded = WavSource::open(&args.rendered)?;
-    let (rate, channels, frames) = (input.sample_rate_hz, input.channels, input.frames);
-    if (frames, rate, channels) != (decoded.frames, decoded.sample_rate_hz, decoded.channels) {
+    let mut input = InputFile::open(&input_path)?;
+    let mut decoded = InputFile::open(&args.rendered)?;
+    let (rate, channels, frames) = (input.sample_rate_hz(), input.channels(), input.frames());
+    if (frames, rate, channels) != (decoded.frames(), decoded.sample_rate_hz(), decoded.channels()) {
         return Err(AppError::input(&input_path, InputProblem::NotTheInputOf(args.rendered.clone())));
     }
     let mut analysis = Analysis::new((rate, channels, frames), true, !args.no_png);

@@ -35,3 +35,14 @@ pub fn files_in(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Encodes `wav` with the reference FLAC encoder (Debian package `flac`) into `flac`.
+pub fn reference_flac(wav: &Path, flac: &Path) {
+    let status = Command::new("flac")
+        .args(["--silent", "--force", "-o"])
+        .arg(flac)
+        .arg(wav)
+        .status()
+        .expect("flac is missing: run `cargo xtask setup` (Debian package flac)");
+    assert!(status.success(), "flac could not encode {}", wav.display());
+}
