@@ -141,8 +141,12 @@ const RATE_CONTROLS: [Named<RateControl>; 3] = [
 ];
 choice!(RateControl, RATE_CONTROLS);
 
-const LOSS_MODELS: [Named<LossModel>; 2] =
-    [Named::new(LossModel::Bernoulli, "random", "Random"), Named::new(LossModel::GilbertElliott, "bursty", "Bursty")];
+// New models go last: saved sessions store the menu position.
+const LOSS_MODELS: [Named<LossModel>; 3] = [
+    Named::new(LossModel::Bernoulli, "random", "Random"),
+    Named::new(LossModel::GilbertElliott, "bursty", "Bursty"),
+    Named::new(LossModel::Realistic, "realistic", "Realistic"),
+];
 choice!(LossModel, LOSS_MODELS);
 
 const MONITORS: [Named<Monitor>; 3] = [
@@ -195,7 +199,7 @@ mod tests {
         assert_eq!(Application::KEYS, ["voip", "audio", "lowdelay"]);
         assert_eq!(<Option<Bandwidth>>::KEYS, ["auto", "nb", "mb", "wb", "swb", "fb"]);
         assert_eq!(RateControl::KEYS, ["cvbr", "vbr", "cbr"]);
-        assert_eq!(LossModel::KEYS, ["random", "bursty"]);
+        assert_eq!(LossModel::KEYS, ["random", "bursty", "realistic"]);
         assert_eq!(Monitor::KEYS, ["decoded", "diff", "dry"]);
     }
 }

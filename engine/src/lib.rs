@@ -36,7 +36,8 @@
 //! | [`meters`] | lock-free measurements for other threads |
 //! | [`handoff`] | heap data to the audio thread and back, never freed there |
 //! | [`latency`] | the latency arithmetic |
-//! | [`loss`] | Bernoulli and Gilbert–Elliott loss, or a trace replayed |
+//! | [`loss`] | Bernoulli, Gilbert–Elliott or learned loss, or a trace replayed |
+//! | [`lossgen`], [`lossgen_weights`] | libopus's loss generator learned from real networks, and its weights |
 //! | [`loss_trace`] | a recorded loss pattern and its `opus_demo` text form |
 //! | [`fifo`], [`packet_queue`], [`resampler`] | the pipeline's buffers and rate conversion |
 
@@ -51,6 +52,8 @@ pub mod latency;
 pub mod levels;
 pub mod loss;
 pub mod loss_trace;
+pub mod lossgen;
+pub mod lossgen_weights;
 pub mod meters;
 pub mod mix;
 pub mod packet_queue;

@@ -1,5 +1,6 @@
-//! Simulated packet loss: independent (Bernoulli) or bursty (two-state Gilbert–Elliott), or a
-//! recorded [`LossTrace`] replayed in place of either.
+//! Simulated packet loss: independent (Bernoulli), bursty (two-state Gilbert–Elliott) or as
+//! learned from real networks ([`crate::lossgen`]), or a recorded [`LossTrace`] replayed in place
+//! of any.
 //!
 //! Gilbert–Elliott here is the simple Gilbert form: every packet is lost in the Bad state and
 //! none in the Good state. With long-run loss rate `p` and mean burst length `b` packets, the
@@ -12,6 +13,7 @@ use rand_xoshiro::rand_core::{Rng, SeedableRng};
 
 use crate::handoff::HandoffReceiver;
 use crate::loss_trace::LossTrace;
+use crate::lossgen::LossGenState;
 use crate::settings::{LossModel, LossSettings};
 
 /// Loss traces for the audio thread: `None` in force means no trace, the model decides.
@@ -36,6 +38,8 @@ pub struct LossSimulator {
     leave_probability: f64,
     /// Whether the Gilbert–Elliott chain is in its Bad state.
     in_burst: bool,
+    /// The learned model's memory (realistic loss).
+    lossgen: LossGenState,
     /// Where traces arrive from their owner's thread, if one was attached.
     traces: Option<LossTraceReceiver>,
     /// Packets decided since the trace in force arrived or the last reset: its position.
@@ -51,6 +55,8 @@ impl LossSimulator {
             enter_probability: 0.0,
             leave_probability: 1.0,
             in_burst: false,
+            // Warms the learned model here, once per process, where time may be spent.
+            lossgen: LossGenState::start(),
             traces: None,
             trace_position: 0,
         };
@@ -63,11 +69,12 @@ impl LossSimulator {
         if settings.seed != self.settings.seed {
             self.rng = Xoshiro256PlusPlus::seed_from_u64(settings.seed);
             self.in_burst = false;
+            self.lossgen = LossGenState::start();
         }
         self.settings = settings;
         let p = f64::from(settings.loss_percent.clamp(0.0, 100.0)) / 100.0;
         match settings.model {
-            LossModel::Bernoulli => {
+            LossModel::Bernoulli | LossModel::Realistic => {
                 self.enter_probability = p;
                 self.leave_probability = 1.0;
                 self.in_burst = false;
@@ -92,6 +99,7 @@ impl LossSimulator {
     pub fn reset(&mut self) {
         self.rng = Xoshiro256PlusPlus::seed_from_u64(self.settings.seed);
         self.in_burst = false;
+        self.lossgen = LossGenState::start();
         self.trace_position = 0;
     }
 
@@ -123,6 +131,15 @@ impl LossSimulator {
                     if self.in_burst { draw >= self.leave_probability } else { draw < self.enter_probability };
                 self.in_burst
             }
+            LossModel::Realistic => {
+                let probability = self.lossgen.next_probability(self.settings.loss_percent);
+                // The network is drawn every packet, so that its memory runs on; 0 % and 100 %
+                // mean exactly that, which the network alone only comes close to.
+                let p = self.enter_probability;
+                let lost = p >= 1.0 || (p > 0.0 && uniform(&mut self.rng) < f64::from(probability));
+                self.lossgen.record(lost);
+                lost
+            }
         }
     }
 }
@@ -138,7 +155,7 @@ mod tests {
 
     #[test]
     fn zero_percent_loses_nothing_and_hundred_loses_everything() {
-        for model in [LossModel::Bernoulli, LossModel::GilbertElliott] {
+        for model in [LossModel::Bernoulli, LossModel::GilbertElliott, LossModel::Realistic] {
             let none = LossSettings { model, loss_percent: 0.0, mean_burst_packets: 3.0, seed: 9 };
             assert!(pattern(none, 10_000).iter().all(|&lost| !lost));
             let all = LossSettings { loss_percent: 100.0, ..none };
@@ -183,5 +200,64 @@ mod tests {
             LossSettings { model: LossModel::GilbertElliott, loss_percent: 80.0, mean_burst_packets: 1.0, seed: 5 };
         let lost = pattern(settings, 100_000).iter().filter(|&&lost| lost).count();
         assert!((lost as f64 / 1_000.0 - 80.0).abs() < 1.0, "{lost}");
+    }
+
+    /// Lengths of the runs of consecutive losses in `pattern`.
+    fn bursts(pattern: &[bool]) -> Vec<usize> {
+        pattern.split(|&lost| !lost).map(<[bool]>::len).filter(|&length| length > 0).collect()
+    }
+
+    #[test]
+    fn realistic_loss_keeps_its_rate_and_comes_in_longer_runs_than_random_loss() {
+        const PACKETS: usize = 100_000;
+        // Above 25 % the network drifts from the rate (28.9 % at 30, 48.7 % at 50), and at 50 %
+        // its runs are random loss's: its training traces lost less than that.
+        for percent in [1.0, 2.0, 5.0, 10.0, 20.0, 25.0, 30.0, 50.0] {
+            let settings =
+                LossSettings { model: LossModel::Realistic, loss_percent: percent, mean_burst_packets: 1.0, seed: 3 };
+            let realistic = pattern(settings, PACKETS);
+            let random = pattern(LossSettings { model: LossModel::Bernoulli, ..settings }, PACKETS);
+            let rate = 100.0 * realistic.iter().filter(|&&lost| lost).count() as f64 / PACKETS as f64;
+            let (realistic_bursts, random_bursts) = (bursts(&realistic), bursts(&random));
+            let mean = |bursts: &[usize]| bursts.iter().sum::<usize>() as f64 / bursts.len().max(1) as f64;
+            // Share of lost packets that fall in runs of 3 or more.
+            let in_long_runs = |bursts: &[usize]| {
+                bursts.iter().filter(|&&length| length >= 3).sum::<usize>() as f64
+                    / bursts.iter().sum::<usize>().max(1) as f64
+            };
+            println!(
+                "{percent} %: realistic {rate:.2} %, mean run {:.2} (random {:.2}), {:.1} % of losses in runs of 3+ (random {:.1} %)",
+                mean(&realistic_bursts),
+                mean(&random_bursts),
+                100.0 * in_long_runs(&realistic_bursts),
+                100.0 * in_long_runs(&random_bursts)
+            );
+            if percent <= 25.0 {
+                assert!((rate - f64::from(percent)).abs() <= 1.0, "{percent} % asked, {rate:.2} % lost");
+            }
+            if percent <= 30.0 {
+                assert!(
+                    mean(&realistic_bursts) > 1.2 * mean(&random_bursts),
+                    "{percent} %: runs no longer than random's"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn realistic_loss_replays_from_its_seed_and_survives_a_rate_that_is_not_a_number() {
+        let settings =
+            LossSettings { model: LossModel::Realistic, loss_percent: 10.0, mean_burst_packets: 1.0, seed: 8 };
+        assert_eq!(pattern(settings, 2_000), pattern(settings, 2_000));
+        assert_ne!(pattern(settings, 2_000), pattern(LossSettings { seed: 9, ..settings }, 2_000));
+        let mut simulator = LossSimulator::new(settings);
+        let first: Vec<bool> = (0..500).map(|_| simulator.next_is_lost()).collect();
+        simulator.reset();
+        assert_eq!(first, (0..500).map(|_| simulator.next_is_lost()).collect::<Vec<_>>());
+        simulator.configure(LossSettings { loss_percent: f32::NAN, ..settings });
+        assert!((0..100).all(|_| !simulator.next_is_lost()));
+        simulator.configure(settings);
+        let lost = (0..10_000).filter(|_| simulator.next_is_lost()).count();
+        assert!((700..=1_300).contains(&lost), "the model came back to 10 %: {lost} of 10000");
     }
 }

@@ -46,6 +46,9 @@ pub enum LossModel {
     Bernoulli,
     /// Two-state Gilbert–Elliott: losses come in bursts of the given mean length.
     GilbertElliott,
+    /// libopus's generator learned from real network traces ([`crate::lossgen`]): runs and
+    /// lulls as real links have them, for the given rate.
+    Realistic,
 }
 
 impl LossModel {
@@ -54,7 +57,7 @@ impl LossModel {
     /// enough that the difference from random loss is audible).
     pub const fn usual_mean_burst_packets(self) -> f32 {
         match self {
-            Self::Bernoulli => 1.0,
+            Self::Bernoulli | Self::Realistic => 1.0,
             Self::GilbertElliott => 3.0,
         }
     }
@@ -67,7 +70,8 @@ pub struct LossSettings {
     pub model: LossModel,
     /// Share of packets lost in the long run, 0 to 100 %.
     pub loss_percent: f32,
-    /// Mean number of consecutive packets lost in a burst (Gilbert–Elliott only), at least 1.
+    /// Mean number of consecutive packets lost in a burst (Gilbert–Elliott only; the realistic
+    /// model has bursts of its own), at least 1.
     pub mean_burst_packets: f32,
     /// Seed of the loss pattern: the same seed gives the same losses.
     pub seed: u64,

@@ -32,7 +32,7 @@ fn settings_sequence() -> Vec<Settings> {
             decoder_complexity: [0, 5, 6, 7, 10][step % 5],
             force_mono: step % 5 == 0,
             loss: LossSettings {
-                model: if step % 2 == 0 { LossModel::Bernoulli } else { LossModel::GilbertElliott },
+                model: [LossModel::Bernoulli, LossModel::GilbertElliott, LossModel::Realistic][step % 3],
                 loss_percent: (step % 5) as f32 * 5.0,
                 mean_burst_packets: 1.0 + (step % 4) as f32,
                 seed: step as u64 / 6,

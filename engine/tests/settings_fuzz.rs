@@ -30,7 +30,7 @@ fn arbitrary_settings(draw: &mut impl FnMut() -> u64) -> Settings {
         decoder_complexity: pick(12) as u8,
         force_mono: pick(2) == 0,
         loss: LossSettings {
-            model: if pick(2) == 0 { LossModel::Bernoulli } else { LossModel::GilbertElliott },
+            model: [LossModel::Bernoulli, LossModel::GilbertElliott, LossModel::Realistic][pick(3) as usize],
             loss_percent: [0.0, 5.0, 30.0, 100.0, f32::NAN, -3.0, wild(pick(u64::MAX))][pick(7) as usize],
             mean_burst_packets: [1.0, 3.0, 0.0, f32::INFINITY][pick(4) as usize],
             seed: pick(u64::MAX),

@@ -133,7 +133,8 @@ pub struct CodecArgs {
     /// Packet loss in percent, 0 to 100: 5 or 5%.
     #[arg(long, short = 'l', value_parser = units::parse_percent, default_value = "0%")]
     pub loss: f32,
-    /// Loss model: random (independent) or bursty (Gilbert–Elliott). --burst implies bursty.
+    /// Loss model: random (independent), bursty (Gilbert–Elliott) or realistic (libopus's model
+    /// learned from real networks). --burst implies bursty.
     #[arg(long, value_parser = choice::<LossModel>())]
     pub loss_model: Option<LossModel>,
     /// Mean burst length for bursty loss.
@@ -151,7 +152,9 @@ impl CodecArgs {
     /// The engine settings, or why the flags contradict each other.
     pub fn settings(&self) -> Result<Settings, FlagConflict> {
         let model = match (self.loss_model, self.burst) {
-            (Some(LossModel::Bernoulli), Some(_)) => return Err(FlagConflict::BurstWithRandomLoss),
+            (Some(model @ (LossModel::Bernoulli | LossModel::Realistic)), Some(_)) => {
+                return Err(FlagConflict::BurstWithOtherModel(model));
+            }
             (Some(model), _) => model,
             // A burst length alone means bursty loss.
             (None, Some(_)) => LossModel::GilbertElliott,
@@ -228,8 +231,8 @@ mod help {
 /// Codec flags that contradict each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlagConflict {
-    /// `--burst` with `--loss-model random`.
-    BurstWithRandomLoss,
+    /// `--burst` with a model other than bursty.
+    BurstWithOtherModel(LossModel),
     /// Settings the engine's rules rule out.
     Settings(SettingsConflict),
 }
@@ -237,7 +240,9 @@ pub enum FlagConflict {
 impl std::fmt::Display for FlagConflict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::BurstWithRandomLoss => f.write_str("--burst needs bursty loss, but --loss-model random was given"),
+            Self::BurstWithOtherModel(model) => {
+                write!(f, "--burst needs bursty loss, but --loss-model {} was given", model.key())
+            }
             Self::Settings(conflict @ SettingsConflict::RedundancyInLowDelay) => {
                 write!(f, "{conflict}: drop --fec and --dred, or choose --application voip or audio")
             }
@@ -402,6 +407,9 @@ mod tests {
         assert_eq!(settings_of(&["--application", "voip"]).unwrap().application, Application::Voip);
         assert_eq!(settings_of(&["--rate-control", "cbr"]).unwrap().rate_control, RateControl::Cbr);
         assert_eq!(settings_of(&["--loss-model", "bursty"]).unwrap().loss.model, LossModel::GilbertElliott);
+        assert_eq!(settings_of(&["--loss-model", "realistic"]).unwrap().loss.model, LossModel::Realistic);
+        let burst = settings_of(&["--loss-model", "realistic", "--burst", "3"]).unwrap_err();
+        assert!(burst.contains("--burst needs bursty loss, but --loss-model realistic was given"), "{burst}");
         let refused = settings_of(&["--bandwidth", "ultra"]).unwrap_err();
         assert!(refused.contains("[possible values: auto, nb, mb, wb, swb, fb]"), "{refused}");
     }
@@ -446,6 +454,10 @@ pub struct BatchArgs {
     /// Mean burst length in packets (bursty loss; random loss without it): 3 or 1..4.
     #[arg(long, value_parser = crate::augment::burst)]
     pub burst: Option<crate::augment::Spec<f32>>,
+    /// Loss model when no --burst is given: random, or realistic (libopus's model learned from
+    /// real networks). --burst means bursty.
+    #[arg(long, value_parser = choice::<LossModel>(), conflicts_with = "burst")]
+    pub loss_model: Option<LossModel>,
     /// Deep redundancy: 100ms, 0,100ms or 0..200ms.
     #[arg(long, value_parser = crate::augment::dred, default_value = "0ms")]
     pub dred: crate::augment::Spec<u16>,

@@ -5,14 +5,14 @@
 //! Columns (CSV header, or JSON keys): `input` (required; relative to the manifest's folder),
 //! `output` (relative to the output folder; required for an input outside the manifest's
 //! folder), and the settings `bitrate`, `frame`, `loss`, `burst`, `dred` (one value, a list or a
-//! range, as the flags take them), `application`, `fec`, `expect_loss`, `complexity`,
+//! range, as the flags take them), `application`, `loss_model`, `fec`, `expect_loss`, `complexity`,
 //! `decoder_complexity`. An empty cell, or JSON `null`, leaves the flag's value.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use roundtrip_codec::{Application, FrameDuration};
-use roundtrip_engine::Choice;
+use roundtrip_engine::{Choice, LossModel};
 
 use crate::augment::{self, Spec};
 use crate::error::{AppError, Result};
@@ -26,6 +26,7 @@ pub struct Overrides {
     pub burst: Option<Spec<f32>>,
     pub dred: Option<Spec<u16>>,
     pub application: Option<Application>,
+    pub loss_model: Option<LossModel>,
     pub fec: Option<bool>,
     pub expect_loss: Option<f32>,
     pub complexity: Option<u8>,
@@ -46,7 +47,7 @@ pub struct Row {
 }
 
 /// The columns a manifest may have.
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 13] = [
     "input",
     "output",
     "bitrate",
@@ -55,6 +56,7 @@ const COLUMNS: [&str; 12] = [
     "burst",
     "dred",
     "application",
+    "loss_model",
     "fec",
     "expect_loss",
     "complexity",
@@ -206,6 +208,12 @@ fn row(folder: &Path, cells: &BTreeMap<String, String>) -> Result<Row, String> {
             .map(|text| {
                 Application::from_key(text)
                     .ok_or_else(|| format!("application: '{text}' is none of {}", Application::KEYS.join(", ")))
+            })
+            .transpose()?,
+        loss_model: get("loss_model")
+            .map(|text| {
+                LossModel::from_key(text)
+                    .ok_or_else(|| format!("loss_model: '{text}' is none of {}", LossModel::KEYS.join(", ")))
             })
             .transpose()?,
         fec: get("fec").map(|text| parsed("fec", yes_or_no(text))).transpose()?,

@@ -25,7 +25,9 @@ pub struct ResultRow {
     pub bitrate_bps: i32,
     pub frame_ms: f32,
     pub loss_percent: f32,
-    /// Empty for random loss.
+    /// `random`, `bursty` or `realistic`.
+    pub loss_model: String,
+    /// Empty unless the loss is bursty.
     pub mean_burst_packets: Option<f32>,
     pub dred_ms: u16,
     /// The fixed settings (from the flags, or the file's manifest row).
@@ -51,7 +53,7 @@ pub struct ResultRow {
 
 impl ResultRow {
     /// The CSV header: the fields, in order (a test checks them against serde's).
-    pub const FIELDS: [&str; 24] = [
+    pub const FIELDS: [&str; 25] = [
         "path",
         "status",
         "error",
@@ -59,6 +61,7 @@ impl ResultRow {
         "bitrate_bps",
         "frame_ms",
         "loss_percent",
+        "loss_model",
         "mean_burst_packets",
         "dred_ms",
         "application",
@@ -111,6 +114,7 @@ impl ResultRow {
             bitrate_bps: drawn.bitrate_bps,
             frame_ms: drawn.frame.millis().unwrap_or(20.0),
             loss_percent: drawn.loss_percent,
+            loss_model: settings.loss.model.key().to_owned(),
             mean_burst_packets: drawn.mean_burst_packets,
             dred_ms: drawn.dred_ms,
             application: settings.application.key().to_owned(),

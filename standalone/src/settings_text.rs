@@ -50,6 +50,7 @@ pub fn describe(settings: &Settings, loss_trace: Option<&TraceRecord>) -> String
                 "{} % bursty loss, mean burst {} (seed {})",
                 loss.loss_percent, loss.mean_burst_packets, loss.seed
             ),
+            LossModel::Realistic => format!("{} % realistic loss (seed {})", loss.loss_percent, loss.seed),
         }
     } else {
         "no loss".to_owned()

@@ -294,6 +294,11 @@ fn a_manifest_sets_each_rows_output_and_settings_and_flac_goes_in_and_out() {
         ("input,output\nband.wav,band.opus\n", "must be a .wav or .flac name"),
         ("input,output\nband.wav,same\nspeech/anna.flac,same\n", "would both write"),
         ("input,output,Input\nband.wav,a,band.wav\n", "the column 'input' comes twice"),
+        // The flags draw a burst, which only bursty loss has.
+        (
+            "input,loss_model\nband.wav,realistic\n",
+            "band.wav: a burst needs bursty loss, but the loss model is realistic",
+        ),
         ("input\n", "lists no files"),
     ] {
         std::fs::write(corpus.join("bad.csv"), text).unwrap();

@@ -2,6 +2,7 @@
 
 mod bench_report;
 mod dist;
+mod lossgen_weights;
 mod memory;
 mod system_packages;
 mod throughput;
@@ -35,6 +36,8 @@ commands:
   throughput  `batch` with the release app, one run: 2 workers against 1 (fails under 1.8x),
           1,000 files of 1 s against one of 1,000 s (fails under 85 % of its audio per second)
   dist    release zips for Linux and Windows (bundles, app, README, licence) in target/dist/
+  lossgen-weights  write engine/src/lossgen_weights.rs from the libopus that opusic-sys bundles
+          (after an opusic-sys update); `--check` only compares
   help    this text";
 
 fn main() -> ExitCode {
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Some("windows") => system_packages::ensure_installed().and_then(|()| windows::build_and_check()),
         Some("memory") => system_packages::ensure_installed().and_then(|()| memory::run()),
         Some("throughput") => system_packages::ensure_installed().and_then(|()| throughput::run()),
+        Some("lossgen-weights") => lossgen_weights::run(&args[1..]),
         Some("dist") => system_packages::ensure_installed().and_then(|()| dist::run()),
         Some("bench") => system_packages::ensure_installed().and_then(|()| bench_report::run(&args[1..])),
         Some("bundle" | "bundle-universal" | "known-packages") => system_packages::ensure_installed()
@@ -82,6 +86,12 @@ pub(crate) fn package_args<'a>(names: &[&'a str]) -> Vec<&'a str> {
 
 /// The workspace's target folder, absolute (Wine wants absolute paths): `CARGO_TARGET_DIR`, or
 /// `target/` in the workspace.
+/// The workspace's root folder (the one with `Cargo.lock`).
+pub(crate) fn workspace_root() -> Result<std::path::PathBuf, String> {
+    let xtask = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask.parent().map(std::path::Path::to_path_buf).ok_or_else(|| "the workspace has no root".to_owned())
+}
+
 pub(crate) fn target_dir() -> Result<std::path::PathBuf, String> {
     let xtask = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let workspace_target = || xtask.parent().unwrap_or(xtask).join("target");
@@ -125,6 +135,8 @@ fn fuzz(scale: &str) -> Result<(), String> {
 fn test() -> Result<(), String> {
     cargo(&["fmt", "--all", "--check"])?;
     cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    // After a build, which unpacks opusic-sys's sources on a fresh machine.
+    lossgen_weights::run(&["--check".to_owned()])?;
     cargo(&["test", "--workspace"])?;
     // The plugin tests load the library they built; this checks the bundler packs it too.
     nice_plug_xtask::main_with_args("cargo xtask", ["bundle".to_owned(), "opus-roundtrip".to_owned()])

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use roundtrip_codec::Application;
-use roundtrip_engine::{LossModel, LossSettings, Settings};
+use roundtrip_engine::{Choice, LossModel, LossSettings, Settings};
 
 use crate::audio_file::InputFile;
 use crate::augment::{Augmentation, Drawn};
@@ -54,6 +54,16 @@ pub fn run(args: &BatchArgs) -> Result<()> {
         .iter()
         .map(|file| {
             let recipe = Recipe::of(args, &file.overrides);
+            let model = file.overrides.loss_model.or(args.loss_model);
+            if let (Some(_), Some(model @ (LossModel::Bernoulli | LossModel::Realistic))) =
+                (&recipe.augmentation.burst, model)
+            {
+                return Err(AppError::Usage(format!(
+                    "{}: a burst needs bursty loss, but the loss model is {}",
+                    file.relative,
+                    model.key()
+                )));
+            }
             let drawn = recipe.augmentation.draw(&file.relative);
             let settings = recipe.settings(&drawn);
             if let Some(conflict) = settings.conflict() {
@@ -137,6 +147,8 @@ pub fn run(args: &BatchArgs) -> Result<()> {
 struct Recipe {
     augmentation: Augmentation,
     application: Application,
+    /// The model when no burst is drawn.
+    loss_model: LossModel,
     fec: bool,
     expect_loss: Option<f32>,
     complexity: u8,
@@ -156,6 +168,7 @@ impl Recipe {
         Self {
             augmentation,
             application: row.application.unwrap_or(args.application),
+            loss_model: row.loss_model.or(args.loss_model).unwrap_or_default(),
             fec: row.fec.unwrap_or(args.fec),
             expect_loss: row.expect_loss.or(args.expect_loss),
             complexity: row.complexity.unwrap_or(args.complexity),
@@ -165,7 +178,7 @@ impl Recipe {
 
     /// The engine settings for a file's draw.
     fn settings(&self, drawn: &Drawn) -> Settings {
-        let model = if drawn.mean_burst_packets.is_some() { LossModel::GilbertElliott } else { LossModel::Bernoulli };
+        let model = if drawn.mean_burst_packets.is_some() { LossModel::GilbertElliott } else { self.loss_model };
         Settings {
             bitrate_bps: drawn.bitrate_bps,
             frame: drawn.frame,

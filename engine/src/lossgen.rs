@@ -1,0 +1,173 @@
+//! libopus's learned packet-loss generator (`dnn/lossgen.c`): a small recurrent network trained
+//! on real network traces that, from a target loss rate and whether the last packet was lost,
+//! gives the probability that the next one is. Its losses come in the runs and lulls of real
+//! links rather than independently or in geometric bursts.
+//!
+//! The weights are libopus's ([`crate::lossgen_weights`]); the inference is written here because
+//! `opusic-sys` does not compile libopus's `lossgen.c`, and that file draws with the C library's
+//! global `rand()`, which no seed of ours reaches and which is not thread-safe. The arithmetic is
+//! libopus's generic C path: the int8 layers round their input to 127 steps and scale the
+//! integer dot product; the float layers are plain. The activations are exact (`tanh`, the
+//! logistic function) where libopus uses close polynomial approximations.
+//!
+//! Layers: dense 2 → 8 (tanh), GRU 8 → 16, GRU 16 → 32, dense 32 → 1 (logistic).
+
+use std::sync::OnceLock;
+
+use crate::lossgen_weights as weights;
+
+const DENSE_IN: usize = 8;
+const GRU1: usize = 16;
+const GRU2: usize = 32;
+
+/// The network's memory between packets. Plain data: copied, never allocated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LossGenState {
+    gru1: [f32; GRU1],
+    gru2: [f32; GRU2],
+    last_lost: bool,
+}
+
+impl LossGenState {
+    /// The state the model starts from: see [`warmed`].
+    pub fn start() -> Self {
+        *warmed()
+    }
+
+    /// Advances the network by one packet at `percent` loss and returns the probability that
+    /// this packet is lost; [`LossGenState::record`] must then say whether it was.
+    pub fn next_probability(&mut self, percent: f32) -> f32 {
+        // The network was trained on the rate as a fraction (libopus passes `percent * .01f`). A
+        // rate that is not a number would poison its memory for good: it reads as none.
+        let fraction = if percent.is_finite() { percent.clamp(0.0, 100.0) * 0.01 } else { 0.0 };
+        let input = [if self.last_lost { 1.0 } else { 0.0 }, fraction];
+        let mut dense = [0.0; DENSE_IN];
+        float_dense(&weights::DENSE_IN_WEIGHTS_FLOAT, &weights::DENSE_IN_BIAS, &input, &mut dense);
+        dense.iter_mut().for_each(|value| *value = value.tanh());
+        let gru1_in = Int8Layer {
+            weights: &weights::GRU1_INPUT_WEIGHTS_INT8,
+            scale: &weights::GRU1_INPUT_SCALE,
+            bias: &weights::GRU1_INPUT_BIAS,
+        };
+        let gru1_recurrent = Int8Layer {
+            weights: &weights::GRU1_RECURRENT_WEIGHTS_INT8,
+            scale: &weights::GRU1_RECURRENT_SCALE,
+            bias: &weights::GRU1_RECURRENT_BIAS,
+        };
+        gru::<GRU1, { 3 * GRU1 }>(&gru1_in, &gru1_recurrent, &mut self.gru1, &dense);
+        let gru2_in = Int8Layer {
+            weights: &weights::GRU2_INPUT_WEIGHTS_INT8,
+            scale: &weights::GRU2_INPUT_SCALE,
+            bias: &weights::GRU2_INPUT_BIAS,
+        };
+        let gru2_recurrent = Int8Layer {
+            weights: &weights::GRU2_RECURRENT_WEIGHTS_INT8,
+            scale: &weights::GRU2_RECURRENT_SCALE,
+            bias: &weights::GRU2_RECURRENT_BIAS,
+        };
+        let gru1 = self.gru1;
+        gru::<GRU2, { 3 * GRU2 }>(&gru2_in, &gru2_recurrent, &mut self.gru2, &gru1);
+        let mut out = [0.0];
+        float_dense(&weights::DENSE_OUT_WEIGHTS_FLOAT, &weights::DENSE_OUT_BIAS, &self.gru2, &mut out);
+        logistic(out[0])
+    }
+
+    /// Whether the packet just drawn was lost: the network's input for the next one.
+    pub fn record(&mut self, lost: bool) {
+        self.last_lost = lost;
+    }
+}
+
+/// The state after the network has run 1,000 packets at [`WARM_UP_PERCENT`], drawn from a fixed
+/// seed: libopus warms its generator the same way, as a zero state is not one the network meets
+/// in use. Computed once per process, on first use (the engine asks for it where time and memory
+/// may be spent, when it is built); after that, reading it is one atomic load.
+pub fn warmed() -> &'static LossGenState {
+    static WARMED: OnceLock<LossGenState> = OnceLock::new();
+    WARMED.get_or_init(|| {
+        use rand_xoshiro::rand_core::SeedableRng;
+        let mut state = LossGenState { gru1: [0.0; GRU1], gru2: [0.0; GRU2], last_lost: false };
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(WARM_UP_SEED);
+        for _ in 0..WARM_UP_PACKETS {
+            let probability = state.next_probability(WARM_UP_PERCENT);
+            state.record(crate::loss::uniform(&mut rng) < f64::from(probability));
+        }
+        state
+    })
+}
+
+/// The warm-up: as many packets as libopus's `sample_loss` runs before its first draw, at a
+/// middling rate (the network follows the rate it is given within a few packets), from a seed
+/// of its own, so that the warm state is the same for every seed and setting.
+const WARM_UP_PACKETS: usize = 1_000;
+const WARM_UP_PERCENT: f32 = 10.0;
+const WARM_UP_SEED: u64 = 0x6c6f_7373_6765_6e00;
+
+/// An int8 matrix in libopus's 8×4 block order, its per-row scale and its bias.
+struct Int8Layer<'a> {
+    weights: &'a [i8],
+    scale: &'a [f32],
+    bias: &'a [f32],
+}
+
+impl Int8Layer<'_> {
+    /// `out = scale · (W · round(127 · input)) + bias`, as libopus's `cgemv8x4`: rows in blocks of
+    /// 8, columns in blocks of 4, each block's 32 weights row by row.
+    fn apply(&self, input: &[f32], out: &mut [f32]) {
+        let (rows, columns) = (out.len(), input.len());
+        debug_assert!(rows % 8 == 0 && columns % 4 == 0 && self.weights.len() == rows * columns);
+        let mut quantised = [0i32; GRU2];
+        for (q, &x) in quantised.iter_mut().zip(input) {
+            *q = (0.5 + 127.0 * x).floor().clamp(-127.0, 127.0) as i32;
+        }
+        let mut blocks = self.weights.chunks_exact(32);
+        for row_block in out.chunks_exact_mut(8) {
+            let mut sums = [0i32; 8];
+            for column_block in quantised[..columns].chunks_exact(4) {
+                let Some(block) = blocks.next() else { return };
+                for (sum, row) in sums.iter_mut().zip(block.chunks_exact(4)) {
+                    *sum += row.iter().zip(column_block).map(|(&w, &x)| i32::from(w) * x).sum::<i32>();
+                }
+            }
+            for (value, sum) in row_block.iter_mut().zip(sums) {
+                *value = sum as f32;
+            }
+        }
+        for ((value, &scale), &bias) in out.iter_mut().zip(self.scale).zip(self.bias) {
+            *value = *value * scale + bias;
+        }
+    }
+}
+
+/// One step of libopus's GRU (`compute_generic_gru`): update gate `z`, reset gate `r`, candidate
+/// `h`, each from the input and the state; `state = z·state + (1 − z)·h`.
+fn gru<const N: usize, const N3: usize>(
+    input_layer: &Int8Layer,
+    recurrent: &Int8Layer,
+    state: &mut [f32; N],
+    input: &[f32],
+) {
+    let (mut from_input, mut from_state) = ([0.0; N3], [0.0; N3]);
+    input_layer.apply(input, &mut from_input);
+    recurrent.apply(state, &mut from_state);
+    for i in 0..N {
+        let z = logistic(from_input[i] + from_state[i]);
+        let r = logistic(from_input[N + i] + from_state[N + i]);
+        let h = (from_input[2 * N + i] + r * from_state[2 * N + i]).tanh();
+        state[i] = z * state[i] + (1.0 - z) * h;
+    }
+}
+
+/// `out = W · input + bias` with `W` stored column by column (libopus's `sgemv`).
+fn float_dense(weights: &[f32], bias: &[f32], input: &[f32], out: &mut [f32]) {
+    out.copy_from_slice(bias);
+    for (column, &x) in weights.chunks_exact(out.len()).zip(input) {
+        for (value, &w) in out.iter_mut().zip(column) {
+            *value += w * x;
+        }
+    }
+}
+
+fn logistic(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
