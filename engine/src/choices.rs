@@ -141,7 +141,7 @@ const RATE_CONTROLS: [Named<RateControl>; 3] = [
 ];
 choice!(RateControl, RATE_CONTROLS);
 
-// New models go last: saved sessions store the menu position.
+// The plugin's menu shows the first two only (`plugin/src/menu.rs` says why).
 const LOSS_MODELS: [Named<LossModel>; 3] = [
     Named::new(LossModel::Bernoulli, "random", "Random"),
     Named::new(LossModel::GilbertElliott, "bursty", "Bursty"),

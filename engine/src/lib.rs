@@ -37,6 +37,7 @@
 //! | [`handoff`] | heap data to the audio thread and back, never freed there |
 //! | [`latency`] | the latency arithmetic |
 //! | [`loss`] | Bernoulli, Gilbert–Elliott or learned loss, or a trace replayed |
+//! | [`jitter`] | each packet's delay: exponential jitter and delay spikes |
 //! | [`lossgen`], [`lossgen_weights`] | libopus's loss generator learned from real networks, and its weights |
 //! | [`loss_trace`] | a recorded loss pattern and its `opus_demo` text form |
 //! | [`fifo`], [`packet_queue`], [`resampler`] | the pipeline's buffers and rate conversion |
@@ -48,6 +49,7 @@ pub mod config;
 pub mod engine;
 pub mod fifo;
 pub mod handoff;
+pub mod jitter;
 pub mod latency;
 pub mod levels;
 pub mod loss;
@@ -77,4 +79,4 @@ pub use presets::{PRESETS, Preset};
 pub use resampler::ResamplerError;
 pub use round_trip::{PacketFate, PacketObserver, SentPacket};
 pub use sanitize::SANITIZE_LIMIT;
-pub use settings::{LatencyShape, LossModel, LossSettings, Monitor, Settings, SettingsConflict};
+pub use settings::{JitterSettings, LatencyShape, LossModel, LossSettings, Monitor, Settings, SettingsConflict};

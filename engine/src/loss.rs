@@ -234,6 +234,12 @@ mod tests {
             );
             if percent <= 25.0 {
                 assert!((rate - f64::from(percent)).abs() <= 1.0, "{percent} % asked, {rate:.2} % lost");
+                let other_seed = pattern(LossSettings { seed: 11, ..settings }, PACKETS);
+                let other_rate = 100.0 * other_seed.iter().filter(|&&lost| lost).count() as f64 / PACKETS as f64;
+                assert!(
+                    (other_rate - f64::from(percent)).abs() <= 1.0,
+                    "seed 11: {percent} % asked, {other_rate:.2} %"
+                );
             }
             if percent <= 30.0 {
                 assert!(

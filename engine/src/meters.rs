@@ -50,11 +50,14 @@ meter_block! {
         packets_sent,
         /// Packets the loss simulator dropped.
         packets_lost,
-        /// Lost packets rebuilt from the next packet's in-band FEC.
+        /// Packets that arrived after the receiver's playout time (counted apart from lost; they
+        /// are rebuilt or concealed as lost ones are).
+        packets_late,
+        /// Lost or late packets rebuilt from the next packet's in-band FEC.
         recovered_fec,
-        /// Lost packets rebuilt from deep redundancy in a later packet.
+        /// Lost or late packets rebuilt from deep redundancy in a later packet.
         recovered_dred,
-        /// Lost packets the decoder could only conceal (PLC, or deep PLC).
+        /// Lost or late packets the decoder could only conceal (PLC, or deep PLC).
         concealed,
         /// Runs of consecutive lost packets.
         loss_bursts,
@@ -171,6 +174,7 @@ mod tests {
         let counters = Counters {
             packets_sent: 1,
             packets_lost: 2,
+            packets_late: 14,
             recovered_fec: 3,
             recovered_dred: 4,
             concealed: 5,

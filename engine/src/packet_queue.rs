@@ -16,6 +16,9 @@ pub struct Packet {
     pub has_fec: bool,
     /// Position in the stream since the last restart.
     pub sequence: u64,
+    /// When it reaches the receiver, in codec samples since the restart (its send time plus its
+    /// simulated delay).
+    pub arrival: u64,
 }
 
 impl Packet {
@@ -44,6 +47,7 @@ impl PacketQueue {
             lost: false,
             has_fec: false,
             sequence: 0,
+            arrival: 0,
         };
         let mut slots = vec![slot; capacity.max(1)];
         // Write every byte now, so that the kernel maps the pages here and not during the first

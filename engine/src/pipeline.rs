@@ -14,7 +14,7 @@ use crate::fifo::SampleFifo;
 use crate::latency::{Latency, ResamplerShape, latency};
 use crate::resampler::ChunkResampler;
 use crate::round_trip::{PacketObserver, RoundTrip};
-use crate::settings::MAX_DRED_WAIT_MS;
+use crate::settings::{MAX_DRED_WAIT_MS, MAX_PLAYOUT_MS};
 
 /// The rate the codec runs at for a host rate: the host rate if Opus codes at it; else 48 kHz
 /// (fullband), or 8 kHz below 8 kHz, where the host's band fits narrowband and the resampling
@@ -36,10 +36,16 @@ fn max_lookahead_samples(codec_rate_hz: u32) -> usize {
     codec_rate_hz as usize / 400 + codec_rate_hz as usize / 250
 }
 
-/// The deepest the receiver can ever hold back: DRED's wait in the shortest frames.
+/// The deepest the receiver can ever hold back: the longer of DRED's wait and the deepest
+/// jitter buffer, in the shortest frames.
 pub fn max_recovery_frames() -> usize {
     let shortest_ms = FrameDuration::Ms2_5.millis().unwrap_or(2.5);
-    (MAX_DRED_WAIT_MS / shortest_ms).ceil() as usize
+    (max_hold_ms() / shortest_ms).ceil() as usize
+}
+
+/// The longest the receiver may hold a packet back, in ms.
+fn max_hold_ms() -> f32 {
+    MAX_DRED_WAIT_MS.max(f32::from(MAX_PLAYOUT_MS))
 }
 
 /// Extra room in the output FIFOs beyond the latency and one host block, in frames: whole frames
@@ -127,7 +133,7 @@ impl Pipeline {
             .iter()
             .filter_map(|frame| frame.samples(codec_rate_hz))
             .map(|frame| {
-                let frames = (MAX_DRED_WAIT_MS * codec_rate_hz as f32 / 1000.0 / frame as f32).ceil() as usize;
+                let frames = (max_hold_ms() * codec_rate_hz as f32 / 1000.0 / frame as f32).ceil() as usize;
                 latency(sample_rate_hz, codec_rate_hz, frame, max_lookahead, frames.max(1), shape.as_ref())
             })
             .fold(Latency { prefill_host: 0, pad_codec: 0, total_host: 0 }, |a, b| Latency {

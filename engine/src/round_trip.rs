@@ -8,9 +8,10 @@ use roundtrip_codec::{
     Bitrate, Channels, Decoder, Dred, DredDecoder, Encoder, PacketInfo, StateAllocator, mem::global,
 };
 
+use crate::jitter::JitterSimulator;
 use crate::loss::{LossSimulator, LossTraceReceiver};
 use crate::meters::Counters;
-use crate::packet_queue::PacketQueue;
+use crate::packet_queue::{Packet, PacketQueue};
 use crate::settings::Settings;
 
 /// How the receiver produced a packet's audio.
@@ -33,6 +34,11 @@ pub trait PacketObserver {
     /// The encoder produced a packet.
     fn sent(&mut self, packet: &SentPacket<'_>) {
         let _ = packet;
+    }
+
+    /// Packet `sequence` arrived after its playout time (it is then received as lost ones are).
+    fn late(&mut self, sequence: u64) {
+        let _ = sequence;
     }
 
     /// The receiver played packet `sequence` out as `fate`.
@@ -76,8 +82,10 @@ pub struct RoundTrip {
     dred_probe: Dred,
     /// Packets between the encoder and the decoder.
     queue: PacketQueue,
-    /// The simulated network.
+    /// The simulated network: which packets it drops,
     loss: LossSimulator,
+    /// and how late the others come.
+    jitter: JitterSimulator,
     /// The codec rate in hertz.
     sample_rate_hz: u32,
     /// Channel count.
@@ -128,6 +136,7 @@ impl RoundTrip {
             dred_probe: Dred::new_in(arena)?,
             queue: PacketQueue::new(max_recovery_frames + 1),
             loss: LossSimulator::new(settings.loss),
+            jitter: JitterSimulator::new(settings.jitter, settings.loss.seed),
             sample_rate_hz,
             channels,
             applied: *settings,
@@ -183,6 +192,7 @@ impl RoundTrip {
     /// Clears everything and restarts the loss pattern from its seed. Never allocates.
     pub fn reset(&mut self, settings: &Settings) {
         self.loss.reset();
+        self.jitter.reset();
         self.restart(settings);
         self.counters = Counters::default();
         self.last_packet_bytes = 0;
@@ -227,6 +237,7 @@ impl RoundTrip {
         }
         self.count_error(!ok);
         self.loss.configure(settings.loss);
+        self.jitter.configure(settings.jitter, settings.loss.seed);
         self.applied = *settings;
     }
 
@@ -262,6 +273,9 @@ impl RoundTrip {
         // Drawn for packets that exist only, so that every draw has its `sent` (a written trace
         // stays in step with the packets).
         let lost = self.loss.next_is_lost();
+        let frame_ms = self.frame_samples as f64 * 1000.0 / f64::from(self.sample_rate_hz);
+        let delay_samples = self.jitter.next_delay_ms(frame_ms) * f64::from(self.sample_rate_hz) / 1000.0;
+        packet.arrival = sequence * self.frame_samples as u64 + delay_samples.round() as u64;
         let len = packet.bytes().len();
         packet.has_fec = PacketInfo::parse(packet.bytes(), self.sample_rate_hz).is_ok_and(|info| info.has_fec);
         let counters = &mut self.counters;
@@ -290,15 +304,23 @@ impl RoundTrip {
         observer.sent(&SentPacket { sequence, bytes: packet.bytes(), lost, carries_fec, carries_dred });
     }
 
-    /// Decodes the oldest packet in the queue into `output`, or rebuilds or conceals it.
+    /// Decodes the oldest packet in the queue into `output`, or rebuilds or conceals it: at its
+    /// playout time, `recovery_frames` frames after it was sent, when a packet that has not
+    /// arrived yet is late and counts as missing.
     fn receive(&mut self, output: &mut [f32], observer: &mut dyn PacketObserver) {
         let Some(oldest) = self.queue.get(0) else {
             output.fill(0.0);
             return;
         };
         let sequence = oldest.sequence;
-        let (decoded, fate) = if oldest.lost {
-            self.recover(output)
+        let now = (sequence + self.recovery_frames as u64) * self.frame_samples as u64;
+        let late = !oldest.lost && oldest.arrival > now;
+        if late {
+            self.counters.packets_late += 1;
+            observer.late(sequence);
+        }
+        let (decoded, fate) = if oldest.lost || late {
+            self.recover(output, now)
         } else {
             match self.decoder.decode_float(Some(oldest.bytes()), output, false) {
                 Ok(samples) => (Ok(samples), PacketFate::Decoded),
@@ -314,13 +336,14 @@ impl RoundTrip {
         self.queue.pop();
     }
 
-    /// Rebuilds the oldest (lost) packet: from the next packet's FEC, else from the DRED of the
-    /// first later packet that arrived, else by concealment.
-    fn recover(&mut self, output: &mut [f32]) -> (Result<usize, ()>, PacketFate) {
+    /// Rebuilds the oldest (lost or late) packet: from the next packet's FEC, else from the DRED
+    /// of the first later packet, each only if it has arrived by `now`; else by concealment.
+    fn recover(&mut self, output: &mut [f32], now: u64) -> (Result<usize, ()>, PacketFate) {
         let lost_sequence = self.queue.get(0).map_or(0, |p| p.sequence);
+        let arrived = |packet: &Packet| !packet.lost && packet.arrival <= now;
         if self.applied.fec
             && let Some(next) = self.queue.get(1)
-            && !next.lost
+            && arrived(next)
             && next.has_fec
             && let Ok(samples) = self.decoder.decode_float(Some(next.bytes()), output, true)
         {
@@ -328,7 +351,7 @@ impl RoundTrip {
             return (Ok(samples), PacketFate::RecoveredFec);
         }
         if self.applied.dred_duration_ms > 0 {
-            let later = (1..self.queue.len()).filter_map(|offset| self.queue.get(offset)).find(|p| !p.lost);
+            let later = (1..self.queue.len()).filter_map(|offset| self.queue.get(offset)).find(|p| arrived(p));
             if let Some(later) = later {
                 let needed = (later.sequence - lost_sequence) as usize * self.frame_samples;
                 let reach = match self.dred_source {

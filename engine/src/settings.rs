@@ -88,6 +88,42 @@ impl Default for LossSettings {
     }
 }
 
+/// The simulated network's timing: how late packets come, and how long the receiver waits for
+/// them ([`crate::jitter`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JitterSettings {
+    /// Mean of each packet's random delay, 0 to [`MAX_JITTER_MS`] ms (exponentially distributed).
+    pub mean_jitter_ms: f32,
+    /// Share of packets that start a delay spike, 0 to 100 %.
+    pub spike_percent: f32,
+    /// A spike's extra delay, 0 to [`MAX_SPIKE_MS`] ms; the packets behind it arrive with it.
+    pub spike_ms: f32,
+    /// How long the receiver waits for a packet beyond the fastest one's delay (its jitter
+    /// buffer), 0 to [`MAX_PLAYOUT_MS`] ms, in whole frames. A packet later than that is *late*:
+    /// concealed or rebuilt like a lost one. Adds that much latency (and so restarts the codec,
+    /// as a frame change does); FEC's and DRED's wait for later packets is part of it.
+    pub playout_ms: u16,
+}
+
+impl JitterSettings {
+    /// Every packet on time, no wait; spikes, when some are asked for, of 200 ms (a Wi-Fi
+    /// retry storm or a route change).
+    pub const DEFAULT: Self = Self { mean_jitter_ms: 0.0, spike_percent: 0.0, spike_ms: 200.0, playout_ms: 0 };
+}
+
+impl Default for JitterSettings {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// The largest mean jitter, ms.
+pub const MAX_JITTER_MS: f32 = 100.0;
+/// The longest delay spike, ms.
+pub const MAX_SPIKE_MS: f32 = 1_000.0;
+/// The deepest jitter buffer, ms.
+pub const MAX_PLAYOUT_MS: u16 = 200;
+
 /// All settings. Changing any of them never allocates; see [`crate::Engine::set_settings`] for
 /// when each takes effect.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -122,6 +158,8 @@ pub struct Settings {
     pub force_mono: bool,
     /// The simulated network.
     pub loss: LossSettings,
+    /// The simulated network's delays and the receiver's wait.
+    pub jitter: JitterSettings,
     /// What the listener hears.
     pub monitor: Monitor,
     /// Share of the monitored signal against the dry signal, 0 (all dry) to 1 (all monitored).
@@ -146,6 +184,7 @@ impl Settings {
         decoder_complexity: 0,
         force_mono: false,
         loss: LossSettings::DEFAULT,
+        jitter: JitterSettings::DEFAULT,
         monitor: Monitor::Decoded,
         mix: 1.0,
         output_gain_db: 0.0,
@@ -174,15 +213,21 @@ impl Settings {
         self.loss.loss_percent = finite_or(self.loss.loss_percent, 0.0).clamp(0.0, 100.0);
         let (burst_min, burst_max) = MEAN_BURST_RANGE_PACKETS;
         self.loss.mean_burst_packets = finite_or(self.loss.mean_burst_packets, 1.0).clamp(burst_min, burst_max);
+        let jitter = &mut self.jitter;
+        jitter.mean_jitter_ms = finite_or(jitter.mean_jitter_ms, 0.0).clamp(0.0, MAX_JITTER_MS);
+        jitter.spike_percent = finite_or(jitter.spike_percent, 0.0).clamp(0.0, 100.0);
+        jitter.spike_ms = finite_or(jitter.spike_ms, 0.0).clamp(0.0, MAX_SPIKE_MS);
+        jitter.playout_ms = jitter.playout_ms.min(MAX_PLAYOUT_MS);
         self.mix = finite_or(self.mix, 1.0).clamp(0.0, 1.0);
         let (gain_min, gain_max) = OUTPUT_GAIN_RANGE_DB;
         self.output_gain_db = finite_or(self.output_gain_db, 0.0).clamp(gain_min, gain_max);
         self
     }
 
-    /// How many frames the simulated receiver holds back so that FEC or DRED in later packets
-    /// can rebuild a lost one: 1 for FEC; for DRED, enough frames to cover the DRED duration up
-    /// to [`MAX_DRED_WAIT_MS`]; 0 when neither is on.
+    /// How many frames the simulated receiver holds back: enough for its playout delay (the
+    /// jitter buffer, rounded up to whole frames), and for FEC or DRED in later packets to
+    /// rebuild a lost one: 1 for FEC; for DRED, enough frames to cover the DRED duration up to
+    /// [`MAX_DRED_WAIT_MS`]; 0 when none is on.
     pub fn recovery_frames(&self) -> usize {
         let frame_ms = self.frame.millis().unwrap_or(20.0);
         let fec = usize::from(self.fec);
@@ -192,7 +237,9 @@ impl Settings {
         } else {
             0
         };
-        fec.max(dred)
+        let playout_ms = f32::from(self.jitter.playout_ms.min(MAX_PLAYOUT_MS));
+        let playout = (playout_ms / frame_ms).ceil() as usize;
+        fec.max(dred).max(playout)
     }
 
     /// The encoder's expected-loss hint in percent.

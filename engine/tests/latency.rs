@@ -5,7 +5,7 @@ mod common;
 
 use common::{HOST_RATES_HZ, engine, random_blocks, run};
 use roundtrip_codec::{Application, FrameDuration};
-use roundtrip_engine::Settings;
+use roundtrip_engine::{JitterSettings, Settings};
 use test_support::peak_position;
 
 /// How far a measured peak may lie from the reported latency, in samples. libopus 1.6.1 and
@@ -107,6 +107,30 @@ fn restricted_low_delay_and_dred_latencies_match_impulses_too() {
         let (latency, delays) = measured_delays(rate, settings);
         let exact = delays.iter().all(|&delay| (delay - latency as f64).abs() <= TOLERANCE_SAMPLES);
         assert!(exact, "{rate}: reported {latency}, measured {delays:?}");
+    }
+}
+
+#[test]
+fn a_jitter_buffer_adds_its_playout_delay_in_whole_frames_and_impulses_measure_it() {
+    // Jitter without loss or delay beyond the buffer: every packet on time, so the impulses pass.
+    for (rate, frame, playout_ms, fec) in [
+        (48_000, FrameDuration::Ms20, 60, false),
+        (48_000, FrameDuration::Ms20, 50, true),
+        (44_100, FrameDuration::Ms10, 200, false),
+        (96_000, FrameDuration::Ms2_5, 40, true),
+    ] {
+        let settings = Settings {
+            jitter: JitterSettings { playout_ms, ..JitterSettings::DEFAULT },
+            ..impulse_friendly(frame, fec)
+        };
+        let frame_ms = frame.millis().unwrap_or(20.0);
+        let held_frames = (f32::from(playout_ms) / frame_ms).ceil() as usize;
+        let (latency, delays) = measured_delays(rate, settings);
+        let without = engine(rate, 1, impulse_friendly(frame, false)).latency_samples();
+        let frame_host = (f64::from(frame_ms) * f64::from(rate) / 1000.0) as usize;
+        assert_eq!(latency, without + held_frames * frame_host, "{rate} Hz {frame:?} playout {playout_ms} ms");
+        let exact = delays.iter().all(|&delay| (delay - latency as f64).abs() <= TOLERANCE_SAMPLES);
+        assert!(exact, "{rate} Hz {frame:?} playout {playout_ms} ms: reported {latency}, measured {delays:?}");
     }
 }
 

@@ -9,7 +9,7 @@ use alloc_counter::count;
 use common::{engine, random_blocks};
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
 use roundtrip_engine::handoff::handoff;
-use roundtrip_engine::{LossModel, LossSettings, Monitor, Settings};
+use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Monitor, Settings};
 use roundtrip_signal::test_signal;
 
 /// A settings sequence that changes every setting, including those that restart the codec.
@@ -36,6 +36,12 @@ fn settings_sequence() -> Vec<Settings> {
                 loss_percent: (step % 5) as f32 * 5.0,
                 mean_burst_packets: 1.0 + (step % 4) as f32,
                 seed: step as u64 / 6,
+            },
+            jitter: JitterSettings {
+                mean_jitter_ms: [0.0, 5.0, 30.0][step % 3],
+                spike_percent: [0.0, 2.0][step % 2],
+                spike_ms: 300.0,
+                playout_ms: [0, 40, 200, 10][step % 4],
             },
             monitor: monitors[step % 3],
             mix: (step % 4) as f32 / 3.0,

@@ -6,7 +6,7 @@
 mod common;
 
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
-use roundtrip_engine::{LossModel, LossSettings, Monitor, OUTPUT_CEILING, Settings};
+use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Monitor, OUTPUT_CEILING, Settings};
 use roundtrip_signal::test_signal;
 
 use common::{engine, random_blocks};
@@ -34,6 +34,12 @@ fn arbitrary_settings(draw: &mut impl FnMut() -> u64) -> Settings {
             loss_percent: [0.0, 5.0, 30.0, 100.0, f32::NAN, -3.0, wild(pick(u64::MAX))][pick(7) as usize],
             mean_burst_packets: [1.0, 3.0, 0.0, f32::INFINITY][pick(4) as usize],
             seed: pick(u64::MAX),
+        },
+        jitter: JitterSettings {
+            mean_jitter_ms: [0.0, 10.0, f32::NAN, 1e9][pick(4) as usize],
+            spike_percent: [0.0, 5.0, -1.0, 300.0][pick(4) as usize],
+            spike_ms: [0.0, 400.0, f32::INFINITY][pick(3) as usize],
+            playout_ms: [0, 60, 200, u16::MAX][pick(4) as usize],
         },
         monitor: [Monitor::Decoded, Monitor::Difference, Monitor::Dry][pick(3) as usize],
         mix: [1.0, 0.5, f32::NAN, 9.0][pick(4) as usize],

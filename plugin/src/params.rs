@@ -9,10 +9,10 @@ use roundtrip_engine::settings::{
     BITRATE_RANGE_BPS, DRED_STEP_MS, MAX_COMPLEXITY, MAX_DRED_DURATION_MS, MEAN_BURST_RANGE_PACKETS,
     OUTPUT_GAIN_RANGE_DB,
 };
-use roundtrip_engine::{LossModel, LossSettings, Monitor, Settings};
+use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Monitor, Settings};
 
 use crate::loss_trace::TraceSlot;
-use crate::menu::Menu;
+use crate::menu::{LossModelMenu, Menu};
 
 /// The loss control's span: above 50 % no call is usable (the engine takes up to 100 %).
 const LOSS_CONTROL_MAX_PERCENT: f32 = 50.0;
@@ -56,7 +56,7 @@ pub struct RoundtripParams {
     pub loss_percent: FloatParam,
     /// Random or bursty loss.
     #[id = "lmodel"]
-    pub loss_model: EnumParam<Menu<LossModel>>,
+    pub loss_model: EnumParam<LossModelMenu>,
     /// Mean burst length in packets (bursty loss).
     #[id = "burst"]
     pub mean_burst_packets: FloatParam,
@@ -138,7 +138,7 @@ impl Default for RoundtripParams {
             .with_unit(" %")
             .with_value_to_string(Arc::new(|percent| format!("{percent:.1}")))
             .with_string_to_value(Arc::new(|text| parse_number(text, &["%"]))),
-            loss_model: EnumParam::new("Loss model", Menu(defaults.loss.model)),
+            loss_model: EnumParam::new("Loss model", LossModelMenu(defaults.loss.model)),
             mean_burst_packets: FloatParam::new(
                 "Mean burst",
                 LossModel::GilbertElliott.usual_mean_burst_packets(),
@@ -246,6 +246,9 @@ impl RoundtripParams {
                 mean_burst_packets: self.mean_burst_packets.value(),
                 seed: self.seed.value().max(0) as u64,
             },
+            // The network's delays are the app's for now; the plugin's receiver takes every
+            // packet in time.
+            jitter: JitterSettings::DEFAULT,
             monitor: self.monitor.value().0,
             mix: self.mix.value(),
             output_gain_db: self.output_gain_db.value(),
@@ -270,7 +273,7 @@ impl RoundtripParams {
         let settings = settings.clamped();
         set(setter, &self.bitrate_kbps, settings.bitrate_bps as f32 / 1000.0);
         set(setter, &self.loss_percent, settings.loss.loss_percent);
-        set(setter, &self.loss_model, Menu(settings.loss.model));
+        set(setter, &self.loss_model, LossModelMenu(settings.loss.model));
         set(setter, &self.mean_burst_packets, settings.loss.mean_burst_packets);
         set(setter, &self.seed, i32::try_from(settings.loss.seed).unwrap_or(i32::MAX));
         set(setter, &self.frame, Menu(settings.frame));

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
-use roundtrip_engine::settings::MAX_COMPLEXITY;
-use roundtrip_engine::{Choice, LossModel, LossSettings, Monitor, Settings, SettingsConflict};
+use roundtrip_engine::settings::{MAX_COMPLEXITY, MAX_JITTER_MS, MAX_PLAYOUT_MS, MAX_SPIKE_MS};
+use roundtrip_engine::{Choice, JitterSettings, LossModel, LossSettings, Monitor, Settings, SettingsConflict};
 
 use crate::units;
 use crate::wav::WavFormat;
@@ -143,6 +143,19 @@ pub struct CodecArgs {
     /// Seed of the loss pattern: the same seed gives the same pattern.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Mean random delay of each packet (exponential), e.g. 10ms; late ones count apart from lost.
+    #[arg(long, value_parser = jitter_ms, default_value = "0ms", help = help::jitter())]
+    pub jitter: f32,
+    /// Share of packets that start a delay spike, e.g. 1%.
+    #[arg(long, value_parser = units::parse_percent, default_value = "0%")]
+    pub spikes: f32,
+    /// A delay spike's extra delay; the packets behind it arrive with it.
+    #[arg(long, value_parser = spike_ms, default_value_t = JitterSettings::DEFAULT.spike_ms, help = help::spike_delay())]
+    pub spike_delay: f32,
+    /// How long the receiver waits for a packet (its jitter buffer), in whole frames; adds as much
+    /// latency. FEC and DRED's wait is part of it.
+    #[arg(long, value_parser = playout_ms, default_value = "0ms", help = help::playout())]
+    pub playout: u16,
     /// Output gain.
     #[arg(long, value_parser = units::parse_gain_db, default_value = "0dB", allow_hyphen_values = true, help = help::gain())]
     pub gain: f32,
@@ -179,6 +192,12 @@ impl CodecArgs {
                 mean_burst_packets: self.burst.unwrap_or(model.usual_mean_burst_packets()),
                 seed: self.seed,
             },
+            jitter: JitterSettings {
+                mean_jitter_ms: self.jitter,
+                spike_percent: self.spikes,
+                spike_ms: self.spike_delay,
+                playout_ms: self.playout,
+            },
             monitor: Monitor::Decoded,
             mix: 1.0,
             output_gain_db: self.gain,
@@ -187,14 +206,26 @@ impl CodecArgs {
     }
 }
 
+fn jitter_ms(text: &str) -> Result<f32, String> {
+    units::parse_delay_up_to(text, f64::from(MAX_JITTER_MS)).map(|ms| ms as f32)
+}
+
+fn spike_ms(text: &str) -> Result<f32, String> {
+    units::parse_delay_up_to(text, f64::from(MAX_SPIKE_MS)).map(|ms| ms as f32)
+}
+
+fn playout_ms(text: &str) -> Result<u16, String> {
+    units::parse_delay_up_to(text, f64::from(MAX_PLAYOUT_MS)).map(|ms| ms.round() as u16)
+}
+
 /// Help lines whose ranges come from the engine's settings, so that they cannot drift from
 /// what the parsers accept.
 mod help {
     use roundtrip_codec::FrameDuration;
     use roundtrip_engine::Choice;
     use roundtrip_engine::settings::{
-        BITRATE_RANGE_BPS, DRED_STEP_MS, MAX_COMPLEXITY, MAX_DRED_DURATION_MS, MEAN_BURST_RANGE_PACKETS,
-        OUTPUT_GAIN_RANGE_DB,
+        BITRATE_RANGE_BPS, DRED_STEP_MS, MAX_COMPLEXITY, MAX_DRED_DURATION_MS, MAX_JITTER_MS, MAX_PLAYOUT_MS,
+        MAX_SPIKE_MS, MEAN_BURST_RANGE_PACKETS, OUTPUT_GAIN_RANGE_DB,
     };
 
     pub fn bitrate() -> String {
@@ -220,6 +251,23 @@ mod help {
     pub fn burst() -> String {
         let (low, high) = MEAN_BURST_RANGE_PACKETS;
         format!("Mean burst length in packets for bursty loss, {low} to {high}")
+    }
+
+    pub fn jitter() -> String {
+        format!(
+            "Mean random delay of each packet (exponential), 0 to {MAX_JITTER_MS} ms; late packets count apart from lost"
+        )
+    }
+
+    pub fn spike_delay() -> String {
+        format!("A delay spike's extra delay in ms, 0 to {MAX_SPIKE_MS}; the packets behind it arrive with it")
+    }
+
+    pub fn playout() -> String {
+        format!(
+            "How long the receiver waits for each packet (its jitter buffer), 0 to {MAX_PLAYOUT_MS} ms in whole \
+             frames; adds as much latency (FEC's and DRED's wait is part of it)"
+        )
     }
 
     pub fn gain() -> String {
@@ -454,8 +502,8 @@ pub struct BatchArgs {
     /// Mean burst length in packets (bursty loss; random loss without it): 3 or 1..4.
     #[arg(long, value_parser = crate::augment::burst)]
     pub burst: Option<crate::augment::Spec<f32>>,
-    /// Loss model when no --burst is given: random, or realistic (libopus's model learned from
-    /// real networks). --burst means bursty.
+    /// Loss model: random, bursty (mean burst 3 unless --burst draws one) or realistic
+    /// (libopus's model learned from real networks). --burst alone means bursty.
     #[arg(long, value_parser = choice::<LossModel>(), conflicts_with = "burst")]
     pub loss_model: Option<LossModel>,
     /// Deep redundancy: 100ms, 0,100ms or 0..200ms.
@@ -476,6 +524,18 @@ pub struct BatchArgs {
     /// Decoder complexity: 0, or 5 and up for deep PLC and OSCE enhancement.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.decoder_complexity)]
     pub decoder_complexity: u8,
+    /// Mean random delay of each packet (exponential), e.g. 10ms; late ones count apart from lost.
+    #[arg(long, value_parser = jitter_ms, default_value = "0ms", help = help::jitter())]
+    pub jitter: f32,
+    /// Share of packets that start a delay spike, e.g. 1%.
+    #[arg(long, value_parser = units::parse_percent, default_value = "0%")]
+    pub spikes: f32,
+    /// A delay spike's extra delay; the packets behind it arrive with it.
+    #[arg(long, value_parser = spike_ms, default_value_t = JitterSettings::DEFAULT.spike_ms, help = help::spike_delay())]
+    pub spike_delay: f32,
+    /// How long the receiver waits for a packet (its jitter buffer).
+    #[arg(long, value_parser = playout_ms, default_value = "0ms", help = help::playout())]
+    pub playout: u16,
     /// Write the rendered audio as FLAC (in the input's bit depth; 24-bit for float input).
     #[arg(long)]
     pub flac: bool,

@@ -142,6 +142,8 @@ pub trait RenderSink {
 pub struct Rendered {
     /// The fate of each packet that covers the input, in order.
     pub fates: Vec<PacketFate>,
+    /// Of those: how many arrived after their playout time.
+    pub late: u64,
     /// Packets that cover the input: up to the one that reaches its end, counting the packets'
     /// delay. The Ogg Opus file holds the same packets.
     pub covering_packets: u64,
@@ -196,6 +198,10 @@ impl PacketObserver for Recorder {
         }
     }
 
+    fn late(&mut self, sequence: u64) {
+        self.rendered.late += u64::from(sequence < self.covering);
+    }
+
     fn received(&mut self, sequence: u64, fate: PacketFate) {
         if sequence < self.covering {
             self.rendered.fates.push(fate);
@@ -240,6 +246,7 @@ pub fn render(
         pending: Vec::new(),
         rendered: Rendered {
             fates: Vec::new(),
+            late: 0,
             covering_packets: covering,
             with_fec: 0,
             with_dred: 0,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use roundtrip_engine::{Choice, Settings};
+use roundtrip_engine::{Choice, LossModel, Settings};
 
 use crate::augment::Drawn;
 use crate::error::{AppError, Result};
@@ -42,6 +42,7 @@ pub struct ResultRow {
     pub actual_bitrate_bps: Option<f64>,
     pub packets_sent: Option<u64>,
     pub packets_lost: Option<u64>,
+    pub packets_late: Option<u64>,
     pub recovered_fec: Option<u64>,
     pub recovered_dred: Option<u64>,
     pub concealed: Option<u64>,
@@ -53,7 +54,7 @@ pub struct ResultRow {
 
 impl ResultRow {
     /// The CSV header: the fields, in order (a test checks them against serde's).
-    pub const FIELDS: [&str; 25] = [
+    pub const FIELDS: [&str; 26] = [
         "path",
         "status",
         "error",
@@ -73,6 +74,7 @@ impl ResultRow {
         "actual_bitrate_bps",
         "packets_sent",
         "packets_lost",
+        "packets_late",
         "recovered_fec",
         "recovered_dred",
         "concealed",
@@ -89,6 +91,7 @@ impl ResultRow {
             actual_bitrate_bps: Some(stats.bitrate_bps),
             packets_sent: Some(stats.packets_sent),
             packets_lost: Some(stats.packets_lost),
+            packets_late: Some(stats.packets_late),
             recovered_fec: Some(stats.recovered_fec),
             recovered_dred: Some(stats.recovered_dred),
             concealed: Some(stats.concealed),
@@ -115,7 +118,9 @@ impl ResultRow {
             frame_ms: drawn.frame.millis().unwrap_or(20.0),
             loss_percent: drawn.loss_percent,
             loss_model: settings.loss.model.key().to_owned(),
-            mean_burst_packets: drawn.mean_burst_packets,
+            // Bursty loss without a burst drawn has the usual mean burst.
+            mean_burst_packets: (settings.loss.model == LossModel::GilbertElliott)
+                .then_some(settings.loss.mean_burst_packets),
             dred_ms: drawn.dred_ms,
             application: settings.application.key().to_owned(),
             fec: settings.fec,
@@ -126,6 +131,7 @@ impl ResultRow {
             actual_bitrate_bps: None,
             packets_sent: None,
             packets_lost: None,
+            packets_late: None,
             recovered_fec: None,
             recovered_dred: None,
             concealed: None,

@@ -36,6 +36,12 @@ pub fn describe(settings: &Settings, loss_trace: Option<&TraceRecord>) -> String
     add(settings.decoder_complexity != default.decoder_complexity, &|| {
         format!("decoder complexity {}", settings.decoder_complexity)
     });
+    let jitter = settings.jitter;
+    add(jitter.playout_ms > 0, &|| format!("playout {} ms", jitter.playout_ms));
+    add(jitter.mean_jitter_ms > 0.0, &|| format!("jitter {} ms", jitter.mean_jitter_ms));
+    add(jitter.spike_percent > 0.0 && jitter.spike_ms > 0.0, &|| {
+        format!("{} % delay spikes of {} ms", jitter.spike_percent, jitter.spike_ms)
+    });
     add(settings.monitor != default.monitor, &|| format!("monitoring {}", settings.monitor.label()));
     add(settings.mix != default.mix, &|| format!("mix {:.0} %", settings.mix * 100.0));
     add(settings.output_gain_db != default.output_gain_db, &|| format!("gain {:+} dB", settings.output_gain_db));
@@ -79,6 +85,15 @@ pub struct SettingsRecord {
     pub loss_percent: f32,
     pub mean_burst_packets: f32,
     pub seed: u64,
+    /// The network's delays and the receiver's wait (0 in stats written before they existed).
+    #[serde(default)]
+    pub mean_jitter_ms: f32,
+    #[serde(default)]
+    pub spike_percent: f32,
+    #[serde(default = "default_spike_ms")]
+    pub spike_ms: f32,
+    #[serde(default)]
+    pub playout_ms: u16,
     pub monitor: String,
     pub mix: f32,
     pub output_gain_db: f32,
@@ -86,6 +101,10 @@ pub struct SettingsRecord {
     /// `loss_percent` the trace's rate); absent when the model drew the losses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loss_trace: Option<TraceRecord>,
+}
+
+fn default_spike_ms() -> f32 {
+    roundtrip_engine::JitterSettings::DEFAULT.spike_ms
 }
 
 /// A loss trace a render replayed.
@@ -130,6 +149,10 @@ impl From<&Settings> for SettingsRecord {
             loss_percent: settings.loss.loss_percent,
             mean_burst_packets: settings.loss.mean_burst_packets,
             seed: settings.loss.seed,
+            mean_jitter_ms: settings.jitter.mean_jitter_ms,
+            spike_percent: settings.jitter.spike_percent,
+            spike_ms: settings.jitter.spike_ms,
+            playout_ms: settings.jitter.playout_ms,
             monitor: settings.monitor.key().to_owned(),
             mix: settings.mix,
             output_gain_db: settings.output_gain_db,
@@ -141,7 +164,7 @@ impl From<&Settings> for SettingsRecord {
 #[cfg(test)]
 mod tests {
     use roundtrip_codec::{Application, Bandwidth, RateControl};
-    use roundtrip_engine::{LossSettings, Monitor};
+    use roundtrip_engine::{JitterSettings, LossSettings, Monitor};
 
     use super::*;
 
@@ -167,6 +190,9 @@ mod tests {
             ("loss model", loss(LossSettings { model: LossModel::GilbertElliott, ..lossy })),
             ("burst", loss(LossSettings { model: LossModel::GilbertElliott, mean_burst_packets: 4.0, ..lossy })),
             ("seed", loss(LossSettings { seed: 7, ..lossy })),
+            ("jitter", Settings { jitter: JitterSettings { mean_jitter_ms: 5.0, ..d.jitter }, ..d }),
+            ("spikes", Settings { jitter: JitterSettings { spike_percent: 1.0, spike_ms: 200.0, ..d.jitter }, ..d }),
+            ("playout", Settings { jitter: JitterSettings { playout_ms: 40, ..d.jitter }, ..d }),
             ("monitor", Settings { monitor: Monitor::Dry, ..d }),
             ("mix", Settings { mix: 0.5, ..d }),
             ("gain", Settings { output_gain_db: -6.0, ..d }),

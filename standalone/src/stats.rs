@@ -131,9 +131,12 @@ pub struct RenderStats {
     pub packets_flushed: u64,
     /// Packets written to the Ogg Opus file (those covering the input), 0 without one.
     pub packets_recorded: u64,
-    /// Of `packets_sent`: lost, and how each lost one was played out. They add up:
-    /// `packets_lost = recovered_fec + recovered_dred + concealed`.
+    /// Of `packets_sent`: lost, late (arrived after their playout time), and how each of those
+    /// was played out. They add up: `packets_lost + packets_late = recovered_fec +
+    /// recovered_dred + concealed`.
     pub packets_lost: u64,
+    #[serde(default)]
+    pub packets_late: u64,
     pub recovered_fec: u64,
     pub recovered_dred: u64,
     pub concealed: u64,
@@ -197,7 +200,8 @@ impl RenderStats {
             packets_sent: rendered.covering_packets,
             packets_flushed: rendered.counters.packets_sent.saturating_sub(rendered.covering_packets),
             packets_recorded: 0,
-            packets_lost: recovered_fec + recovered_dred + concealed,
+            packets_lost: (recovered_fec + recovered_dred + concealed).saturating_sub(rendered.late),
+            packets_late: rendered.late,
             recovered_fec,
             recovered_dred,
             concealed,
@@ -256,9 +260,15 @@ impl RenderStats {
             if self.channels == 1 { "mono" } else { "stereo" }
         );
         let _ = writeln!(text, "  bitrate    {:.1} kbps actual", self.bitrate_bps / 1000.0);
+        let network_delays = self.settings.mean_jitter_ms > 0.0 || self.settings.spike_percent > 0.0;
+        let late = if self.packets_late > 0 || network_delays || self.settings.playout_ms > 0 {
+            format!(", {} late ({:.1} %)", self.packets_late, percent(self.packets_late))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             text,
-            "  packets    {} sent, {} lost ({:.1} %): {} rebuilt by FEC, {} by DRED, {} concealed",
+            "  packets    {} sent, {} lost ({:.1} %){late}: {} rebuilt by FEC, {} by DRED, {} concealed",
             self.packets_sent,
             self.packets_lost,
             percent(self.packets_lost),

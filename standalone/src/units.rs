@@ -102,6 +102,15 @@ pub fn parse_dred(text: &str) -> Result<u16, String> {
     Ok(millis as u16)
 }
 
+/// A delay in milliseconds from 0 to `max_ms`: `10ms`, `10`, `0.2s`.
+pub fn parse_delay_up_to(text: &str, max_ms: f64) -> Result<f64, String> {
+    let millis = parse_millis(text)?;
+    if !(0.0..=max_ms).contains(&millis) {
+        return Err(format!("{text} is outside 0 to {max_ms} ms"));
+    }
+    Ok(millis)
+}
+
 /// A mean burst length in packets, at least 1: `3`, `2.5`.
 pub fn parse_burst(text: &str) -> Result<f32, String> {
     let (number, unit) = number_and_unit(text).ok_or_else(|| format!("'{text}' is not a number of packets"))?;

@@ -284,6 +284,13 @@ fn a_manifest_sets_each_rows_output_and_settings_and_flac_goes_in_and_out() {
     let (_, said) = batch(&corpus.join("list.csv"), &from_csv, &["--complexity", "4", "--record"]);
     assert!(said.contains("2 files: 2 rendered"), "the WAVs' stats are the FLACs' now: {said}");
 
+    // The network's delays are the batch's: late packets have their column.
+    let late_out = dir.path().join("late");
+    let (code, said) = batch(&corpus.join("list.csv"), &late_out, &["--jitter", "20ms", "--playout", "40ms"]);
+    assert_eq!(code, Some(0), "{said}");
+    let late: Vec<Option<u64>> = rows(&late_out.join("results.jsonl")).iter().map(|row| row.packets_late).collect();
+    assert!(late.iter().all(|count| count.is_some_and(|count| count > 0)), "{late:?}");
+
     // Faults in a manifest stop the batch before any work, naming the line.
     let out = dir.path().join("refused");
     for (text, expected) in [

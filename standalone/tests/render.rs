@@ -214,3 +214,30 @@ fn a_written_trace_replays_the_render_exactly_and_opus_demo_files_read_the_same_
     }
     assert_eq!(stats.settings.loss_percent, 40.0, "the trace's rate is the loss stated");
 }
+
+#[test]
+fn late_packets_are_counted_apart_from_lost_ones_and_the_output_keeps_its_length() {
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 48_000, 4.0, WavFormat::Int16);
+    let output = dir.path().join("late.wav");
+    let flags = ["--loss", "5%", "--jitter", "15ms", "--spikes", "2%", "--spike-delay", "150ms", "--playout", "40ms"];
+    render(&input, &output, &flags);
+    let stats = RenderStats::load(&RenderStats::path_for(&output)).unwrap();
+    assert!(stats.packets_late > 0 && stats.packets_lost > 0, "{stats:?}");
+    assert_eq!(stats.packets_lost + stats.packets_late, stats.recovered_fec + stats.recovered_dred + stats.concealed);
+    assert_eq!((stats.settings.mean_jitter_ms, stats.settings.playout_ms), (15.0, 40));
+    assert!(stats.summary().contains(&format!("{} late", stats.packets_late)), "{}", stats.summary());
+    assert!(
+        stats.description.contains("playout 40 ms, jitter 15 ms, 2 % delay spikes of 150 ms"),
+        "{}",
+        stats.description
+    );
+    // Two frames of playout delay on top of the plain latency; the output is the input's length.
+    let plain = dir.path().join("plain.wav");
+    render(&input, &plain, &["--loss", "5%"]);
+    let plain_stats = RenderStats::load(&RenderStats::path_for(&plain)).unwrap();
+    assert_eq!(stats.latency_samples, plain_stats.latency_samples + 2 * 960);
+    assert_eq!(wav::read(&output).unwrap().0.frames(), wav::read(&input).unwrap().0.frames());
+    // The same losses with jitter as without: delays draw from their own stream.
+    assert_eq!(stats.packets_lost, plain_stats.packets_lost);
+}

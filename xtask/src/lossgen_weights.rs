@@ -30,13 +30,42 @@ const ARRAYS: [&str; 16] = [
 /// Where the generated file goes, from the workspace root.
 const OUTPUT: &str = "engine/src/lossgen_weights.rs";
 
+/// The layers `init_lossgen` builds, as `lossgen_data.c` writes them: dense float layers and
+/// int8 GRU matrices without sparsity or diagonals, of the sizes the engine's inference is
+/// written for. Another model (a libopus update) must fail here, not run with the wrong code.
+const LAYERS: [&str; 6] = [
+    r#"linear_init(&model->lossgen_dense_in,arrays,"lossgen_dense_in_bias",NULL,NULL,"lossgen_dense_in_weights_float",NULL,NULL,NULL,2,8)"#,
+    r#"linear_init(&model->lossgen_dense_out,arrays,"lossgen_dense_out_bias",NULL,NULL,"lossgen_dense_out_weights_float",NULL,NULL,NULL,32,1)"#,
+    r#"linear_init(&model->lossgen_gru1_input,arrays,"lossgen_gru1_input_bias","lossgen_gru1_input_subias","lossgen_gru1_input_weights_int8","lossgen_gru1_input_weights_float",NULL,NULL,"lossgen_gru1_input_scale",8,48)"#,
+    r#"linear_init(&model->lossgen_gru1_recurrent,arrays,"lossgen_gru1_recurrent_bias","lossgen_gru1_recurrent_subias","lossgen_gru1_recurrent_weights_int8","lossgen_gru1_recurrent_weights_float",NULL,NULL,"lossgen_gru1_recurrent_scale",16,48)"#,
+    r#"linear_init(&model->lossgen_gru2_input,arrays,"lossgen_gru2_input_bias","lossgen_gru2_input_subias","lossgen_gru2_input_weights_int8","lossgen_gru2_input_weights_float",NULL,NULL,"lossgen_gru2_input_scale",16,96)"#,
+    r#"linear_init(&model->lossgen_gru2_recurrent,arrays,"lossgen_gru2_recurrent_bias","lossgen_gru2_recurrent_subias","lossgen_gru2_recurrent_weights_int8","lossgen_gru2_recurrent_weights_float",NULL,NULL,"lossgen_gru2_recurrent_scale",32,96)"#,
+];
+
 pub fn run(args: &[String]) -> Result<(), String> {
+    let check = match args {
+        [] => false,
+        [flag] if flag == "--check" => true,
+        other => return Err(format!("lossgen-weights takes --check or nothing, not {other:?}")),
+    };
     let source_path = bundled_source()?;
     let source =
         std::fs::read_to_string(&source_path).map_err(|error| format!("{}: {error}", source_path.display()))?;
+    let calls = source.matches("linear_init(").count();
+    if calls != LAYERS.len() || LAYERS.iter().any(|layer| !source.contains(layer)) {
+        return Err(format!(
+            "{} builds other layers than the engine's inference (engine/src/lossgen.rs) is written for",
+            source_path.display()
+        ));
+    }
+    // A float copy of a GRU matrix is what libopus would multiply by instead of the int8 one.
+    let float_copy = |name: &&str| source.contains(&format!(" {}[", name.replace("_int8", "_float")));
+    if ARRAYS.iter().filter(|name| name.ends_with("_int8")).any(float_copy) {
+        return Err(format!("{} has float GRU weights, which libopus would use instead", source_path.display()));
+    }
     let generated = generate(&source)?;
     let output = crate::workspace_root()?.join(OUTPUT);
-    if args.iter().any(|arg| arg == "--check") {
+    if check {
         let committed = std::fs::read_to_string(&output).unwrap_or_default();
         if committed != generated {
             return Err(format!(

@@ -84,14 +84,14 @@ pub(crate) fn package_args<'a>(names: &[&'a str]) -> Vec<&'a str> {
     names.iter().flat_map(|name| ["--package", name]).collect()
 }
 
-/// The workspace's target folder, absolute (Wine wants absolute paths): `CARGO_TARGET_DIR`, or
-/// `target/` in the workspace.
 /// The workspace's root folder (the one with `Cargo.lock`).
 pub(crate) fn workspace_root() -> Result<std::path::PathBuf, String> {
     let xtask = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     xtask.parent().map(std::path::Path::to_path_buf).ok_or_else(|| "the workspace has no root".to_owned())
 }
 
+/// The workspace's target folder, absolute (Wine wants absolute paths): `CARGO_TARGET_DIR`, or
+/// `target/` in the workspace.
 pub(crate) fn target_dir() -> Result<std::path::PathBuf, String> {
     let xtask = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let workspace_target = || xtask.parent().unwrap_or(xtask).join("target");

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use roundtrip_codec::Application;
-use roundtrip_engine::{Choice, LossModel, LossSettings, Settings};
+use roundtrip_engine::{Choice, JitterSettings, LossModel, LossSettings, Settings};
 
 use crate::audio_file::InputFile;
 use crate::augment::{Augmentation, Drawn};
@@ -153,6 +153,7 @@ struct Recipe {
     expect_loss: Option<f32>,
     complexity: u8,
     decoder_complexity: u8,
+    jitter: JitterSettings,
 }
 
 impl Recipe {
@@ -173,6 +174,12 @@ impl Recipe {
             expect_loss: row.expect_loss.or(args.expect_loss),
             complexity: row.complexity.unwrap_or(args.complexity),
             decoder_complexity: row.decoder_complexity.unwrap_or(args.decoder_complexity),
+            jitter: JitterSettings {
+                mean_jitter_ms: args.jitter,
+                spike_percent: args.spikes,
+                spike_ms: args.spike_delay,
+                playout_ms: args.playout,
+            },
         }
     }
 
@@ -194,6 +201,7 @@ impl Recipe {
                 mean_burst_packets: drawn.mean_burst_packets.unwrap_or(model.usual_mean_burst_packets()),
                 seed: drawn.seed,
             },
+            jitter: self.jitter,
             ..Settings::default()
         }
     }
