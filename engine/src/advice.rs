@@ -26,6 +26,8 @@ pub enum Advice {
     FecNotSent,
     /// DRED is on, but (almost) no packet carries it.
     DredNotSent { fec_on: bool },
+    /// Packets are delayed, but the receiver waits for none beyond FEC's or DRED's wait.
+    JitterWithoutPlayout,
 }
 
 impl Advice {
@@ -43,10 +45,13 @@ impl Advice {
         let judged = conflict.is_none();
         let fec = judged && settings.fec && rarely(counters.packets_with_fec);
         let dred = judged && settings.dred_duration_ms > 0 && rarely(counters.packets_with_dred);
+        let jitter = settings.jitter;
+        let delayed = jitter.mean_jitter_ms > 0.0 || (jitter.spike_percent > 0.0 && jitter.spike_ms > 0.0);
         [
             conflict.map(Self::Conflict),
             fec.then_some(Self::FecNotSent),
             dred.then_some(Self::DredNotSent { fec_on: settings.fec }),
+            (delayed && jitter.playout_ms == 0).then_some(Self::JitterWithoutPlayout),
         ]
         .into_iter()
         .flatten()
@@ -68,6 +73,10 @@ impl fmt::Display for Advice {
             Self::DredNotSent { fec_on: false } => f.write_str(
                 "DRED is on, but the encoder sends none: raise the bitrate or the expected loss (libopus needs room \
                  for it).",
+            ),
+            Self::JitterWithoutPlayout => f.write_str(
+                "packets are delayed, but the receiver waits for none: nearly every one is late; set a playout \
+                 delay of a few times the jitter (and a frame more for FEC to come in time).",
             ),
         }
     }
@@ -101,6 +110,17 @@ mod tests {
         assert_eq!(advice(&both, 1000, 49, 50), [Advice::FecNotSent]);
         assert_eq!(advice(&both, 1000, 50, 49), [Advice::DredNotSent { fec_on: true }]);
         assert_eq!(advice(&Settings::DEFAULT, 1000, 0, 0), []);
+    }
+
+    #[test]
+    fn jitter_without_a_playout_delay_is_reported() {
+        let jittery = Settings {
+            jitter: crate::JitterSettings { mean_jitter_ms: 5.0, ..crate::JitterSettings::DEFAULT },
+            ..Settings::DEFAULT
+        };
+        assert_eq!(advice(&jittery, 10, 0, 0), [Advice::JitterWithoutPlayout]);
+        let buffered = Settings { jitter: crate::JitterSettings { playout_ms: 40, ..jittery.jitter }, ..jittery };
+        assert_eq!(advice(&buffered, 10, 0, 0), []);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
 
 use crate::loss::uniform;
-use crate::settings::JitterSettings;
+use crate::settings::{JitterSettings, MAX_JITTER_MS, MAX_SPIKE_MS};
 
 /// Mixed into the loss seed so that delays draw from their own stream: turning jitter on or off
 /// leaves the loss pattern of a seed as it was.
@@ -49,9 +49,11 @@ impl JitterSimulator {
     /// The next packet's delay in ms, for packets `frame_ms` apart. Zero, drawing nothing, while
     /// the network has no jitter: the loss pattern and output stay those of a network without.
     pub fn next_delay_ms(&mut self, frame_ms: f64) -> f64 {
-        let mean = f64::from(self.settings.mean_jitter_ms);
-        let (spike_chance, spike_ms) =
-            (f64::from(self.settings.spike_percent) / 100.0, f64::from(self.settings.spike_ms));
+        // The engine clamps its settings; this type is public, so it keeps to the ranges too.
+        let within = |value: f32, max: f32| if value.is_finite() { f64::from(value.clamp(0.0, max)) } else { 0.0 };
+        let mean = within(self.settings.mean_jitter_ms, MAX_JITTER_MS);
+        let spike_chance = within(self.settings.spike_percent, 100.0) / 100.0;
+        let spike_ms = within(self.settings.spike_ms, MAX_SPIKE_MS);
         if !(mean > 0.0 || (spike_chance > 0.0 && spike_ms > 0.0) || self.spike_left_ms > 0.0) {
             return 0.0;
         }
@@ -104,5 +106,10 @@ mod tests {
         };
         assert_eq!(draw(3), draw(3));
         assert_ne!(draw(3), draw(4));
+        // A new seed restarts the delays as a fresh simulator would.
+        let mut reseeded = JitterSimulator::new(settings, 3);
+        reseeded.next_delay_ms(10.0);
+        reseeded.configure(settings, 4);
+        assert_eq!((0..500).map(|_| reseeded.next_delay_ms(10.0)).collect::<Vec<f64>>(), draw(4));
     }
 }

@@ -16,9 +16,9 @@ pub struct Packet {
     pub has_fec: bool,
     /// Position in the stream since the last restart.
     pub sequence: u64,
-    /// When it reaches the receiver, in codec samples since the restart (its send time plus its
-    /// simulated delay).
-    pub arrival: u64,
+    /// When it reaches the receiver, in ms since the restart (its send time plus its simulated
+    /// delay). In ms, not samples: which packets are late must not depend on the codec rate.
+    pub arrival_ms: f64,
 }
 
 impl Packet {
@@ -47,7 +47,7 @@ impl PacketQueue {
             lost: false,
             has_fec: false,
             sequence: 0,
-            arrival: 0,
+            arrival_ms: 0.0,
         };
         let mut slots = vec![slot; capacity.max(1)];
         // Write every byte now, so that the kernel maps the pages here and not during the first

@@ -162,6 +162,11 @@ impl RoundTrip {
         self.frame_samples
     }
 
+    /// A frame's duration in ms.
+    fn frame_ms(&self) -> f64 {
+        self.frame_samples as f64 * 1000.0 / f64::from(self.sample_rate_hz)
+    }
+
     /// Frames the receiver holds back for recovery.
     pub fn recovery_frames(&self) -> usize {
         self.recovery_frames
@@ -261,6 +266,7 @@ impl RoundTrip {
     fn send(&mut self, input: &[f32], observer: &mut dyn PacketObserver) {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
+        let frame_ms = self.frame_ms();
         let encoder = &mut self.encoder;
         let mut failed = false;
         let Some(packet) = self.queue.push_with(sequence, |bytes| {
@@ -273,9 +279,7 @@ impl RoundTrip {
         // Drawn for packets that exist only, so that every draw has its `sent` (a written trace
         // stays in step with the packets).
         let lost = self.loss.next_is_lost();
-        let frame_ms = self.frame_samples as f64 * 1000.0 / f64::from(self.sample_rate_hz);
-        let delay_samples = self.jitter.next_delay_ms(frame_ms) * f64::from(self.sample_rate_hz) / 1000.0;
-        packet.arrival = sequence * self.frame_samples as u64 + delay_samples.round() as u64;
+        packet.arrival_ms = sequence as f64 * frame_ms + self.jitter.next_delay_ms(frame_ms);
         let len = packet.bytes().len();
         packet.has_fec = PacketInfo::parse(packet.bytes(), self.sample_rate_hz).is_ok_and(|info| info.has_fec);
         let counters = &mut self.counters;
@@ -313,8 +317,9 @@ impl RoundTrip {
             return;
         };
         let sequence = oldest.sequence;
-        let now = (sequence + self.recovery_frames as u64) * self.frame_samples as u64;
-        let late = !oldest.lost && oldest.arrival > now;
+        // Frame durations are whole multiples of 2.5 ms, exact in binary: no rounding here.
+        let now = (sequence + self.recovery_frames as u64) as f64 * self.frame_ms();
+        let late = !oldest.lost && oldest.arrival_ms > now;
         if late {
             self.counters.packets_late += 1;
             observer.late(sequence);
@@ -338,9 +343,9 @@ impl RoundTrip {
 
     /// Rebuilds the oldest (lost or late) packet: from the next packet's FEC, else from the DRED
     /// of the first later packet, each only if it has arrived by `now`; else by concealment.
-    fn recover(&mut self, output: &mut [f32], now: u64) -> (Result<usize, ()>, PacketFate) {
+    fn recover(&mut self, output: &mut [f32], now_ms: f64) -> (Result<usize, ()>, PacketFate) {
         let lost_sequence = self.queue.get(0).map_or(0, |p| p.sequence);
-        let arrived = |packet: &Packet| !packet.lost && packet.arrival <= now;
+        let arrived = |packet: &Packet| !packet.lost && packet.arrival_ms <= now_ms;
         if self.applied.fec
             && let Some(next) = self.queue.get(1)
             && arrived(next)

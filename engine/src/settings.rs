@@ -258,7 +258,7 @@ impl Settings {
     }
 
     /// These settings with the latency-deciding fields of `held` (frame, low delay or not, and
-    /// the FEC and DRED wait), so that the latency stays that of `held` while everything else
+    /// the receiver's wait: playout, FEC and DRED), so that the latency stays that of `held` while everything else
     /// takes the new values. A plugin host must restart the plugin before its latency changes;
     /// until it does, the plugin runs these.
     pub fn with_latency_of(&self, held: &Self) -> Self {
@@ -270,6 +270,7 @@ impl Settings {
         if merged.recovery_frames() != held.recovery_frames() {
             merged.fec = held.fec;
             merged.dred_duration_ms = held.dred_duration_ms;
+            merged.jitter.playout_ms = held.jitter.playout_ms;
         }
         merged
     }
@@ -392,5 +393,12 @@ mod tests {
         let voip = Settings { application: Application::Voip, ..held }.with_latency_of(&held);
         assert_eq!(voip.application, Application::Voip);
         assert!(held.needs_restart(&voip) && held.latency_shape() == voip.latency_shape());
+        // A deeper jitter buffer waits for the restart too; the delays themselves do not.
+        let jittery = Settings {
+            jitter: JitterSettings { mean_jitter_ms: 5.0, playout_ms: 100, ..JitterSettings::DEFAULT },
+            ..held
+        };
+        let merged = jittery.with_latency_of(&held);
+        assert_eq!((merged.latency_shape(), merged.jitter.mean_jitter_ms), (held.latency_shape(), 5.0));
     }
 }

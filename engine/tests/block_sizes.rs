@@ -5,7 +5,7 @@ mod common;
 
 use common::{engine, random_blocks, run};
 use roundtrip_codec::{Application, FrameDuration};
-use roundtrip_engine::{LossModel, LossSettings, Settings};
+use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Settings};
 use roundtrip_signal::test_signal;
 
 /// Settings that exercise every path: loss with FEC and DRED recovery.
@@ -17,6 +17,8 @@ fn busy() -> Settings {
         fec: true,
         dred_duration_ms: 40,
         loss: LossSettings { model: LossModel::GilbertElliott, loss_percent: 10.0, mean_burst_packets: 2.0, seed: 77 },
+        // Late packets too: which are late depends on the packets alone, not on the blocks.
+        jitter: JitterSettings { mean_jitter_ms: 8.0, spike_percent: 2.0, spike_ms: 100.0, playout_ms: 40 },
         ..Settings::default()
     }
 }

@@ -143,19 +143,9 @@ pub struct CodecArgs {
     /// Seed of the loss pattern: the same seed gives the same pattern.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Mean random delay of each packet (exponential), e.g. 10ms; late ones count apart from lost.
-    #[arg(long, value_parser = jitter_ms, default_value = "0ms", help = help::jitter())]
-    pub jitter: f32,
-    /// Share of packets that start a delay spike, e.g. 1%.
-    #[arg(long, value_parser = units::parse_percent, default_value = "0%")]
-    pub spikes: f32,
-    /// A delay spike's extra delay; the packets behind it arrive with it.
-    #[arg(long, value_parser = spike_ms, default_value_t = JitterSettings::DEFAULT.spike_ms, help = help::spike_delay())]
-    pub spike_delay: f32,
-    /// How long the receiver waits for a packet (its jitter buffer), in whole frames; adds as much
-    /// latency. FEC and DRED's wait is part of it.
-    #[arg(long, value_parser = playout_ms, default_value = "0ms", help = help::playout())]
-    pub playout: u16,
+    /// The network's delays and the receiver's wait.
+    #[command(flatten)]
+    pub delays: DelayArgs,
     /// Output gain.
     #[arg(long, value_parser = units::parse_gain_db, default_value = "0dB", allow_hyphen_values = true, help = help::gain())]
     pub gain: f32,
@@ -192,17 +182,42 @@ impl CodecArgs {
                 mean_burst_packets: self.burst.unwrap_or(model.usual_mean_burst_packets()),
                 seed: self.seed,
             },
-            jitter: JitterSettings {
-                mean_jitter_ms: self.jitter,
-                spike_percent: self.spikes,
-                spike_ms: self.spike_delay,
-                playout_ms: self.playout,
-            },
+            jitter: self.delays.settings(),
             monitor: Monitor::Decoded,
             mix: 1.0,
             output_gain_db: self.gain,
         };
         settings.conflict().map_or(Ok(settings), |conflict| Err(FlagConflict::Settings(conflict)))
+    }
+}
+
+/// The network's delays and the receiver's wait, for `render` and `batch`.
+#[derive(Debug, Clone, Args)]
+pub struct DelayArgs {
+    /// Mean random delay of each packet (exponential), e.g. 10ms; late ones count apart from lost.
+    #[arg(long, value_parser = jitter_ms, default_value = "0ms", help = help::jitter())]
+    pub jitter: f32,
+    /// Share of packets that start a delay spike, e.g. 1%.
+    #[arg(long, value_parser = units::parse_percent, default_value = "0%")]
+    pub spikes: f32,
+    /// A delay spike's extra delay; the packets behind it arrive with it.
+    #[arg(long, value_parser = spike_ms, default_value_t = JitterSettings::DEFAULT.spike_ms, help = help::spike_delay())]
+    pub spike_delay: f32,
+    /// How long the receiver waits for a packet (its jitter buffer), rounded up to whole frames;
+    /// adds as much latency. FEC and DRED's wait is part of it.
+    #[arg(long, value_parser = playout_ms, default_value = "0ms", help = help::playout())]
+    pub playout: u16,
+}
+
+impl DelayArgs {
+    /// The engine's settings for these flags.
+    pub fn settings(&self) -> JitterSettings {
+        JitterSettings {
+            mean_jitter_ms: self.jitter,
+            spike_percent: self.spikes,
+            spike_ms: self.spike_delay,
+            playout_ms: self.playout,
+        }
     }
 }
 
@@ -265,8 +280,8 @@ mod help {
 
     pub fn playout() -> String {
         format!(
-            "How long the receiver waits for each packet (its jitter buffer), 0 to {MAX_PLAYOUT_MS} ms in whole \
-             frames; adds as much latency (FEC's and DRED's wait is part of it)"
+            "How long the receiver waits for each packet (its jitter buffer), 0 to {MAX_PLAYOUT_MS} ms rounded up to \
+             whole frames; adds as much latency (FEC's and DRED's wait is part of it)"
         )
     }
 
@@ -524,18 +539,9 @@ pub struct BatchArgs {
     /// Decoder complexity: 0, or 5 and up for deep PLC and OSCE enhancement.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.decoder_complexity)]
     pub decoder_complexity: u8,
-    /// Mean random delay of each packet (exponential), e.g. 10ms; late ones count apart from lost.
-    #[arg(long, value_parser = jitter_ms, default_value = "0ms", help = help::jitter())]
-    pub jitter: f32,
-    /// Share of packets that start a delay spike, e.g. 1%.
-    #[arg(long, value_parser = units::parse_percent, default_value = "0%")]
-    pub spikes: f32,
-    /// A delay spike's extra delay; the packets behind it arrive with it.
-    #[arg(long, value_parser = spike_ms, default_value_t = JitterSettings::DEFAULT.spike_ms, help = help::spike_delay())]
-    pub spike_delay: f32,
-    /// How long the receiver waits for a packet (its jitter buffer).
-    #[arg(long, value_parser = playout_ms, default_value = "0ms", help = help::playout())]
-    pub playout: u16,
+    /// The network's delays and the receiver's wait (the same for every file).
+    #[command(flatten)]
+    pub delays: DelayArgs,
     /// Write the rendered audio as FLAC (in the input's bit depth; 24-bit for float input).
     #[arg(long)]
     pub flac: bool,

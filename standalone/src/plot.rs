@@ -73,8 +73,9 @@ fn draw(pixels: &mut [u8], stats: &RenderStats, spectrograms: &[Spectrogram; 3])
         Some(_) => "silent input".to_owned(),
         None => "quality not measured".to_owned(),
     };
+    let late = if stats.packets_late > 0 { format!(", {} late", stats.packets_late) } else { String::new() };
     let line = format!(
-        "{:.1} kbps actual · {} packets, {} lost ({lost_percent:.1} %): {} FEC, {} DRED, {} concealed · latency {} samples · {snr}",
+        "{:.1} kbps actual · {} packets, {} lost ({lost_percent:.1} %){late}: {} FEC, {} DRED, {} concealed · latency {} samples · {snr}",
         stats.bitrate_bps / 1000.0,
         stats.packets_sent,
         stats.packets_lost,

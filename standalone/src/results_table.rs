@@ -37,6 +37,11 @@ pub struct ResultRow {
     pub expect_loss_percent: Option<u8>,
     pub complexity: u8,
     pub decoder_complexity: u8,
+    /// The network's delays and the receiver's wait.
+    pub mean_jitter_ms: f32,
+    pub spike_percent: f32,
+    pub spike_ms: f32,
+    pub playout_ms: u16,
     /// What the render measured (empty on error).
     pub seconds: Option<f64>,
     pub actual_bitrate_bps: Option<f64>,
@@ -54,7 +59,7 @@ pub struct ResultRow {
 
 impl ResultRow {
     /// The CSV header: the fields, in order (a test checks them against serde's).
-    pub const FIELDS: [&str; 26] = [
+    pub const FIELDS: [&str; 30] = [
         "path",
         "status",
         "error",
@@ -70,6 +75,10 @@ impl ResultRow {
         "expect_loss_percent",
         "complexity",
         "decoder_complexity",
+        "mean_jitter_ms",
+        "spike_percent",
+        "spike_ms",
+        "playout_ms",
         "seconds",
         "actual_bitrate_bps",
         "packets_sent",
@@ -127,6 +136,10 @@ impl ResultRow {
             expect_loss_percent: settings.expected_loss_percent,
             complexity: settings.complexity,
             decoder_complexity: settings.decoder_complexity,
+            mean_jitter_ms: settings.jitter.mean_jitter_ms,
+            spike_percent: settings.jitter.spike_percent,
+            spike_ms: settings.jitter.spike_ms,
+            playout_ms: settings.jitter.playout_ms,
             seconds: None,
             actual_bitrate_bps: None,
             packets_sent: None,

@@ -174,12 +174,7 @@ impl Recipe {
             expect_loss: row.expect_loss.or(args.expect_loss),
             complexity: row.complexity.unwrap_or(args.complexity),
             decoder_complexity: row.decoder_complexity.unwrap_or(args.decoder_complexity),
-            jitter: JitterSettings {
-                mean_jitter_ms: args.jitter,
-                spike_percent: args.spikes,
-                spike_ms: args.spike_delay,
-                playout_ms: args.playout,
-            },
+            jitter: args.delays.settings(),
         }
     }
 
@@ -331,7 +326,7 @@ fn summary(rows: &[ResultRow], reused: usize, workers: usize, shard: Shard) -> S
     let ok: Vec<&ResultRow> = rows.iter().filter(|row| row.is_ok()).collect();
     let hours: f64 = ok.iter().filter_map(|row| row.seconds).sum::<f64>() / 3600.0;
     let sum = |field: fn(&ResultRow) -> Option<u64>| ok.iter().filter_map(|row| field(row)).sum::<u64>();
-    let (sent, lost) = (sum(|row| row.packets_sent), sum(|row| row.packets_lost));
+    let (sent, lost, late) = (sum(|row| row.packets_sent), sum(|row| row.packets_lost), sum(|row| row.packets_late));
     let snrs: Vec<f64> = ok.iter().filter_map(|row| row.snr_db).collect();
     let mut text = String::new();
     let shard_text =
@@ -343,7 +338,8 @@ fn summary(rows: &[ResultRow], reused: usize, workers: usize, shard: Shard) -> S
         rows.len() - ok.len()
     );
     let loss = if sent > 0 { 100.0 * lost as f64 / sent as f64 } else { 0.0 };
-    text += &format!("  packets    {sent} sent, {lost} lost ({loss:.1} %)\n");
+    let late = if late > 0 { format!(", {late} late") } else { String::new() };
+    text += &format!("  packets    {sent} sent, {lost} lost ({loss:.1} %){late}\n");
     if !snrs.is_empty() {
         let mean = snrs.iter().sum::<f64>() / snrs.len() as f64;
         text += &format!("  SNR        mean {mean:.1} dB over {} files\n", snrs.len());
