@@ -54,10 +54,7 @@ pub fn run(args: &BatchArgs) -> Result<()> {
         .iter()
         .map(|file| {
             let recipe = Recipe::of(args, &file.overrides);
-            let model = file.overrides.loss_model.or(args.loss_model);
-            if let (Some(_), Some(model @ (LossModel::Bernoulli | LossModel::Realistic))) =
-                (&recipe.augmentation.burst, model)
-            {
+            if let Some(model) = recipe.model_without_bursts() {
                 return Err(AppError::Usage(format!(
                     "{}: a burst needs bursty loss, but the loss model is {}",
                     file.relative,
@@ -147,8 +144,8 @@ pub fn run(args: &BatchArgs) -> Result<()> {
 struct Recipe {
     augmentation: Augmentation,
     application: Application,
-    /// The model when no burst is drawn.
-    loss_model: LossModel,
+    /// The model asked for, if any; random loss when neither it nor a burst is.
+    loss_model: Option<LossModel>,
     fec: bool,
     expect_loss: Option<f32>,
     complexity: u8,
@@ -169,7 +166,7 @@ impl Recipe {
         Self {
             augmentation,
             application: row.application.unwrap_or(args.application),
-            loss_model: row.loss_model.or(args.loss_model).unwrap_or_default(),
+            loss_model: row.loss_model.or(args.loss_model),
             fec: row.fec.unwrap_or(args.fec),
             expect_loss: row.expect_loss.or(args.expect_loss),
             complexity: row.complexity.unwrap_or(args.complexity),
@@ -178,9 +175,18 @@ impl Recipe {
         }
     }
 
+    /// A model asked for that has no bursts, while a burst is asked for too.
+    fn model_without_bursts(&self) -> Option<LossModel> {
+        self.loss_model.filter(|&model| model != LossModel::GilbertElliott && self.augmentation.burst.is_some())
+    }
+
     /// The engine settings for a file's draw.
     fn settings(&self, drawn: &Drawn) -> Settings {
-        let model = if drawn.mean_burst_packets.is_some() { LossModel::GilbertElliott } else { self.loss_model };
+        let model = if drawn.mean_burst_packets.is_some() {
+            LossModel::GilbertElliott
+        } else {
+            self.loss_model.unwrap_or_default()
+        };
         Settings {
             bitrate_bps: drawn.bitrate_bps,
             frame: drawn.frame,
