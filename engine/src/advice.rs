@@ -46,7 +46,7 @@ impl Advice {
         let fec = judged && settings.fec && rarely(counters.packets_with_fec);
         let dred = judged && settings.dred_duration_ms > 0 && rarely(counters.packets_with_dred);
         let jitter = settings.jitter;
-        let delayed = jitter.mean_jitter_ms > 0.0 || (jitter.spike_percent > 0.0 && jitter.spike_ms > 0.0);
+        let delayed = jitter.delays_packets();
         [
             conflict.map(Self::Conflict),
             fec.then_some(Self::FecNotSent),

@@ -44,6 +44,8 @@ pub struct LossSimulator {
     traces: Option<LossTraceReceiver>,
     /// Packets decided since the trace in force arrived or the last reset: its position.
     trace_position: u64,
+    /// The delay a delay trace in force gave the packet decided last.
+    traced_delay_ms: Option<f64>,
 }
 
 impl LossSimulator {
@@ -59,6 +61,7 @@ impl LossSimulator {
             lossgen: LossGenState::start(),
             traces: None,
             trace_position: 0,
+            traced_delay_ms: None,
         };
         simulator.configure(settings);
         simulator
@@ -110,6 +113,12 @@ impl LossSimulator {
         self.trace_position = 0;
     }
 
+    /// The network delay in ms a delay trace gave the packet [`LossSimulator::next_is_lost`]
+    /// decided last; `None` when no delay trace decided it (the jitter settings then do).
+    pub fn traced_delay_ms(&self) -> Option<f64> {
+        self.traced_delay_ms
+    }
+
     /// Whether the next packet is lost: the trace in force says, else the model draws.
     pub fn next_is_lost(&mut self) -> bool {
         if let Some(traces) = self.traces.as_mut() {
@@ -119,10 +128,12 @@ impl LossSimulator {
             }
             if let Some(trace) = traces.current() {
                 let lost = trace.is_lost(self.trace_position);
+                self.traced_delay_ms = trace.delay_ms(self.trace_position);
                 self.trace_position += 1;
                 return lost;
             }
         }
+        self.traced_delay_ms = None;
         match self.settings.model {
             LossModel::Bernoulli => self.enter_probability > 0.0 && uniform(&mut self.rng) < self.enter_probability,
             LossModel::GilbertElliott => {

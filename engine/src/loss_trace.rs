@@ -1,20 +1,34 @@
-//! A recorded loss pattern, one flag per packet, replayed in place of a loss model.
+//! A recorded network pattern replayed in place of the loss model (and the jitter): which packets
+//! were lost and, in a delay trace, how late each other one came.
 //!
-//! The text form is the one libopus's `opus_demo -lossfile` reads: whitespace-separated decimal
-//! integers, one per packet, non-zero meaning lost (so `-1` is lost, as `fscanf("%d")` reads it).
-//! Where `opus_demo` silently stops at the first word that is not an integer and treats the
-//! packets after as received, a trace here refuses such a file and names the word. A trace
-//! shorter than the audio repeats from its start.
+//! A loss pattern's text form is the one libopus's `opus_demo -lossfile` reads: whitespace-
+//! separated decimal integers, one per packet, non-zero meaning lost (so `-1` is lost, as
+//! `fscanf("%d")` reads it). Where `opus_demo` silently stops at the first word that is not an
+//! integer and treats the packets after as received, a trace here refuses such a file and names
+//! the word.
+//!
+//! A delay trace's text form is one word per packet: its network delay in ms beyond the path's
+//! fixed delay (a decimal number, 0 or more; the receiver's playout delay counts from there), or
+//! `lost`. The delays are taken as they are written, so that a trace written by a render
+//! replays it exactly; a measured trace that still holds the path's fixed delay should have its
+//! smallest delay taken off first. A trace shorter than the audio repeats from its start.
 
 use std::io::Read;
 use std::path::Path;
 
-/// A loss pattern: whether each packet, in order, is lost. Never empty.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A loss pattern: whether each packet, in order, is lost, and in a delay trace how late each
+/// came. Never empty.
+#[derive(Debug, Clone, PartialEq)]
 pub struct LossTrace {
     lost: Box<[bool]>,
     lost_count: usize,
+    /// Each packet's delay in ms (0 for a lost one), for a delay trace.
+    delays_ms: Option<Box<[f64]>>,
 }
+
+/// The longest delay a delay trace may give a packet: 1,000 s. Any packet later than the
+/// deepest playout delay is late; a larger number is more likely a wrong unit or column.
+pub const MAX_TRACE_DELAY_MS: f64 = 1_000_000.0;
 
 /// The most bytes a trace file may hold: 64 MiB, some 33 million packets of `0\n`, which is
 /// 23 hours of 2.5 ms packets. A bigger file is more likely a wrong path than a trace.
@@ -27,6 +41,9 @@ pub enum LossTraceError {
     Empty,
     /// A word that is not a decimal integer, with its line (from 1).
     NotAnInteger { line: usize, word: String },
+    /// In a delay trace, a word that is neither a delay in ms (0 to [`MAX_TRACE_DELAY_MS`])
+    /// nor `lost`, with its line (from 1).
+    NotADelay { line: usize, word: String },
     /// The file is larger than [`MAX_TRACE_FILE_BYTES`].
     TooLarge { bytes: u64 },
     /// The file could not be read.
@@ -38,7 +55,7 @@ pub enum LossTraceError {
 impl std::fmt::Display for LossTraceError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Empty => f.write_str("the loss trace holds no packets"),
+            Self::Empty => f.write_str("the trace holds no packets"),
             Self::NotAnInteger { line, word } => {
                 let shown: String = word.chars().take(40).collect();
                 write!(
@@ -46,15 +63,24 @@ impl std::fmt::Display for LossTraceError {
                     "line {line}: '{shown}' is not an integer (a loss trace holds one integer per packet, 0 = received)"
                 )
             }
+            Self::NotADelay { line, word } => {
+                let shown: String = word.chars().take(40).collect();
+                let why = if shown.starts_with('-') { "a negative delay" } else { "not a delay" };
+                write!(
+                    f,
+                    "line {line}: '{shown}' is {why} (a delay trace holds one delay per packet, in ms from 0 to \
+                     {MAX_TRACE_DELAY_MS}, or 'lost')"
+                )
+            }
             Self::TooLarge { bytes } => {
                 let limit = MAX_TRACE_FILE_BYTES >> 20;
                 write!(
                     f,
-                    "the loss trace holds over {limit} MiB ({bytes} bytes read or stated); at most {limit} MiB is read"
+                    "the trace holds over {limit} MiB ({bytes} bytes read or stated); at most {limit} MiB is read"
                 )
             }
-            Self::Unreadable(error) => write!(f, "cannot read the loss trace: {error}"),
-            Self::NotText => f.write_str("the loss trace is not text (one integer per packet, 0 = received)"),
+            Self::Unreadable(error) => write!(f, "cannot read the trace: {error}"),
+            Self::NotText => f.write_str("the trace is not text (one number or word per packet)"),
         }
     }
 }
@@ -68,7 +94,19 @@ impl LossTrace {
             return Err(LossTraceError::Empty);
         }
         let lost_count = lost.iter().filter(|&&lost| lost).count();
-        Ok(Self { lost: lost.into_boxed_slice(), lost_count })
+        Ok(Self { lost: lost.into_boxed_slice(), lost_count, delays_ms: None })
+    }
+
+    /// A delay trace: each packet's delay in ms, `None` for a lost one. [`LossTraceError::Empty`]
+    /// without packets; a delay that is not a number from 0 to [`MAX_TRACE_DELAY_MS`] is
+    /// refused as [`LossTraceError::NotADelay`] on line 0.
+    pub fn with_delays(delays: Vec<Option<f64>>) -> Result<Self, LossTraceError> {
+        if let Some(bad) = delays.iter().flatten().find(|delay| !(0.0..=MAX_TRACE_DELAY_MS).contains(*delay)) {
+            return Err(LossTraceError::NotADelay { line: 0, word: bad.to_string() });
+        }
+        let mut trace = Self::new(delays.iter().map(Option::is_none).collect())?;
+        trace.delays_ms = Some(delays.into_iter().map(|delay| delay.unwrap_or(0.0)).collect());
+        Ok(trace)
     }
 
     /// Reads the text form (see the module's documentation).
@@ -87,9 +125,39 @@ impl LossTrace {
         Self::new(lost)
     }
 
-    /// Reads a trace file, refusing one over [`MAX_TRACE_FILE_BYTES`]: a file that says so
-    /// before it is read, and a pipe or device (which state no length) once that much is read.
+    /// Reads the text form of a delay trace (see the module's documentation).
+    pub fn parse_delays(text: &str) -> Result<Self, LossTraceError> {
+        let mut delays = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            for word in line.split_whitespace() {
+                if word.eq_ignore_ascii_case("lost") {
+                    delays.push(None);
+                    continue;
+                }
+                // Plain decimals only: Rust's float syntax also takes "inf" and "NaN".
+                let decimal = word.bytes().all(|byte| byte.is_ascii_digit() || b".eE+-".contains(&byte));
+                match word.parse::<f64>() {
+                    Ok(delay) if decimal && (0.0..=MAX_TRACE_DELAY_MS).contains(&delay) => delays.push(Some(delay)),
+                    _ => return Err(LossTraceError::NotADelay { line: index + 1, word: word.to_owned() }),
+                }
+            }
+        }
+        Self::with_delays(delays)
+    }
+
+    /// Reads a loss-pattern file (see [`LossTrace::read_text`]).
     pub fn read(path: &Path) -> Result<Self, LossTraceError> {
+        Self::parse(&Self::read_text(path)?)
+    }
+
+    /// Reads a delay-trace file (see [`LossTrace::read_text`]).
+    pub fn read_delays(path: &Path) -> Result<Self, LossTraceError> {
+        Self::parse_delays(&Self::read_text(path)?)
+    }
+
+    /// Reads a trace file's text, refusing one over [`MAX_TRACE_FILE_BYTES`]: a file that says
+    /// so before it is read, and a pipe or device (which state no length) once that much is read.
+    fn read_text(path: &Path) -> Result<String, LossTraceError> {
         let file = std::fs::File::open(path).map_err(LossTraceError::Unreadable)?;
         let bytes = file.metadata().map_err(LossTraceError::Unreadable)?.len();
         if bytes > MAX_TRACE_FILE_BYTES {
@@ -100,13 +168,43 @@ impl LossTrace {
         if data.len() as u64 > MAX_TRACE_FILE_BYTES {
             return Err(LossTraceError::TooLarge { bytes: data.len() as u64 });
         }
-        let text = String::from_utf8(data).map_err(|_| LossTraceError::NotText)?;
-        Self::parse(&text)
+        String::from_utf8(data).map_err(|_| LossTraceError::NotText)
     }
 
-    /// The text form: `0` or `1` per packet, one a line.
+    /// The text form, one packet a line: `0` or `1`, or for a delay trace the delay (written
+    /// to read back exactly) or `lost`.
     pub fn to_text(&self) -> String {
-        self.lost.iter().map(|&lost| if lost { "1\n" } else { "0\n" }).collect()
+        match &self.delays_ms {
+            None => self.lost.iter().map(|&lost| if lost { "1\n" } else { "0\n" }).collect(),
+            Some(delays) => self
+                .lost
+                .iter()
+                .zip(delays)
+                .map(|(&lost, delay)| if lost { "lost\n".to_owned() } else { format!("{delay}\n") })
+                .collect(),
+        }
+    }
+
+    /// Whether the trace gives each packet's delay (a delay trace), not only its loss.
+    pub fn has_delays(&self) -> bool {
+        self.delays_ms.is_some()
+    }
+
+    /// The delay in ms the trace gives packet `index` (from 0, the trace repeating): `None` for a
+    /// loss pattern, which leaves delays to the jitter settings, and 0 for a lost packet.
+    pub fn delay_ms(&self, index: u64) -> Option<f64> {
+        let delays = self.delays_ms.as_ref()?;
+        Some(delays[(index % delays.len() as u64) as usize])
+    }
+
+    /// The smallest and largest delay of the packets that arrive, for a delay trace with any.
+    pub fn delay_range_ms(&self) -> Option<(f64, f64)> {
+        let delays = self.delays_ms.as_ref()?;
+        let arrived = delays.iter().zip(&self.lost).filter(|(_, lost)| !**lost).map(|(delay, _)| *delay);
+        arrived.fold(None, |range, delay| match range {
+            None => Some((delay, delay)),
+            Some((low, high)) => Some((f64::min(low, delay), f64::max(high, delay))),
+        })
     }
 
     /// Packets in the trace (at least 1).
@@ -172,6 +270,35 @@ mod tests {
         }
         let message = LossTrace::parse("0\nlost\n").unwrap_err().to_string();
         assert!(message.contains("line 2") && message.contains("'lost'"), "{message}");
+    }
+
+    #[test]
+    fn delay_traces_read_their_delays_and_losses_and_write_them_back_exactly() {
+        let trace = LossTrace::parse_delays("12.5 0\nLOST 3e1\n0.30000000000000004 lost").unwrap();
+        assert!(trace.has_delays());
+        let delays: Vec<Option<f64>> = (0..7).map(|index| trace.delay_ms(index)).collect();
+        assert_eq!(
+            delays,
+            [Some(12.5), Some(0.0), Some(0.0), Some(30.0), Some(0.30000000000000004), Some(0.0), Some(12.5)]
+        );
+        let lost: Vec<bool> = (0..6).map(|index| trace.is_lost(index)).collect();
+        assert_eq!(lost, [false, false, true, false, false, true]);
+        assert_eq!(trace.delay_range_ms(), Some((0.0, 30.0)));
+        assert_eq!(LossTrace::parse_delays(&trace.to_text()).unwrap(), trace);
+        assert_eq!(LossTrace::parse("0 1").unwrap().delay_ms(0), None, "a loss pattern leaves delays to jitter");
+        for (text, line, word) in
+            [("1 -2", 1, "-2"), ("1\nx", 2, "x"), ("inf", 1, "inf"), ("NaN", 1, "NaN"), ("2e6", 1, "2e6")]
+        {
+            match LossTrace::parse_delays(text) {
+                Err(LossTraceError::NotADelay { line: found_line, word: found_word }) => {
+                    assert_eq!((found_line, found_word.as_str()), (line, word), "{text:?}");
+                }
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
+        assert!(LossTrace::parse_delays("1 -2").unwrap_err().to_string().contains("negative delay"));
+        assert!(matches!(LossTrace::parse_delays(" \n"), Err(LossTraceError::Empty)));
+        assert!(matches!(LossTrace::with_delays(vec![Some(f64::NAN)]), Err(LossTraceError::NotADelay { .. })));
     }
 
     #[test]

@@ -85,6 +85,11 @@ impl Counters {
         if self.packets_sent == 0 { 0.0 } else { self.packets_lost as f64 * 100.0 / self.packets_sent as f64 }
     }
 
+    /// Late packets over packets sent, in percent.
+    pub fn late_percent(&self) -> f64 {
+        if self.packets_sent == 0 { 0.0 } else { self.packets_late as f64 * 100.0 / self.packets_sent as f64 }
+    }
+
     /// Mean length of a run of lost packets.
     pub fn mean_burst_packets(&self) -> f64 {
         if self.loss_bursts == 0 { 0.0 } else { self.packets_lost as f64 / self.loss_bursts as f64 }

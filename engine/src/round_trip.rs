@@ -56,6 +56,8 @@ pub struct SentPacket<'a> {
     pub bytes: &'a [u8],
     /// Whether the simulated network lost it.
     pub lost: bool,
+    /// Its network delay in ms beyond the fastest packet's (meaningless when lost).
+    pub delay_ms: f64,
     /// Whether it carries in-band FEC for its predecessor.
     pub carries_fec: bool,
     /// Whether it carries deep redundancy (checked only when DRED is on).
@@ -279,7 +281,8 @@ impl RoundTrip {
         // Drawn for packets that exist only, so that every draw has its `sent` (a written trace
         // stays in step with the packets).
         let lost = self.loss.next_is_lost();
-        packet.arrival_ms = sequence as f64 * frame_ms + self.jitter.next_delay_ms(frame_ms);
+        let delay_ms = self.loss.traced_delay_ms().unwrap_or_else(|| self.jitter.next_delay_ms(frame_ms));
+        packet.arrival_ms = sequence as f64 * frame_ms + delay_ms;
         let len = packet.bytes().len();
         packet.has_fec = PacketInfo::parse(packet.bytes(), self.sample_rate_hz).is_ok_and(|info| info.has_fec);
         let counters = &mut self.counters;
@@ -305,7 +308,7 @@ impl RoundTrip {
         counters.loss_bursts += u64::from(lost && !self.previous_lost);
         self.previous_lost = lost;
         let carries_fec = packet.has_fec;
-        observer.sent(&SentPacket { sequence, bytes: packet.bytes(), lost, carries_fec, carries_dred });
+        observer.sent(&SentPacket { sequence, bytes: packet.bytes(), lost, delay_ms, carries_fec, carries_dred });
     }
 
     /// Decodes the oldest packet in the queue into `output`, or rebuilds or conceals it: at its

@@ -109,6 +109,11 @@ impl JitterSettings {
     /// Every packet on time, no wait; spikes, when some are asked for, of 200 ms (a Wi-Fi
     /// retry storm or a route change).
     pub const DEFAULT: Self = Self { mean_jitter_ms: 0.0, spike_percent: 0.0, spike_ms: 200.0, playout_ms: 0 };
+
+    /// Whether these settings delay any packet.
+    pub fn delays_packets(&self) -> bool {
+        self.mean_jitter_ms > 0.0 || (self.spike_percent > 0.0 && self.spike_ms > 0.0)
+    }
 }
 
 impl Default for JitterSettings {

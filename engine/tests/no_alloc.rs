@@ -130,18 +130,24 @@ fn heap_data_handed_to_the_audio_thread_is_taken_without_allocating_or_freeing_t
 }
 
 #[test]
-fn replaying_and_swapping_loss_traces_allocates_and_frees_nothing_on_the_audio_thread() {
-    use roundtrip_engine::LossTrace;
-    let mut engine = engine(44_100, 2, Settings { fec: true, dred_duration_ms: 100, ..Settings::default() });
+fn replaying_and_swapping_loss_and_delay_traces_allocates_and_frees_nothing_on_the_audio_thread() {
+    use roundtrip_engine::{JitterSettings, LossTrace};
+    let jitter = JitterSettings { playout_ms: 40, ..JitterSettings::DEFAULT };
+    let mut engine = engine(44_100, 2, Settings { fec: true, dred_duration_ms: 100, jitter, ..Settings::default() });
     let mut sender = engine.loss_trace_sender();
     let input = test_signal::interleave_mono(&test_signal::speech(44_100, 0.5), 2);
     let mut output = vec![0.0; input.len()];
-    let mut lost = 0;
+    let (mut lost, mut late) = (0, 0);
     for round in 0..12usize {
         // Traces are made and freed here; on the audio thread they are only taken and retired.
-        let trace = (round % 3 != 2).then(|| LossTrace::new((0..round + 2).map(|index| index % 2 == 0).collect()));
+        let trace = match round % 4 {
+            0 | 1 => Some(LossTrace::new((0..round + 2).map(|index| index % 2 == 0).collect())),
+            // A delay trace: one packet lost, one 170 ms late (beyond the wait, DRED's 100 ms).
+            2 => Some(LossTrace::parse_delays(&format!("lost 3 170 {}", "1.5 ".repeat(round)))),
+            _ => None,
+        };
         sender.send(trace.transpose().unwrap());
-        let before = engine.counters().packets_lost;
+        let (before, before_late) = (engine.counters().packets_lost, engine.counters().packets_late);
         let ((), counts) = count(|| {
             for (block_in, block_out) in input.chunks(2 * 301).zip(output.chunks_mut(2 * 301)) {
                 engine.process_interleaved(block_in, block_out);
@@ -149,6 +155,7 @@ fn replaying_and_swapping_loss_traces_allocates_and_frees_nothing_on_the_audio_t
         });
         assert!(counts.is_zero(), "round {round}: {counts:?}");
         lost += engine.counters().packets_lost - before;
+        late += engine.counters().packets_late - before_late;
     }
-    assert!(lost > 100, "the traces were in force: {lost} packets lost");
+    assert!(lost > 50 && late > 5, "the traces were in force: {lost} packets lost, {late} late");
 }

@@ -16,9 +16,10 @@ use nice_plug::editor::dpi::LogicalSize;
 use nice_plug::prelude::*;
 use nice_plug_egui::widgets::ParamSlider;
 use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier};
-use roundtrip_engine::{Meters, PRESETS};
+use roundtrip_engine::{Choice, LossModel, Meters, Named, PRESETS};
 
 use crate::loss_trace::TraceSlot;
+use crate::menu::LossModelMenu;
 use crate::params::RoundtripParams;
 use crate::spectrum::{ConsumerSlot, EditorSpectra};
 
@@ -44,9 +45,8 @@ pub struct EditorApp {
     state: Arc<EguiEditorState>,
     /// nice-plug's handle for setting parameters; present while the window is open.
     gui: Option<GuiContext>,
-    /// The loss trace path being typed or pasted, and why the last one could not be loaded.
-    trace_path: String,
-    trace_error: Option<String>,
+    /// The trace file field.
+    trace_field: TraceField,
 }
 
 /// The window state for a new editor, at the size saved with the session.
@@ -76,8 +76,7 @@ pub fn create(
         analyzer,
         state: state.clone(),
         gui: None,
-        trace_path: String::new(),
-        trace_error: None,
+        trace_field: TraceField::default(),
     };
     nice_plug_egui::create_egui_editor(state, RepaintNotifier::new(), settings, app)
 }
@@ -120,9 +119,13 @@ impl NiceEguiApp for EditorApp {
                         toggle_row(ui, &params.force_mono, &setter);
                     });
                     group(&mut columns[1], "Network", |ui| {
-                        slider_row(ui, "Loss model", &params.loss_model, &setter);
+                        loss_model_row(ui, params, &setter);
                         slider_row(ui, "Mean burst", &params.mean_burst_packets, &setter);
                         slider_row(ui, "Seed", &params.seed, &setter);
+                        slider_row(ui, "Jitter", &params.mean_jitter_ms, &setter);
+                        slider_row(ui, "Delay spikes", &params.spike_percent, &setter);
+                        slider_row(ui, "Spike delay", &params.spike_ms, &setter);
+                        slider_row(ui, "Playout", &params.playout_ms, &setter);
                         toggle_row(ui, &params.fec, &setter);
                         slider_row(ui, "Expected loss", &params.expected_loss_percent, &setter);
                         slider_row(ui, "DRED", &params.dred_tens_of_ms, &setter);
@@ -134,7 +137,7 @@ impl NiceEguiApp for EditorApp {
                         slider_row(ui, "Output gain", &params.output_gain_db, &setter);
                     });
                 });
-                trace_row(ui, &params.loss_trace, &mut self.trace_path, &mut self.trace_error);
+                trace_row(ui, &params.loss_trace, &mut self.trace_field);
                 ui.separator();
                 let latency_held = self.latency_held.load(Ordering::Relaxed);
                 meters_view::show(ui, &self.meters.snapshot(), params, latency_held);
@@ -173,38 +176,88 @@ fn primary_controls(ui: &mut egui::Ui, params: &RoundtripParams, setter: &ParamS
     });
 }
 
-/// The loss trace: a path typed or pasted (a file manager's `file://` copy too), loaded on
-/// Enter or Load; what is in force, and Clear. (Files dropped on the window would be nicer, but
-/// egui-baseview 0.9 does not pass drop events on to egui.)
-fn trace_row(ui: &mut egui::Ui, slot: &TraceSlot, path: &mut String, error: &mut Option<String>) {
+/// The trace: a path typed or pasted (a file manager's `file://` copy too), read as a loss
+/// pattern or a delay trace, loaded on Enter or Load; what is in force, and Clear. (Files
+/// dropped on the window would be nicer, but egui-baseview 0.9 does not pass drop events on to
+/// egui.)
+fn trace_row(ui: &mut egui::Ui, slot: &TraceSlot, field: &mut TraceField) {
     ui.horizontal_wrapped(|ui| {
-        ui.label("Loss trace:");
-        let field = egui::TextEdit::singleline(path)
-            .hint_text("path of a trace file (0 = received, else lost)")
-            .desired_width(320.0);
-        let field = ui.add(field);
-        let entered = field.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+        ui.label("Trace:");
+        let hint = if field.delays {
+            "path of a delay trace (ms or 'lost' per packet)"
+        } else {
+            "path of a loss trace (0 = received, else lost)"
+        };
+        let entry = ui.add(egui::TextEdit::singleline(&mut field.path).hint_text(hint).desired_width(300.0));
+        let entered = entry.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+        egui::ComboBox::from_id_salt("trace-kind")
+            .selected_text(if field.delays { "delays" } else { "losses" })
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut field.delays, false, "losses");
+                ui.selectable_value(&mut field.delays, true, "delays");
+            });
         if ui.button("Load").clicked() || entered {
-            let typed = path.trim().trim_matches(['"', '\'']);
+            let typed = field.path.trim().trim_matches(['"', '\'']);
             let typed = typed.strip_prefix("file://").unwrap_or(typed);
-            *error = slot.load_file(std::path::Path::new(typed)).err().map(|error| error.to_string());
+            field.error =
+                slot.load_file(std::path::Path::new(typed), field.delays).err().map(|error| error.to_string());
         }
         match slot.summary() {
-            Some((name, packets, lost)) => {
-                let percent = 100.0 * lost as f64 / packets as f64;
-                ui.label(format!("{name}: {lost} of {packets} packets lost ({percent:.1} %), repeating; it replaces the loss controls"));
+            Some(summary) => {
+                let percent = 100.0 * summary.lost as f64 / summary.packets as f64;
+                let (lost, packets, name) = (summary.lost, summary.packets, &summary.name);
+                let replaces = match summary.delay_range_ms {
+                    Some((low, high)) => {
+                        format!("delays {low:.1} to {high:.1} ms; it replaces the loss and jitter controls")
+                    }
+                    None if summary.delays => "it replaces the loss and jitter controls".to_owned(),
+                    None => "it replaces the loss controls".to_owned(),
+                };
+                ui.label(format!("{name}: {lost} of {packets} packets lost ({percent:.1} %), repeating; {replaces}"));
                 if ui.button("Clear").clicked() {
                     slot.replace(None);
                 }
             }
             None => {
-                ui.label(egui::RichText::new("none: the loss controls decide").weak());
+                ui.label(egui::RichText::new("none: the loss and jitter controls decide").weak());
             }
         }
-        if let Some(error) = error {
+        if let Some(error) = &field.error {
             ui.colored_label(egui::Color32::from_rgb(255, 110, 90), error.as_str());
         }
     });
+}
+
+/// The trace field's state: the path being typed or pasted, how to read it, and why the last
+/// one could not be loaded.
+#[derive(Default)]
+struct TraceField {
+    path: String,
+    delays: bool,
+    error: Option<String>,
+}
+
+/// The loss model as one menu of three, over the two parameters that hold it (the first
+/// release's two-value menu and the realistic model's switch, see [`crate::menu::LossModelMenu`]).
+fn loss_model_row(ui: &mut egui::Ui, params: &RoundtripParams, setter: &ParamSetter) {
+    ui.label("Loss model");
+    let current = params.control_settings().loss.model;
+    egui::ComboBox::from_id_salt("loss-model").width(80.0).selected_text(current.label()).show_ui(ui, |ui| {
+        for &Named { value: model, label, .. } in LossModel::ALL {
+            if ui.selectable_label(model == current, label).clicked() && model != current {
+                let realistic = model == LossModel::Realistic;
+                setter.begin_set_parameter(&params.realistic_loss);
+                setter.set_parameter(&params.realistic_loss, realistic);
+                setter.end_set_parameter(&params.realistic_loss);
+                if !realistic {
+                    setter.begin_set_parameter(&params.loss_model);
+                    setter.set_parameter(&params.loss_model, LossModelMenu(model));
+                    setter.end_set_parameter(&params.loss_model);
+                }
+            }
+        }
+    });
+    ui.end_row();
 }
 
 fn presets_row(ui: &mut egui::Ui, params: &RoundtripParams, setter: &ParamSetter) {

@@ -119,10 +119,13 @@ impl Plugin for OpusRoundtrip {
     }
 
     /// A session saved without a loss trace (before traces existed, or with none) loads as
-    /// "no trace": nice-plug only sets the persisted fields a state holds, and would keep the
-    /// trace in force.
+    /// "no trace", and one saved before a parameter existed loads it at its default: nice-plug
+    /// only sets the fields and parameters a state holds, and would keep the others as they were.
     fn filter_state(state: &mut PluginState) {
         state.fields.entry(params::LOSS_TRACE_FIELD.to_owned()).or_insert_with(|| "null".to_owned());
+        for (id, default) in RoundtripParams::default().added_since_first_release() {
+            state.params.entry(id.to_owned()).or_insert(default);
+        }
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {

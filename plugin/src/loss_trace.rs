@@ -27,11 +27,14 @@ pub struct SavedTrace {
 }
 
 /// [`SavedTrace`] in the session's JSON: the pattern as one character per packet, `1` lost,
-/// `0` received, a third of the size of the trace file's text.
+/// `0` received, a third of the size of the trace file's text; a delay trace also keeps its
+/// text form (delays and `lost`), which then decides.
 #[derive(Serialize, Deserialize)]
 struct TraceText {
     name: String,
     pattern: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    delays: Option<String>,
 }
 
 impl TryFrom<TraceText> for SavedTrace {
@@ -40,6 +43,10 @@ impl TryFrom<TraceText> for SavedTrace {
     /// Refuses a pattern with anything but `0` and `1`, so that a corrupt session keeps the trace
     /// the plugin had (nice-plug skips a field that does not deserialize).
     fn try_from(text: TraceText) -> Result<Self, String> {
+        if let Some(delays) = text.delays {
+            let trace = LossTrace::parse_delays(&delays).map_err(|error| error.to_string())?;
+            return Ok(Self { name: text.name, trace });
+        }
         let flags = text.pattern.chars().map(|flag| match flag {
             '0' => Ok(false),
             '1' => Ok(true),
@@ -53,7 +60,8 @@ impl TryFrom<TraceText> for SavedTrace {
 impl From<SavedTrace> for TraceText {
     fn from(saved: SavedTrace) -> Self {
         let pattern = (0..saved.trace.len() as u64).map(|index| if saved.trace.is_lost(index) { '1' } else { '0' });
-        Self { name: saved.name, pattern: pattern.collect() }
+        let delays = saved.trace.has_delays().then(|| saved.trace.to_text());
+        Self { name: saved.name, pattern: pattern.collect(), delays }
     }
 }
 
@@ -74,6 +82,18 @@ struct SlotInner {
     sender: Option<HandoffSender<Option<LossTrace>>>,
 }
 
+/// The trace in force as the editor shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceSummary {
+    pub name: String,
+    pub packets: usize,
+    pub lost: usize,
+    /// A delay trace: it replaces the jitter controls too.
+    pub delays: bool,
+    /// The smallest and largest delay of the packets that arrive.
+    pub delay_range_ms: Option<(f64, f64)>,
+}
+
 /// `loss_percent_bits` when no trace is in force; otherwise they hold the rate's `f32` bits
 /// plus 1 (a rate's bits are never `u32::MAX`).
 const NO_TRACE: u32 = 0;
@@ -83,10 +103,17 @@ impl TraceSlot {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// What the editor shows of the trace in force: its name, packets, and packets lost.
-    pub fn summary(&self) -> Option<(String, usize, usize)> {
+    /// What the editor shows of the trace in force: its name, packets, packets lost, and for a
+    /// delay trace the range of delays in ms.
+    pub fn summary(&self) -> Option<TraceSummary> {
         let inner = self.lock();
-        inner.saved.as_ref().map(|saved| (saved.name.clone(), saved.trace.len(), saved.trace.lost_count()))
+        inner.saved.as_ref().map(|saved| TraceSummary {
+            name: saved.name.clone(),
+            packets: saved.trace.len(),
+            lost: saved.trace.lost_count(),
+            delays: saved.trace.has_delays(),
+            delay_range_ms: saved.trace.delay_range_ms(),
+        })
     }
 
     /// The loss rate of the trace in force, in percent. Lock-free: the audio thread calls it.
@@ -97,9 +124,10 @@ impl TraceSlot {
         }
     }
 
-    /// Reads the trace file at `path` and puts it in force. On an error the trace in force stays.
-    pub fn load_file(&self, path: &Path) -> Result<(), LossTraceError> {
-        let trace = LossTrace::read(path)?;
+    /// Reads the trace file at `path` (a delay trace if `delays`, else a loss pattern) and puts
+    /// it in force. On an error the trace in force stays.
+    pub fn load_file(&self, path: &Path, delays: bool) -> Result<(), LossTraceError> {
+        let trace = if delays { LossTrace::read_delays(path)? } else { LossTrace::read(path)? };
         let name = path.file_name().unwrap_or(path.as_os_str()).to_string_lossy().into_owned();
         self.replace(Some(SavedTrace { name, trace }));
         Ok(())
@@ -161,7 +189,17 @@ mod tests {
         let json = serde_json::to_string(&original).unwrap();
         assert_eq!(json, r#"{"name":"trace.txt","pattern":"0110"}"#);
         assert_eq!(serde_json::from_str::<Option<SavedTrace>>(&json).unwrap(), original);
-        for corrupt in [r#"{"name":"t","pattern":"01x"}"#, r#"{"name":"t","pattern":""}"#, r#"{"name":"t"}"#] {
+        let delays =
+            Some(SavedTrace { name: "d.txt".into(), trace: LossTrace::parse_delays("12.5 lost 0.25").unwrap() });
+        let json = serde_json::to_string(&delays).unwrap();
+        assert_eq!(json, r#"{"name":"d.txt","pattern":"010","delays":"12.5\nlost\n0.25\n"}"#);
+        assert_eq!(serde_json::from_str::<Option<SavedTrace>>(&json).unwrap(), delays);
+        for corrupt in [
+            r#"{"name":"t","pattern":"01x"}"#,
+            r#"{"name":"t","pattern":""}"#,
+            r#"{"name":"t"}"#,
+            r#"{"name":"t","pattern":"0","delays":"-1"}"#,
+        ] {
             assert!(serde_json::from_str::<Option<SavedTrace>>(corrupt).is_err(), "{corrupt}");
         }
     }

@@ -3,11 +3,12 @@
 
 use std::sync::{Arc, RwLock};
 
+use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
 use roundtrip_engine::settings::{
-    BITRATE_RANGE_BPS, DRED_STEP_MS, MAX_COMPLEXITY, MAX_DRED_DURATION_MS, MEAN_BURST_RANGE_PACKETS,
-    OUTPUT_GAIN_RANGE_DB,
+    BITRATE_RANGE_BPS, DRED_STEP_MS, MAX_COMPLEXITY, MAX_DRED_DURATION_MS, MAX_JITTER_MS, MAX_PLAYOUT_MS, MAX_SPIKE_MS,
+    MEAN_BURST_RANGE_PACKETS, OUTPUT_GAIN_RANGE_DB,
 };
 use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Monitor, Settings};
 
@@ -20,6 +21,10 @@ const LOSS_CONTROL_MAX_PERCENT: f32 = 50.0;
 /// The mean-burst control's span, within the engine's [`MEAN_BURST_RANGE_PACKETS`]: longer
 /// bursts are outages, not loss.
 const BURST_CONTROL_MAX_PACKETS: f32 = 20.0;
+
+/// The delay-spike control's span: spikes in more than a tenth of the packets are a link
+/// that is down, not one that stutters.
+const SPIKE_CONTROL_MAX_PERCENT: f32 = 10.0;
 
 /// The DRED control in steps of [`DRED_STEP_MS`].
 const DRED_CONTROL_MAX_STEPS: i32 = (MAX_DRED_DURATION_MS / DRED_STEP_MS) as i32;
@@ -57,12 +62,29 @@ pub struct RoundtripParams {
     /// Random or bursty loss.
     #[id = "lmodel"]
     pub loss_model: EnumParam<LossModelMenu>,
+    /// libopus's loss generator learned from real networks, in place of the loss-model menu
+    /// (a parameter of its own, see [`LossModelMenu`]).
+    #[id = "lreal"]
+    pub realistic_loss: BoolParam,
     /// Mean burst length in packets (bursty loss).
     #[id = "burst"]
     pub mean_burst_packets: FloatParam,
     /// Seed of the loss pattern.
     #[id = "seed"]
     pub seed: IntParam,
+
+    /// Mean random network delay in ms (exponential).
+    #[id = "jitter"]
+    pub mean_jitter_ms: FloatParam,
+    /// Share of packets that meet a delay spike, in percent.
+    #[id = "spikes"]
+    pub spike_percent: FloatParam,
+    /// A spike's extra delay in ms.
+    #[id = "spikems"]
+    pub spike_ms: FloatParam,
+    /// The receiver's playout delay (jitter buffer) in ms: part of the latency.
+    #[id = "playout"]
+    pub playout_ms: IntParam,
 
     /// Packet duration.
     #[id = "frame"]
@@ -139,6 +161,7 @@ impl Default for RoundtripParams {
             .with_value_to_string(Arc::new(|percent| format!("{percent:.1}")))
             .with_string_to_value(Arc::new(|text| parse_number(text, &["%"]))),
             loss_model: EnumParam::new("Loss model", LossModelMenu(defaults.loss.model)),
+            realistic_loss: BoolParam::new("Realistic loss", defaults.loss.model == LossModel::Realistic),
             mean_burst_packets: FloatParam::new(
                 "Mean burst",
                 LossModel::GilbertElliott.usual_mean_burst_packets(),
@@ -149,6 +172,40 @@ impl Default for RoundtripParams {
             .with_value_to_string(Arc::new(|packets| format!("{packets:.1}")))
             .with_string_to_value(Arc::new(|text| parse_number(text, &["packets", "pkts"]))),
             seed: IntParam::new("Loss seed", 1, IntRange::Linear { min: 1, max: 9_999 }),
+            mean_jitter_ms: FloatParam::new(
+                "Jitter",
+                defaults.jitter.mean_jitter_ms,
+                FloatRange::Skewed { min: 0.0, max: MAX_JITTER_MS, factor: FloatRange::skew_factor(-1.0) },
+            )
+            .with_step_size(0.1)
+            .with_unit(" ms")
+            .with_value_to_string(Arc::new(|ms| format!("{ms:.1}")))
+            .with_string_to_value(Arc::new(|text| parse_number(text, &["ms"]))),
+            spike_percent: FloatParam::new(
+                "Delay spikes",
+                defaults.jitter.spike_percent,
+                FloatRange::Linear { min: 0.0, max: SPIKE_CONTROL_MAX_PERCENT },
+            )
+            .with_step_size(0.1)
+            .with_unit(" %")
+            .with_value_to_string(Arc::new(|percent| format!("{percent:.1}")))
+            .with_string_to_value(Arc::new(|text| parse_number(text, &["%"]))),
+            spike_ms: FloatParam::new(
+                "Spike delay",
+                defaults.jitter.spike_ms,
+                FloatRange::Skewed { min: 0.0, max: MAX_SPIKE_MS, factor: FloatRange::skew_factor(-1.0) },
+            )
+            .with_step_size(1.0)
+            .with_unit(" ms")
+            .with_value_to_string(Arc::new(|ms| format!("{ms:.0}")))
+            .with_string_to_value(Arc::new(|text| parse_number(text, &["ms"]))),
+            playout_ms: IntParam::new(
+                "Playout delay",
+                i32::from(defaults.jitter.playout_ms),
+                IntRange::Linear { min: 0, max: i32::from(MAX_PLAYOUT_MS) },
+            )
+            .with_unit(" ms")
+            .with_string_to_value(Arc::new(|text| parse_number(text, &["ms"]).map(|ms| ms.round() as i32))),
             frame: EnumParam::new("Frame", Menu(defaults.frame)),
             complexity: IntParam::new(
                 "Complexity",
@@ -241,18 +298,35 @@ impl RoundtripParams {
             decoder_complexity: self.decoder_complexity.value().clamp(0, i32::from(MAX_COMPLEXITY)) as u8,
             force_mono: self.force_mono.value(),
             loss: LossSettings {
-                model: self.loss_model.value().0,
+                model: if self.realistic_loss.value() { LossModel::Realistic } else { self.loss_model.value().0 },
                 loss_percent: self.loss_percent.value(),
                 mean_burst_packets: self.mean_burst_packets.value(),
                 seed: self.seed.value().max(0) as u64,
             },
-            // The network's delays are the app's for now; the plugin's receiver takes every
-            // packet in time.
-            jitter: JitterSettings::DEFAULT,
+            jitter: JitterSettings {
+                mean_jitter_ms: self.mean_jitter_ms.value(),
+                spike_percent: self.spike_percent.value(),
+                spike_ms: self.spike_ms.value(),
+                playout_ms: self.playout_ms.value().clamp(0, i32::from(MAX_PLAYOUT_MS)) as u16,
+            },
             monitor: self.monitor.value().0,
             mix: self.mix.value(),
             output_gain_db: self.output_gain_db.value(),
         }
+    }
+
+    /// The parameters added since the first release (0.1.0), by id, with their defaults as a
+    /// saved state holds them. nice-plug leaves a parameter that a loaded state lacks where it
+    /// was, so the plugin adds these to an older session: it then loads as it was saved, with
+    /// what the newer controls had not yet changed (no jitter, the menu's loss model).
+    pub fn added_since_first_release(&self) -> [(&'static str, ParamValue); 5] {
+        [
+            ("lreal", ParamValue::Bool(self.realistic_loss.default_plain_value())),
+            ("jitter", ParamValue::F32(self.mean_jitter_ms.default_plain_value())),
+            ("spikes", ParamValue::F32(self.spike_percent.default_plain_value())),
+            ("spikems", ParamValue::F32(self.spike_ms.default_plain_value())),
+            ("playout", ParamValue::I32(self.playout_ms.default_plain_value())),
+        ]
     }
 
     /// Sets, through `setter` (as automation gestures the host records), every parameter whose
@@ -273,9 +347,18 @@ impl RoundtripParams {
         let settings = settings.clamped();
         set(setter, &self.bitrate_kbps, settings.bitrate_bps as f32 / 1000.0);
         set(setter, &self.loss_percent, settings.loss.loss_percent);
-        set(setter, &self.loss_model, LossModelMenu(settings.loss.model));
+        let realistic = settings.loss.model == LossModel::Realistic;
+        set(setter, &self.realistic_loss, realistic);
+        // The menu keeps its value under the realistic model, for when that is turned off.
+        if !realistic {
+            set(setter, &self.loss_model, LossModelMenu(settings.loss.model));
+        }
         set(setter, &self.mean_burst_packets, settings.loss.mean_burst_packets);
         set(setter, &self.seed, i32::try_from(settings.loss.seed).unwrap_or(i32::MAX));
+        set(setter, &self.mean_jitter_ms, settings.jitter.mean_jitter_ms);
+        set(setter, &self.spike_percent, settings.jitter.spike_percent);
+        set(setter, &self.spike_ms, settings.jitter.spike_ms);
+        set(setter, &self.playout_ms, i32::from(settings.jitter.playout_ms));
         set(setter, &self.frame, Menu(settings.frame));
         set(setter, &self.complexity, i32::from(settings.complexity));
         set(setter, &self.application, Menu(settings.application));

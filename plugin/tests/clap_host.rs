@@ -46,11 +46,15 @@ fn the_descriptor_and_parameters_are_what_a_host_shows() {
 
 /// The unit each numeric parameter states, and the word that stands for its lowest value where
 /// one does ("" for plain numbers).
-const NUMERIC_UNITS: [(&str, &str, Option<&str>); 10] = [
+const NUMERIC_UNITS: [(&str, &str, Option<&str>); 14] = [
     ("Bitrate", "kbps", None),
     ("Packet loss", "%", None),
     ("Mean burst", "packets", None),
     ("Loss seed", "", None),
+    ("Jitter", "ms", None),
+    ("Delay spikes", "%", None),
+    ("Spike delay", "ms", None),
+    ("Playout delay", "ms", None),
     ("Complexity", "", None),
     ("Expected loss", "%", Some("Auto")),
     ("DRED", "ms", Some("Off")),
@@ -93,7 +97,7 @@ fn numeric_parameters_read_as_a_number_and_their_unit_and_take_the_bare_number_b
     let forms = ["24", "24k", "24 kbps", "24kbps", "24 kb/s"].map(|text| host.text_to_value(bitrate, text));
     assert!(forms.iter().all(|form| form.is_some() && *form == forms[0]), "{forms:?}");
     assert_eq!(host.value_to_text(bitrate, forms[0].unwrap()).as_deref(), Some("24 kbps"));
-    assert!(checked > 350, "{checked} values checked");
+    assert!(checked > 500, "{checked} values checked");
 }
 
 #[test]
@@ -117,6 +121,46 @@ fn an_impulse_comes_out_exactly_as_late_as_the_plugin_reports_at_every_rate() {
             assert!((peak - latency as f64).abs() < 1.0, "{rate} Hz: reported {latency}, impulse at {peak:.2}");
         }
     }
+}
+
+#[test]
+fn each_playout_delay_adds_its_whole_frames_to_the_latency_and_the_impulse_follows_to_the_sample() {
+    let mut host = harness();
+    let params = host.params();
+    let (bitrate, playout, jitter) = (
+        param_named(&params, "Bitrate").id,
+        param_named(&params, "Playout delay").id,
+        param_named(&params, "Jitter").id,
+    );
+    let full_bitrate = host.text_to_value(bitrate, "510 kbps").unwrap();
+    host.activate(48_000.0, 256);
+    let without = host.latency() as usize;
+    // 20 ms frames (960 samples at 48 kHz): a playout delay waits whole frames, rounded up.
+    for (text, frames) in [("0 ms", 0), ("30 ms", 2), ("100 ms", 5), ("200 ms", 10)] {
+        let value = host.text_to_value(playout, text).unwrap();
+        // Jitter well inside the playout delay: packets come late to the network but never to
+        // the receiver, so the impulse comes out whole.
+        let small_jitter = host.text_to_value(jitter, if frames > 0 { "1 ms" } else { "0 ms" }).unwrap();
+        host.process(
+            &[0.0; 256],
+            &[0.0; 256],
+            &[(0, playout, value), (0, jitter, small_jitter), (0, bitrate, full_bitrate)],
+        );
+        host.honour_restart();
+        let latency = host.latency() as usize;
+        assert_eq!(latency, without + frames * 960, "{text}: latency {latency}, {without} without");
+        let settle = vec![0.0f32; 12_000];
+        process_random_blocks(&mut host, &settle, &settle, 256, &[], 3);
+        let mut input = vec![0.0f32; 24_000 + latency];
+        let at = 4_817;
+        input[at] = 0.9;
+        let (left, right) = process_random_blocks(&mut host, &input, &input, 256, &[], frames as u64);
+        for output in [&left, &right] {
+            let peak = peak_position(&output[at..]);
+            assert!((peak - latency as f64).abs() < 1.0, "{text}: reported {latency}, impulse at {peak:.2}");
+        }
+    }
+    host.assert_protocol();
 }
 
 #[test]
@@ -188,6 +232,38 @@ fn saved_state_restores_into_a_fresh_instance_with_identical_output() {
     let a = process_random_blocks(&mut original, &input, &input, 480, &[], 3);
     let b = process_random_blocks(&mut restored, &input, &input, 480, &[], 3);
     assert!(a == b, "restored instance sounds different");
+}
+
+#[test]
+fn the_network_controls_reach_the_engine_late_packets_and_the_realistic_model() {
+    use roundtrip_signal::measure::rms_dbfs;
+    let input = test_signal::speech(48_000, 2.0);
+    let second_half = input.len() / 2..;
+    let run = |settings: &[(&str, &str)]| {
+        let mut host = harness();
+        let params = host.params();
+        let events: Vec<(u32, u32, f64)> = settings
+            .iter()
+            .map(|(name, text)| {
+                let id = param_named(&params, name).id;
+                (0, id, host.text_to_value(id, text).unwrap_or_else(|| panic!("{name}: {text}")))
+            })
+            .collect();
+        host.activate(48_000.0, 480);
+        host.process(&[0.0; 480], &[0.0; 480], &events);
+        assert_eq!(host.restart_requests(), 0, "{settings:?} should not change the latency");
+        process_random_blocks(&mut host, &input, &input, 480, &[], 5).0
+    };
+    let clean_output = run(&[]);
+    let clean = rms_dbfs(&clean_output[second_half.clone()]);
+    // A receiver that waits for nothing: every delayed packet is late, and only concealed.
+    let late = rms_dbfs(&run(&[("Jitter", "20 ms")])[second_half.clone()]);
+    assert!(late < clean - 10.0, "jittered {late:.1} dBFS against {clean:.1} dBFS clean");
+    // The realistic model draws another pattern than the menu's random one at the same rate.
+    let random = run(&[("Packet loss", "20 %")]);
+    let realistic = run(&[("Packet loss", "20 %"), ("Realistic loss", "On")]);
+    assert!(random != realistic, "the realistic model changed nothing");
+    assert!(realistic != clean_output, "20 % realistic loss lost nothing");
 }
 
 /// `state` with the persisted field `key` set to `value` (the field's own JSON text), or
@@ -270,13 +346,38 @@ const SESSION_0_1_0_VALUES: [(&str, &str); 19] = [
     ("Output gain", "-3.5 dB"),
 ];
 
+/// The parameters added since 0.1.0, and what a 0.1.0 session leaves them at: their defaults,
+/// which do what 0.1.0 did (the menu's loss model, a network that delays nothing).
+const ADDED_SINCE_0_1_0: [(&str, &str); 5] = [
+    ("Realistic loss", "Off"),
+    ("Jitter", "0.0 ms"),
+    ("Delay spikes", "0.0 %"),
+    ("Spike delay", "200 ms"),
+    ("Playout delay", "0 ms"),
+];
+
 #[test]
 fn a_session_saved_by_version_0_1_0_loads_every_value() {
     let mut host = harness();
     let params = host.params();
-    assert_eq!(params.len(), SESSION_0_1_0_VALUES.len(), "a parameter was added: save a new session fixture too");
+    assert_eq!(
+        params.len(),
+        SESSION_0_1_0_VALUES.len() + ADDED_SINCE_0_1_0.len(),
+        "a parameter was added: list it in ADDED_SINCE_0_1_0 with the value a 0.1.0 session gives it"
+    );
+    // Away from their defaults first, so that the check sees the session set them back.
+    host.activate(48_000.0, 256);
+    let away: Vec<(u32, u32, f64)> = ADDED_SINCE_0_1_0
+        .iter()
+        .map(|(name, _)| {
+            let param = param_named(&params, name);
+            (0, param.id, if param.default == param.max { param.min } else { param.max })
+        })
+        .collect();
+    host.process(&[0.0; 64], &[0.0; 64], &away);
+    host.deactivate();
     host.load_state(SESSION_0_1_0);
-    for (name, expected) in SESSION_0_1_0_VALUES {
+    for (name, expected) in SESSION_0_1_0_VALUES.into_iter().chain(ADDED_SINCE_0_1_0) {
         let id = param_named(&params, name).id;
         let value = host.param_value(id).unwrap_or_else(|| panic!("{name} has no value"));
         assert_eq!(host.value_to_text(id, value).as_deref(), Some(expected), "{name}");

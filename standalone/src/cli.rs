@@ -357,7 +357,18 @@ pub struct RenderArgs {
     /// non-zero = lost, as `opus_demo -lossfile` reads; it repeats if shorter than the audio.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["loss", "loss_model", "burst", "seed"])]
     pub loss_trace: Option<PathBuf>,
-    /// Write the loss pattern used (0 or 1 per packet sent) here, to replay with --loss-trace.
+    /// Lose and delay the packets as this delay trace says, in place of the loss and jitter
+    /// flags: one word per packet, its network delay in ms (beyond the path's fixed delay) or
+    /// `lost`; it repeats if shorter than the audio. Give --playout for the receiver's wait.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["loss", "loss_model", "burst", "seed", "loss_trace", "jitter", "spikes", "spike_delay"]
+    )]
+    pub delay_trace: Option<PathBuf>,
+    /// Write the network pattern used here: the loss pattern (0 or 1 per packet sent), to replay
+    /// with --loss-trace, or when packets were delayed, every packet's delay or `lost`, to
+    /// replay with --delay-trace.
     #[arg(long, value_name = "FILE")]
     pub write_trace: Option<PathBuf>,
     #[command(flatten)]

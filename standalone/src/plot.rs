@@ -1,6 +1,7 @@
 //! The report's picture (plotters, into a PNG): spectrograms of the input, the decoded audio and
-//! their difference on one time axis, and the loss pattern under them, so that a person sees
-//! where the codec and the network hurt.
+//! their difference on one time axis, the loss pattern under them, and when the network delayed
+//! packets, every packet's delay against the receiver's deadline, so that a person sees where
+//! the codec and the network hurt.
 
 use std::path::Path;
 use std::sync::Once;
@@ -11,10 +12,12 @@ use plotters::style::FontStyle;
 
 use crate::error::{AppError, Result};
 use crate::spectrogram::{FLOOR_DB, Spectrogram, colour};
-use crate::stats::{RenderStats, fate_char};
+use crate::stats::{NetworkDelays, RenderStats, fate_char};
 
 const WIDTH: u32 = 1400;
 const HEIGHT: u32 = 1040;
+/// The delay plot's height, added below the losses when the network delayed packets.
+const DELAY_PLOT_HEIGHT: u32 = 220;
 const FONT: &str = "sans-serif";
 /// Right margin of every chart: room for the dB colour scale, and the same for all so that their
 /// time axes line up.
@@ -41,11 +44,12 @@ fn register_font() {
 /// difference into `path` (a PNG), whole or not at all.
 pub fn draw_report(path: &Path, stats: &RenderStats, spectrograms: &[Spectrogram; 3]) -> Result<()> {
     register_font();
-    let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
-    draw(&mut pixels, stats, spectrograms).map_err(|err| AppError::output(path, err))?;
+    let height = HEIGHT + if stats.network_delays.is_some() { DELAY_PLOT_HEIGHT } else { 0 };
+    let mut pixels = vec![0u8; (WIDTH * height * 3) as usize];
+    draw(&mut pixels, height, stats, spectrograms).map_err(|err| AppError::output(path, err))?;
     let mut file = crate::output_file::OutputFile::create(path)?;
     {
-        let mut encoder = png::Encoder::new(file.writer(), WIDTH, HEIGHT);
+        let mut encoder = png::Encoder::new(file.writer(), WIDTH, height);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         let mut writer = encoder.write_header().map_err(|err| AppError::output(path, err))?;
@@ -57,8 +61,8 @@ pub fn draw_report(path: &Path, stats: &RenderStats, spectrograms: &[Spectrogram
 
 type Error = Box<dyn std::error::Error>;
 
-fn draw(pixels: &mut [u8], stats: &RenderStats, spectrograms: &[Spectrogram; 3]) -> Result<(), Error> {
-    let root = BitMapBackend::with_buffer(pixels, (WIDTH, HEIGHT)).into_drawing_area();
+fn draw(pixels: &mut [u8], height: u32, stats: &RenderStats, spectrograms: &[Spectrogram; 3]) -> Result<(), Error> {
+    let root = BitMapBackend::with_buffer(pixels, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let (header, body) = root.split_vertically(78);
     let title = format!("Opus Roundtrip — {}", stats.description);
@@ -86,6 +90,7 @@ fn draw(pixels: &mut [u8], stats: &RenderStats, spectrograms: &[Spectrogram; 3])
     );
     header.draw_text(&line, &(FONT, 16).into_font().color(&RGBColor(60, 60, 60)), (16, 44))?;
 
+    let (body, delays) = body.split_vertically(HEIGHT - 78);
     let (spectra, losses) = body.split_vertically(HEIGHT - 78 - 150);
     let panels = spectra.split_evenly((3, 1));
     let seconds = (stats.frames as f64 / f64::from(stats.sample_rate_hz.max(1))).max(1e-3);
@@ -95,6 +100,9 @@ fn draw(pixels: &mut [u8], stats: &RenderStats, spectrograms: &[Spectrogram; 3])
     }
     draw_colour_scale(&spectra)?;
     draw_losses(&losses, stats, seconds)?;
+    if let Some(network) = &stats.network_delays {
+        draw_delays(&delays, stats, network, seconds)?;
+    }
     root.present()?;
     Ok(())
 }
@@ -149,7 +157,7 @@ where
 {
     let mut chart = ChartBuilder::on(area)
         .caption(
-            "Lost packets, the worst in each pixel column: concealed (red), rebuilt by DRED (green), by FEC \
+            "Lost or late packets, the worst in each pixel column: concealed (red), rebuilt by DRED (green), by FEC \
              (blue); below, the share lost (grey)",
             (FONT, 18),
         )
@@ -182,6 +190,57 @@ where
         let share = (column.lost_share * f64::from(strip)).ceil() as i32;
         plot.draw(&PathElement::new([(x, height as i32 - share), (x, height as i32)], RGBColor(90, 90, 90)))?;
     }
+    Ok(())
+}
+
+/// Every packet's network delay at its time (late ones red, those in time grey) under the
+/// receiver's deadline (a dashed line), on the spectrograms' time axis.
+fn draw_delays<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    stats: &RenderStats,
+    network: &NetworkDelays,
+    seconds: f64,
+) -> Result<(), Error>
+where
+    DB::ErrorType: 'static,
+{
+    let largest = network.delays_ms.iter().flatten().fold(network.deadline_ms, |a, &b| a.max(b));
+    // Room above the deadline, so that a line at the top is not mistaken for the frame.
+    let top = (largest * 1.1).max(1.0);
+    let late = network.delays_ms.iter().flatten().filter(|&&delay| delay > network.deadline_ms).count();
+    let caption = format!(
+        "Network delay of each packet (ms): {late} later than the receiver's {} ms deadline (red)",
+        network.deadline_ms
+    );
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FONT, 18))
+        .margin_left(LEFT_MARGIN)
+        .margin_right(RIGHT_MARGIN)
+        .margin_bottom(8)
+        .x_label_area_size(40)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(0.0..seconds, 0.0..top)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("time (s)")
+        .y_desc("ms")
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .draw()?;
+    let (frame_s, lag_s) = (f64::from(stats.frame_ms) / 1000.0, stats.packet_delay_ms / 1000.0);
+    let packets = network.delays_ms.iter().enumerate().filter_map(|(index, delay)| Some((index, (*delay)?)));
+    let (in_time, late): (Vec<_>, Vec<_>) = packets
+        .map(|(index, delay)| ((index as f64 * frame_s - lag_s).max(0.0), delay))
+        .partition(|&(_, delay)| delay <= network.deadline_ms);
+    chart.draw_series(in_time.into_iter().map(|point| Pixel::new(point, RGBColor(70, 70, 70))))?;
+    chart.draw_series(late.into_iter().map(|point| Circle::new(point, 2, RGBColor(215, 40, 40).filled())))?;
+    chart.draw_series(DashedLineSeries::new(
+        [(0.0, network.deadline_ms), (seconds, network.deadline_ms)],
+        6,
+        4,
+        RGBColor(30, 90, 200).stroke_width(2),
+    ))?;
     Ok(())
 }
 

@@ -47,16 +47,23 @@ pub struct TraceInput {
 }
 
 impl TraceInput {
-    /// Reads the trace at `path`.
+    /// Reads the loss pattern at `path`.
     pub fn read(path: PathBuf) -> Result<Self> {
         let trace = LossTrace::read(&path).map_err(|error| AppError::input(&path, InputProblem::LossTrace(error)))?;
+        Ok(Self { path, trace })
+    }
+
+    /// Reads the delay trace at `path`.
+    pub fn read_delays(path: PathBuf) -> Result<Self> {
+        let trace =
+            LossTrace::read_delays(&path).map_err(|error| AppError::input(&path, InputProblem::LossTrace(error)))?;
         Ok(Self { path, trace })
     }
 
     /// The trace as the stats record it.
     fn record(&self) -> TraceRecord {
         let path = std::path::absolute(&self.path).unwrap_or_else(|_| self.path.clone());
-        TraceRecord { path, packets: self.trace.len(), lost: self.trace.lost_count() }
+        TraceRecord { path, packets: self.trace.len(), lost: self.trace.lost_count(), delays: self.trace.has_delays() }
     }
 }
 
@@ -162,8 +169,28 @@ pub struct Rendered {
     /// The loss trace replayed in place of the settings' loss model.
     pub loss_trace: Option<TraceRecord>,
     /// Whether the network lost each packet sent, the flushing ones too: the pattern
-    /// `--write-trace` saves, which replays this render's losses exactly.
+    /// `--write-trace` saves, which replays this render's losses exactly,
     pub loss_pattern: Vec<bool>,
+    /// and each one's network delay in ms, kept when packets were delayed (empty otherwise).
+    pub delays_ms: Vec<f64>,
+}
+
+impl Rendered {
+    /// Whether the network delayed packets: by the jitter settings or a delay trace.
+    pub fn delayed(&self) -> bool {
+        self.settings.jitter.delays_packets() || self.loss_trace.as_ref().is_some_and(|trace| trace.delays)
+    }
+
+    /// The network pattern of every packet sent, as a trace that replays it: a delay trace if
+    /// packets were delayed, else a loss pattern.
+    pub fn network_trace(&self) -> std::result::Result<LossTrace, roundtrip_engine::LossTraceError> {
+        if self.delays_ms.len() == self.loss_pattern.len() && self.delayed() {
+            let delays = self.loss_pattern.iter().zip(&self.delays_ms);
+            LossTrace::with_delays(delays.map(|(&lost, &delay)| (!lost).then_some(delay)).collect())
+        } else {
+            LossTrace::new(self.loss_pattern.clone())
+        }
+    }
 }
 
 impl Rendered {
@@ -180,6 +207,7 @@ impl Rendered {
 struct Recorder {
     covering: u64,
     keep_packets: bool,
+    keep_delays: bool,
     pending: Vec<Vec<u8>>,
     rendered: Rendered,
 }
@@ -187,6 +215,9 @@ struct Recorder {
 impl PacketObserver for Recorder {
     fn sent(&mut self, packet: &SentPacket<'_>) {
         self.rendered.loss_pattern.push(packet.lost);
+        if self.keep_delays {
+            self.rendered.delays_ms.push(packet.delay_ms);
+        }
         if packet.sequence < self.covering {
             let rendered = &mut self.rendered;
             rendered.with_fec += u64::from(packet.carries_fec);
@@ -243,6 +274,7 @@ pub fn render(
     let mut recorder = Recorder {
         covering,
         keep_packets: packets,
+        keep_delays: settings.jitter.delays_packets() || plan.loss_trace.as_ref().is_some_and(|t| t.trace.has_delays()),
         pending: Vec::new(),
         rendered: Rendered {
             fates: Vec::new(),
@@ -257,6 +289,7 @@ pub fn render(
             settings,
             loss_trace,
             loss_pattern: Vec::new(),
+            delays_ms: Vec::new(),
         },
     };
 

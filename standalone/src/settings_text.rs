@@ -48,7 +48,8 @@ pub fn describe(settings: &Settings, loss_trace: Option<&TraceRecord>) -> String
     let loss = settings.loss;
     parts.push(if let Some(trace) = loss_trace {
         let name = trace.path.file_name().unwrap_or(trace.path.as_os_str()).to_string_lossy();
-        format!("loss trace {name} ({} of {} packets lost)", trace.lost, trace.packets)
+        let kind = if trace.delays { "delay" } else { "loss" };
+        format!("{kind} trace {name} ({} of {} packets lost)", trace.lost, trace.packets)
     } else if loss.loss_percent > 0.0 {
         match loss.model {
             LossModel::Bernoulli => format!("{} % random loss (seed {})", loss.loss_percent, loss.seed),
@@ -115,6 +116,9 @@ pub struct TraceRecord {
     /// Packets in the trace, and of those lost; it repeats when the audio is longer.
     pub packets: usize,
     pub lost: usize,
+    /// Whether it is a delay trace (each packet's delay, in place of the jitter settings).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delays: bool,
 }
 
 impl SettingsRecord {

@@ -153,6 +153,36 @@ pub struct RenderStats {
     pub warnings: Vec<String>,
     /// The loss pattern, one [`fate_char`] per packet covering the input.
     pub fates: String,
+    /// When the network delayed packets: each covering packet's delay against the receiver's
+    /// deadline, for the report's delay plot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_delays: Option<NetworkDelays>,
+}
+
+/// Every packet's network delay and the receiver's wait.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkDelays {
+    /// How long after its send time the receiver plays a packet out (its playout delay in whole
+    /// frames, FEC's and DRED's wait included): a packet delayed more is late.
+    pub deadline_ms: f64,
+    /// Each covering packet's delay in ms, rounded to 0.01 ms; `null` for a lost one.
+    pub delays_ms: Vec<Option<f64>>,
+}
+
+impl NetworkDelays {
+    /// The delays of `rendered`'s covering packets, if the network delayed any.
+    fn of(rendered: &Rendered) -> Option<Self> {
+        if !rendered.delayed() || rendered.delays_ms.is_empty() {
+            return None;
+        }
+        let frame_ms = f64::from(rendered.settings.frame.millis().unwrap_or(20.0));
+        let covering = (rendered.covering_packets as usize).min(rendered.delays_ms.len());
+        let packets = rendered.loss_pattern.iter().zip(&rendered.delays_ms).take(covering);
+        Some(Self {
+            deadline_ms: rendered.settings.recovery_frames() as f64 * frame_ms,
+            delays_ms: packets.map(|(&lost, &delay)| (!lost).then_some((delay * 100.0).round() / 100.0)).collect(),
+        })
+    }
 }
 
 impl RenderStats {
@@ -177,8 +207,9 @@ impl RenderStats {
         if let Some(trace) = &rendered.loss_trace {
             let sent = rendered.loss_pattern.len();
             if sent > trace.packets {
+                let kind = if trace.delays { "delay" } else { "loss" };
                 warnings.push(format!(
-                    "the loss trace holds {} packets and the render sent {sent}: it repeated from its start",
+                    "the {kind} trace holds {} packets and the render sent {sent}: it repeated from its start",
                     trace.packets
                 ));
             }
@@ -213,6 +244,7 @@ impl RenderStats {
             quality,
             warnings,
             fates: rendered.fates.iter().map(|&fate| fate_char::of(fate)).collect(),
+            network_delays: NetworkDelays::of(rendered),
         }
     }
 
@@ -260,8 +292,7 @@ impl RenderStats {
             if self.channels == 1 { "mono" } else { "stereo" }
         );
         let _ = writeln!(text, "  bitrate    {:.1} kbps actual", self.bitrate_bps / 1000.0);
-        let network_delays = self.settings.mean_jitter_ms > 0.0 || self.settings.spike_percent > 0.0;
-        let late = if self.packets_late > 0 || network_delays || self.settings.playout_ms > 0 {
+        let late = if self.packets_late > 0 || self.network_delays.is_some() || self.settings.playout_ms > 0 {
             format!(", {} late ({:.1} %)", self.packets_late, percent(self.packets_late))
         } else {
             String::new()

@@ -145,21 +145,48 @@ fn bad_loss_traces_are_refused_before_anything_is_written() {
     let existing = ["binary.txt", "empty.txt", "garbage.txt", "in.wav"];
     for (trace, message) in [
         ("garbage.txt", "line 2: 'lost' is not an integer"),
-        ("empty.txt", "the loss trace holds no packets"),
-        ("binary.txt", "the loss trace is not text"),
-        ("missing.txt", "cannot read the loss trace"),
+        ("empty.txt", "the trace holds no packets"),
+        ("binary.txt", "the trace is not text"),
+        ("missing.txt", "cannot read the trace"),
     ] {
         let trace = path(trace);
         let args = [render_args(input, &out), vec!["--loss-trace", &trace, "--write-trace", &written]].concat();
         fails(&args, EXIT_INPUT, message);
         only(dir.path(), &existing);
     }
+    // A delay trace: a negative delay, a word, a 1 GB file (sparse), empty.
+    std::fs::write(path("negative.txt"), "12.5 lost\n-3\n").unwrap();
+    let huge = std::fs::File::create(path("huge.txt")).unwrap();
+    huge.set_len(1 << 30).unwrap();
+    drop(huge);
+    let existing = ["binary.txt", "empty.txt", "garbage.txt", "huge.txt", "in.wav", "negative.txt"];
+    for (trace, message) in [
+        ("negative.txt", "line 2: '-3' is a negative delay"),
+        ("garbage.txt", "line 1: '0 1 0'"),
+        ("huge.txt", "the trace holds over 64 MiB"),
+        ("empty.txt", "the trace holds no packets"),
+    ] {
+        let trace = path(trace);
+        let args = [render_args(input, &out), vec!["--delay-trace", &trace, "--write-trace", &written]].concat();
+        if message.contains("'0 1 0'") {
+            // A loss pattern is a delay trace of tiny delays; it reads, and a word would not.
+            std::fs::write(&trace, "0 1 0\nx\n").unwrap();
+            fails(&args, EXIT_INPUT, "line 2: 'x' is not a delay");
+            std::fs::write(&trace, "0 1 0\n0 lost 1\n").unwrap();
+        } else {
+            fails(&args, EXIT_INPUT, message);
+        }
+        only(dir.path(), &existing);
+    }
+    let negative = path("negative.txt");
+    let with_jitter = [render_args(input, &out), vec!["--delay-trace", &negative, "--jitter", "5ms"]].concat();
+    fails(&with_jitter, EXIT_USAGE, "cannot be used with");
     let garbage = path("garbage.txt");
     let with_loss = [render_args(input, &out), vec!["--loss-trace", &garbage, "--loss", "5"]].concat();
     fails(&with_loss, EXIT_USAGE, "cannot be used with");
     std::fs::write(&garbage, "0 1").unwrap();
     let onto_itself = [render_args(input, &out), vec!["--loss-trace", &garbage, "--write-trace", &garbage]].concat();
-    fails(&onto_itself, EXIT_USAGE, "would overwrite the loss trace");
+    fails(&onto_itself, EXIT_USAGE, "would overwrite the trace");
     only(dir.path(), &existing);
 }
 

@@ -163,6 +163,38 @@ fn files_at_1_khz_and_768_khz_render_to_their_own_length_and_rate() {
 }
 
 #[test]
+fn a_written_delay_trace_replays_the_late_packets_exactly_and_the_stats_keep_every_delay() {
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 48_000, 3.0, WavFormat::Int16);
+    let trace = dir.path().join("delays.txt");
+    let trace_arg = trace.to_str().unwrap();
+    let codec = ["--bitrate", "32k", "--fec", "--application", "voip", "--expect-loss", "10", "--playout", "40ms"];
+    let drawn = dir.path().join("drawn.wav");
+    let network = ["--loss", "10", "--jitter", "8ms", "--spikes", "2%", "--seed", "4", "--write-trace", trace_arg];
+    render(&input, &drawn, &[&codec[..], &network[..]].concat());
+    let replayed = dir.path().join("replayed.wav");
+    render(&input, &replayed, &[&codec[..], &["--delay-trace", trace_arg]].concat());
+    assert_eq!(std::fs::read(&drawn).unwrap(), std::fs::read(&replayed).unwrap(), "the replay differs");
+
+    let [drawn, replayed] = [drawn, replayed].map(|path| RenderStats::load(&RenderStats::path_for(&path)).unwrap());
+    assert!(drawn.packets_late > 5 && drawn.packets_lost > 1, "{drawn:?}");
+    assert_eq!((replayed.packets_late, replayed.packets_lost), (drawn.packets_late, drawn.packets_lost));
+    assert_eq!(replayed.fates, drawn.fates);
+    assert!(replayed.settings.loss_trace.as_ref().is_some_and(|record| record.delays));
+    // Every covering packet's delay: lost ones null, late ones beyond the deadline (2 frames).
+    let network = drawn.network_delays.as_ref().expect("the delays of a jittered render");
+    assert_eq!(network.deadline_ms, 40.0);
+    assert_eq!(network.delays_ms.len() as u64, drawn.packets_sent);
+    assert_eq!(network.delays_ms.iter().filter(|delay| delay.is_none()).count() as u64, drawn.packets_lost);
+    let late = network.delays_ms.iter().flatten().filter(|&&delay| delay > network.deadline_ms).count();
+    assert_eq!(late as u64, drawn.packets_late);
+    assert_eq!(replayed.network_delays.as_ref(), Some(network));
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert_eq!(text.lines().count() as u64, drawn.packets_sent + drawn.packets_flushed);
+    assert!(text.lines().any(|line| line == "lost"));
+}
+
+#[test]
 fn a_written_trace_replays_the_render_exactly_and_opus_demo_files_read_the_same_but_repeat() {
     let dir = folder();
     let input = music_file(dir.path(), "in.wav", 44_100, 2.0, WavFormat::Int16);

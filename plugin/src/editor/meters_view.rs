@@ -23,11 +23,13 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams,
         ui.end_row();
         meter(ui, "Sent", counters.packets_sent.to_string());
         meter(ui, "Lost", format!("{} ({:.1} %)", counters.packets_lost, counters.loss_percent()));
+        meter(ui, "Late", format!("{} ({:.1} %)", counters.packets_late, counters.late_percent()));
         meter(ui, "Burst", format!("{:.1} packets", counters.mean_burst_packets()));
-        meter(ui, "Concealed", counters.concealed.to_string());
         ui.end_row();
+        meter(ui, "Concealed", counters.concealed.to_string());
         meter(ui, "By FEC", counters.recovered_fec.to_string());
         meter(ui, "By DRED", counters.recovered_dred.to_string());
+        ui.end_row();
         meter(ui, "Input", format!("{:.1} dBFS", levels.input_rms_dbfs));
         meter(ui, "Output", format!("{:.1} dBFS", levels.output_rms_dbfs));
         ui.end_row();
@@ -35,7 +37,7 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams,
     if latency_held {
         ui.colored_label(
             egui::Color32::YELLOW,
-            "The new frame size, low delay, FEC or DRED setting changes the latency: it applies when the host \
+            "The new frame size, low delay, playout, FEC or DRED setting changes the latency: it applies when the host \
              restarts the plugin (most do at once; otherwise stop and start playback).",
         );
     }

@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use roundtrip_engine::{LossTrace, Settings};
+use roundtrip_engine::Settings;
 
 use crate::analysis::Analysis;
 use crate::audio_file::{InputFile, OutputSink};
@@ -85,7 +85,7 @@ impl Outputs {
             if let Some(index) = seen.iter().position(|old| *old == normal) {
                 let what = match index {
                     0 => "the input",
-                    1 if loss_trace.is_some() => "the loss trace",
+                    1 if loss_trace.is_some() => "the trace",
                     _ => "another output",
                 };
                 return Err(AppError::Usage(format!(
@@ -106,9 +106,10 @@ fn normalise(path: &Path) -> PathBuf {
 /// Runs `render` from the command line.
 pub fn run(args: &RenderArgs) -> Result<()> {
     let settings = args.codec.settings().map_err(|conflict| AppError::Usage(conflict.to_string()))?;
-    let plan = match &args.loss_trace {
-        Some(path) => Plan::with_trace(settings, TraceInput::read(path.clone())?),
-        None => Plan::from(settings),
+    let plan = match (&args.loss_trace, &args.delay_trace) {
+        (Some(path), _) => Plan::with_trace(settings, TraceInput::read(path.clone())?),
+        (None, Some(path)) => Plan::with_trace(settings, TraceInput::read_delays(path.clone())?),
+        (None, None) => Plan::from(settings),
     };
     let outputs = Outputs {
         decoded: args.output.clone(),
@@ -133,10 +134,17 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         let replaced = if existing.iter().any(|old| old == path) { " (replaced)" } else { "" };
         println!("  wrote      {}{replaced}", path.display());
     }
-    if let (Some(trace), None) = (&args.write_trace, plan.settings.expected_loss_percent) {
+    if let Some(trace) = &args.write_trace {
         // A replay states the trace's measured rate, which may round to another expected loss.
-        let expected = plan.settings.expected_loss_hint();
-        println!("  replay     --loss-trace {} --expect-loss {expected}% (the same losses)", trace.display());
+        let expect = match plan.settings.expected_loss_percent {
+            None => format!(" --expect-loss {}%", plan.settings.expected_loss_hint()),
+            Some(_) => String::new(),
+        };
+        let (flag, playout, same) = match stats.network_delays.is_some() {
+            true => ("--delay-trace", format!(" --playout {}ms", plan.settings.jitter.playout_ms), "losses and delays"),
+            false => ("--loss-trace", String::new(), "losses"),
+        };
+        println!("  replay     {flag} {}{expect}{playout} (the same {same})", trace.display());
     }
     Ok(())
 }
@@ -178,8 +186,8 @@ fn render_from(
     let rendered = render(source, plan, &progress, &mut writers, outputs.record.is_some())?;
     let (recorded, quality, spectrograms) = writers.finish()?;
     if let Some(path) = &outputs.loss_trace {
-        // The pattern of every packet sent, so that a replay loses the same ones.
-        let pattern = LossTrace::new(rendered.loss_pattern.clone()).map_err(|err| AppError::output(path, err))?;
+        // The pattern of every packet sent, so that a replay loses (and delays) the same ones.
+        let pattern = rendered.network_trace().map_err(|err| AppError::output(path, err))?;
         crate::output_file::write_all(path, pattern.to_text().as_bytes())?;
     }
     let mut stats = RenderStats::measure((input_path, &outputs.decoded), (rate, channels, frames), &rendered, quality);
