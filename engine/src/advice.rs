@@ -46,7 +46,8 @@ impl Advice {
         let fec = judged && settings.fec && rarely(counters.packets_with_fec);
         let dred = judged && settings.dred_duration_ms > 0 && rarely(counters.packets_with_dred);
         let jitter = settings.jitter;
-        let delayed = jitter.delays_packets();
+        // A delay trace delays packets whatever the jitter settings say: a late packet shows it.
+        let delayed = jitter.delays_packets() || counters.packets_late > 0;
         [
             conflict.map(Self::Conflict),
             fec.then_some(Self::FecNotSent),

@@ -328,6 +328,7 @@ impl Engine {
             sanitized_samples: self.sanitized_samples,
             rejected_blocks: self.rejected_blocks,
             underruns: self.underruns,
+            decoded_overs: self.level_meter.decoded_overs(),
             ..*self.chain.counters()
         }
     }

@@ -22,12 +22,19 @@ pub struct LevelMeter {
     /// Packets and bytes already folded into the bitrate average.
     packets_seen: u64,
     bytes_seen: u64,
+    /// Decoded samples beyond full scale since the last reset.
+    decoded_overs: u64,
 }
 
 impl LevelMeter {
     /// The levels so far.
     pub fn levels(&self) -> &Levels {
         &self.levels
+    }
+
+    /// Decoded samples (each channel's counted) beyond full scale since the last reset.
+    pub fn decoded_overs(&self) -> u64 {
+        self.decoded_overs
     }
 
     /// Folds in a piece of `seconds`: the sanitised input, the output, the aligned input and the
@@ -47,6 +54,9 @@ impl LevelMeter {
         let db = |mean_square: f32| if mean_square > SILENCE_MEAN_SQUARE { 10.0 * mean_square.log10() } else { -120.0 };
         self.levels.input_peak = sums.input_peak;
         self.levels.output_peak = sums.output_peak;
+        self.levels.aligned_peak_hold = self.levels.aligned_peak_hold.max(sums.aligned_peak);
+        self.levels.decoded_peak_hold = self.levels.decoded_peak_hold.max(sums.decoded_peak);
+        self.decoded_overs += sums.decoded_overs as u64;
         self.levels.input_rms_dbfs = db(self.input_mean_square);
         self.levels.output_rms_dbfs = db(self.output_mean_square);
         self.levels.snr_db =
@@ -84,6 +94,10 @@ struct LevelSums {
     noise_energy: f32,
     input_peak: f32,
     output_peak: f32,
+    aligned_peak: f32,
+    decoded_peak: f32,
+    /// Counted in a float lane (exact: a piece is far under 2^24 samples).
+    decoded_overs: f32,
 }
 
 impl LevelSums {
@@ -91,7 +105,7 @@ impl LevelSums {
     /// vectorise the sums (it may not reorder a single running float sum).
     fn of(input: &[f32], output: &[f32], aligned: &[f32], decoded: &[f32]) -> Self {
         const LANES: usize = 8;
-        let mut lanes = [[0.0f32; LANES]; 6];
+        let mut lanes = [[0.0f32; LANES]; 9];
         let mut add = |x: &[f32], y: &[f32], a: &[f32], w: &[f32]| {
             for lane in 0..x.len().min(LANES) {
                 let (x, y, a, w) = (x[lane], y[lane], a[lane], w[lane]);
@@ -101,6 +115,9 @@ impl LevelSums {
                 lanes[3][lane] += (a - w) * (a - w);
                 lanes[4][lane] = lanes[4][lane].max(x.abs());
                 lanes[5][lane] = lanes[5][lane].max(y.abs());
+                lanes[6][lane] = lanes[6][lane].max(a.abs());
+                lanes[7][lane] = lanes[7][lane].max(w.abs());
+                lanes[8][lane] += if w.abs() > 1.0 { 1.0 } else { 0.0 };
             }
         };
         let whole = input.len() / LANES * LANES;
@@ -122,6 +139,35 @@ impl LevelSums {
             noise_energy: sum(&lanes[3]),
             input_peak: peak(&lanes[4]),
             output_peak: peak(&lanes[5]),
+            aligned_peak: peak(&lanes[6]),
+            decoded_peak: peak(&lanes[7]),
+            decoded_overs: sum(&lanes[8]),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoded_overs_are_counted_exactly_and_peaks_held_across_pieces() {
+        let mut meter = LevelMeter::default();
+        let input = vec![0.5f32; 1_000];
+        let mut decoded = vec![0.25f32; 1_000];
+        // Six samples beyond full scale, at several lane positions and in the tail; full scale
+        // itself is not over.
+        for (index, value) in [(0, 1.01), (3, -1.5), (7, 2.0), (8, 1.0), (9, -1.0), (500, 1.2), (997, -1.1), (999, 1.3)]
+        {
+            decoded[index] = value;
+        }
+        meter.add_piece(0.01, &input, &input, &input, &decoded);
+        assert_eq!(meter.decoded_overs(), 6);
+        meter.add_piece(0.01, &input[..5], &input[..5], &input[..5], &[1.5, 0.0, 0.0, 0.0, -1.25]);
+        assert_eq!(meter.decoded_overs(), 8);
+        assert_eq!((meter.levels().aligned_peak_hold, meter.levels().decoded_peak_hold), (0.5, 2.0));
+        // The hold keeps the largest, not the latest.
+        meter.add_piece(0.01, &input[..4], &input[..4], &input[..4], &[0.1; 4]);
+        assert_eq!(meter.levels().decoded_peak_hold, 2.0);
     }
 }

@@ -22,8 +22,10 @@ use std::path::Path;
 pub struct LossTrace {
     lost: Box<[bool]>,
     lost_count: usize,
-    /// Each packet's delay in ms (0 for a lost one), for a delay trace.
+    /// Each packet's delay in ms (0 for a lost one), for a delay trace,
     delays_ms: Option<Box<[f64]>>,
+    /// and the smallest and largest delay of those that arrive (found once, not per look).
+    delay_range_ms: Option<(f64, f64)>,
 }
 
 /// The longest delay a delay trace may give a packet: 1,000 s. Any packet later than the
@@ -61,7 +63,12 @@ impl std::fmt::Display for LossTraceError {
                 write!(
                     f,
                     "line {line}: '{shown}' is not an integer (a loss trace holds one integer per packet, 0 = received)"
-                )
+                )?;
+                // A delay trace's words: name the way to read one.
+                if shown.eq_ignore_ascii_case("lost") || shown.parse::<f64>().is_ok() {
+                    f.write_str("; a trace of delays in ms and 'lost' reads as a delay trace")?;
+                }
+                Ok(())
             }
             Self::NotADelay { line, word } => {
                 let shown: String = word.chars().take(40).collect();
@@ -94,7 +101,7 @@ impl LossTrace {
             return Err(LossTraceError::Empty);
         }
         let lost_count = lost.iter().filter(|&&lost| lost).count();
-        Ok(Self { lost: lost.into_boxed_slice(), lost_count, delays_ms: None })
+        Ok(Self { lost: lost.into_boxed_slice(), lost_count, delays_ms: None, delay_range_ms: None })
     }
 
     /// A delay trace: each packet's delay in ms, `None` for a lost one. [`LossTraceError::Empty`]
@@ -105,6 +112,10 @@ impl LossTrace {
             return Err(LossTraceError::NotADelay { line: 0, word: bad.to_string() });
         }
         let mut trace = Self::new(delays.iter().map(Option::is_none).collect())?;
+        trace.delay_range_ms = delays.iter().flatten().fold(None, |range, &delay| match range {
+            None => Some((delay, delay)),
+            Some((low, high)) => Some((f64::min(low, delay), f64::max(high, delay))),
+        });
         trace.delays_ms = Some(delays.into_iter().map(|delay| delay.unwrap_or(0.0)).collect());
         Ok(trace)
     }
@@ -199,12 +210,15 @@ impl LossTrace {
 
     /// The smallest and largest delay of the packets that arrive, for a delay trace with any.
     pub fn delay_range_ms(&self) -> Option<(f64, f64)> {
-        let delays = self.delays_ms.as_ref()?;
-        let arrived = delays.iter().zip(&self.lost).filter(|(_, lost)| !**lost).map(|(delay, _)| *delay);
-        arrived.fold(None, |range, delay| match range {
-            None => Some((delay, delay)),
-            Some((low, high)) => Some((f64::min(low, delay), f64::max(high, delay))),
-        })
+        self.delay_range_ms
+    }
+
+    /// Whether this delay trace looks like a loss pattern read as delays: nothing lost, and
+    /// every delay 0 or 1 ms.
+    pub fn looks_like_a_loss_pattern(&self) -> bool {
+        self.lost_count == 0
+            && self.delay_range_ms.is_some_and(|(low, high)| low >= 0.0 && high <= 1.0)
+            && self.delays_ms.as_ref().is_some_and(|delays| delays.iter().all(|&delay| delay == 0.0 || delay == 1.0))
     }
 
     /// Packets in the trace (at least 1).
@@ -297,6 +311,11 @@ mod tests {
             }
         }
         assert!(LossTrace::parse_delays("1 -2").unwrap_err().to_string().contains("negative delay"));
+        assert!(LossTrace::parse_delays("0 1 1 0").unwrap().looks_like_a_loss_pattern());
+        assert!(!LossTrace::parse_delays("0 1 lost 0").unwrap().looks_like_a_loss_pattern());
+        assert!(!trace.looks_like_a_loss_pattern());
+        let hint = LossTrace::parse("0 lost").unwrap_err().to_string();
+        assert!(hint.contains("delay trace"), "{hint}");
         assert!(matches!(LossTrace::parse_delays(" \n"), Err(LossTraceError::Empty)));
         assert!(matches!(LossTrace::with_delays(vec![Some(f64::NAN)]), Err(LossTraceError::NotADelay { .. })));
     }

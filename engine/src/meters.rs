@@ -73,6 +73,9 @@ meter_block! {
         codec_errors,
         /// Blocks refused because the input and output lengths did not match the channel layout.
         rejected_blocks,
+        /// Decoded samples (each channel's counted) beyond full scale: the codec made peaks the
+        /// input did not have, which a fixed-point converter clips.
+        decoded_overs,
         /// Output samples the pipeline could not supply in time (always 0 unless the engine's
         /// latency arithmetic is wrong; the tests check it).
         underruns,
@@ -115,6 +118,10 @@ meter_block! {
         output_rms_dbfs,
         /// Decoded against latency-aligned input, in dB, averaged over about a second.
         snr_db,
+        /// The largest sample of the input (aligned with the decoded signal) since the last reset.
+        aligned_peak_hold,
+        /// The largest sample of the decoded signal since the last reset.
+        decoded_peak_hold,
     }
 }
 
@@ -191,6 +198,7 @@ mod tests {
             codec_errors: 11,
             rejected_blocks: 12,
             underruns: 13,
+            decoded_overs: 15,
         };
         let levels = Levels {
             actual_bitrate_bps: 1.0,
@@ -200,6 +208,8 @@ mod tests {
             output_peak: 5.0,
             output_rms_dbfs: 6.0,
             snr_db: 7.0,
+            aligned_peak_hold: 8.0,
+            decoded_peak_hold: 9.0,
         };
         meters.publish(&counters, &levels, 14, 48_000);
         let snapshot = meters.snapshot();

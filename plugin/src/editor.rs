@@ -68,16 +68,10 @@ pub fn create(
         .with_tile("Opus Roundtrip")
         .with_resize_hint(ResizeHint::resizable().with_min_logical_size(LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1)));
     let analyzer = EditorSpectra::new(spectrum);
-    let app = EditorApp {
-        params,
-        meters,
-        latency_held,
-        open,
-        analyzer,
-        state: state.clone(),
-        gui: None,
-        trace_field: TraceField::default(),
-    };
+    // The trace menu starts at the kind of the trace in force (a session may have brought one).
+    let trace_field =
+        TraceField { delays: params.loss_trace.summary().is_some_and(|trace| trace.delays), ..TraceField::default() };
+    let app = EditorApp { params, meters, latency_held, open, analyzer, state: state.clone(), gui: None, trace_field };
     nice_plug_egui::create_egui_editor(state, RepaintNotifier::new(), settings, app)
 }
 

@@ -11,7 +11,7 @@
 //! Latency, per the hosts' rules: a plugin host compensates the latency it was told at
 //! activation, and CLAP and VST3 both let it change only across a restart (deactivate, then
 //! activate). So while active, a setting that would change the latency (frame size, low delay,
-//! the FEC or DRED wait) is held: the engine keeps the latency the host knows, everything else
+//! the playout delay, the FEC or DRED wait) is held: the engine keeps the latency the host knows, everything else
 //! applies at once, and the plugin asks the host once for a restart; the next `activate` builds
 //! the engine with the new settings and reports the new latency there (CLAP through
 //! [`clap_entry`]). The standalone app has no host to compensate and applies it at once.

@@ -29,8 +29,8 @@ impl<T: Choice> Enum for Menu<T> {
 /// The loss-model menu: random and bursty, the two models the plugin's first release offered.
 /// It stays at two because hosts automate a menu by its position (CLAP) or by its position
 /// scaled to 0–1 (VST3): a third value at the end would move bursty from 1.0 to 0.5 in VST3
-/// automation, one in the middle would move it in CLAP's. The realistic model waits for a
-/// parameter of its own.
+/// automation, one in the middle would move it in CLAP's. The realistic model has a parameter
+/// of its own (`RoundtripParams::realistic_loss`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LossModelMenu(pub LossModel);
 

@@ -12,6 +12,7 @@
 //! (which the engine's meters call on the audio thread) never do.
 
 pub mod measure;
+pub mod peaks;
 pub mod running;
 pub mod spectrum;
 pub mod test_signal;

@@ -69,9 +69,15 @@ fn draw(pixels: &mut [u8], height: u32, stats: &RenderStats, spectrograms: &[Spe
     header.draw_text(&title, &(FONT, 22).into_font().color(&BLACK), (16, 10))?;
     let lost_percent =
         if stats.packets_sent == 0 { 0.0 } else { 100.0 * stats.packets_lost as f64 / stats.packets_sent as f64 };
+    let peak = match stats.quality.and_then(|quality| quality.peaks) {
+        Some(peaks) if peaks.decoded_true_peak_dbtp.is_finite() => {
+            format!(" · decoded peak {:+.1} dBTP, {} overs", peaks.decoded_true_peak_dbtp, peaks.decoded_overs)
+        }
+        _ => String::new(),
+    };
     let snr = match &stats.quality {
         Some(quality) if quality.input_rms_dbfs.is_finite() => format!(
-            "SNR {:.1} dB (spectral {:.1} dB) · difference {:.1} dBFS",
+            "SNR {:.1} dB (spectral {:.1} dB) · difference {:.1} dBFS{peak}",
             quality.snr_db, quality.spectral_snr_db, quality.difference_rms_dbfs
         ),
         Some(_) => "silent input".to_owned(),

@@ -1,7 +1,8 @@
 //! The offline render: a file through the engine block by block, as a host would play it, with
 //! the engine's latency removed so that the output lines up with the input sample for sample.
 //! Memory does not grow with the file's length: blocks stream from the input to the outputs, and
-//! only counts and one character per packet are kept.
+//! only counts and one character per packet are kept (and, when the network delays packets,
+//! each one's delay).
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -63,7 +64,13 @@ impl TraceInput {
     /// The trace as the stats record it.
     fn record(&self) -> TraceRecord {
         let path = std::path::absolute(&self.path).unwrap_or_else(|_| self.path.clone());
-        TraceRecord { path, packets: self.trace.len(), lost: self.trace.lost_count(), delays: self.trace.has_delays() }
+        TraceRecord {
+            path,
+            packets: self.trace.len(),
+            lost: self.trace.lost_count(),
+            delays: self.trace.has_delays(),
+            looks_like_a_loss_pattern: self.trace.looks_like_a_loss_pattern(),
+        }
     }
 }
 

@@ -55,11 +55,14 @@ pub struct ResultRow {
     /// Waveform and spectral SNR in dB (empty for a silent input).
     pub snr_db: Option<f64>,
     pub spectral_snr_db: Option<f64>,
+    /// The decoded audio's true peak in dBTP, and its samples beyond full scale.
+    pub decoded_true_peak_dbtp: Option<f64>,
+    pub decoded_overs: Option<u64>,
 }
 
 impl ResultRow {
     /// The CSV header: the fields, in order (a test checks them against serde's).
-    pub const FIELDS: [&str; 30] = [
+    pub const FIELDS: [&str; 32] = [
         "path",
         "status",
         "error",
@@ -90,11 +93,14 @@ impl ResultRow {
         "latency_samples",
         "snr_db",
         "spectral_snr_db",
+        "decoded_true_peak_dbtp",
+        "decoded_overs",
     ];
 
     /// The row of a file rendered (now or by an earlier run) with these stats.
     pub fn rendered(path: &str, drawn: &Drawn, settings: &Settings, stats: &RenderStats) -> Self {
         let quality = stats.quality.as_ref();
+        let peaks = quality.and_then(|quality| quality.peaks.as_ref());
         Self {
             seconds: Some(stats.frames as f64 / f64::from(stats.sample_rate_hz)),
             actual_bitrate_bps: Some(stats.bitrate_bps),
@@ -107,6 +113,8 @@ impl ResultRow {
             latency_samples: Some(stats.latency_samples),
             snr_db: quality.map(|quality| quality.snr_db).filter(|db| db.is_finite()),
             spectral_snr_db: quality.map(|quality| quality.spectral_snr_db).filter(|db| db.is_finite()),
+            decoded_true_peak_dbtp: peaks.map(|peaks| peaks.decoded_true_peak_dbtp).filter(|db| db.is_finite()),
+            decoded_overs: peaks.map(|peaks| peaks.decoded_overs),
             ..Self::settings(path, drawn, settings)
         }
     }
@@ -151,6 +159,8 @@ impl ResultRow {
             latency_samples: None,
             snr_db: None,
             spectral_snr_db: None,
+            decoded_true_peak_dbtp: None,
+            decoded_overs: None,
         }
     }
 

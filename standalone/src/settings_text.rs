@@ -119,6 +119,10 @@ pub struct TraceRecord {
     /// Whether it is a delay trace (each packet's delay, in place of the jitter settings).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub delays: bool,
+    /// A delay trace of 0 and 1 ms with nothing lost: likely a loss pattern given as delays
+    /// (the summary warns; not kept in the stats).
+    #[serde(skip)]
+    pub looks_like_a_loss_pattern: bool,
 }
 
 impl SettingsRecord {

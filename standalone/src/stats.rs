@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use roundtrip_engine::{Advice, Counters, PacketFate};
+use roundtrip_signal::peaks::Peaks;
 use roundtrip_signal::running::{QualityFigures, RunningQuality};
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +56,75 @@ pub struct Quality {
     pub input_rms_dbfs: f64,
     #[serde(with = "finite_or_null")]
     pub difference_rms_dbfs: f64,
+    /// The peaks of the input and of the decoded audio (absent in stats written before they
+    /// were measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peaks: Option<PeakFigures>,
+}
+
+/// Sample and true peaks of the input and the decoded audio, and their samples beyond full
+/// scale: a codec can make peaks its input did not have.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PeakFigures {
+    #[serde(with = "finite_or_null")]
+    pub input_sample_peak_dbfs: f64,
+    #[serde(with = "finite_or_null")]
+    pub input_true_peak_dbtp: f64,
+    pub input_overs: u64,
+    #[serde(with = "finite_or_null")]
+    pub decoded_sample_peak_dbfs: f64,
+    #[serde(with = "finite_or_null")]
+    pub decoded_true_peak_dbtp: f64,
+    /// Decoded samples (each channel's counted) beyond full scale: clipped in any fixed-point
+    /// file or converter.
+    pub decoded_overs: u64,
+}
+
+impl PeakFigures {
+    /// The figures of the input's and the decoded audio's peaks.
+    pub fn new(input: &Peaks, decoded: &Peaks) -> Self {
+        Self {
+            input_sample_peak_dbfs: input.sample_peak_dbfs(),
+            input_true_peak_dbtp: input.true_peak_dbtp(),
+            input_overs: input.overs,
+            decoded_sample_peak_dbfs: decoded.sample_peak_dbfs(),
+            decoded_true_peak_dbtp: decoded.true_peak_dbtp(),
+            decoded_overs: decoded.overs,
+        }
+    }
+
+    /// How much lower the input must be for the decoded true peak to stay at or under 0 dBTP
+    /// (0 when it does), taking the codec's peaks to follow the input's level.
+    pub fn needed_headroom_db(&self) -> f64 {
+        if self.decoded_true_peak_dbtp.is_finite() { self.decoded_true_peak_dbtp.max(0.0) } else { 0.0 }
+    }
+
+    /// The summary's lines.
+    fn describe(&self, text: &mut String) {
+        let level = |db: f64| if db.is_finite() { format!("{db:+.1}") } else { "−∞".to_owned() };
+        let overs = |count: u64| match count {
+            0 => String::new(),
+            1 => ", 1 sample over full scale".to_owned(),
+            count => format!(", {count} samples over full scale"),
+        };
+        let _ = writeln!(
+            text,
+            "  peaks      input {} dBFS, {} dBTP{}; decoded {} dBFS, {} dBTP{}",
+            level(self.input_sample_peak_dbfs),
+            level(self.input_true_peak_dbtp),
+            overs(self.input_overs),
+            level(self.decoded_sample_peak_dbfs),
+            level(self.decoded_true_peak_dbtp),
+            overs(self.decoded_overs)
+        );
+        let needed = self.needed_headroom_db();
+        if needed > 0.0 {
+            let _ = writeln!(
+                text,
+                "  headroom   the codec's peaks go over full scale: lower the input by {needed:.1} dB to keep them under"
+            );
+        }
+    }
 }
 
 /// JSON has no infinities: a non-finite figure is written as `null` and read back as NaN.
@@ -75,8 +145,9 @@ mod finite_or_null {
 
 impl Quality {
     /// The figures a [`RunningQuality`] measured of the decoded audio against the input.
-    pub fn from_figures(figures: &QualityFigures) -> Self {
+    pub fn from_figures(figures: &QualityFigures, peaks: Option<PeakFigures>) -> Self {
         Self {
+            peaks,
             snr_db: figures.snr_db,
             spectral_snr_db: figures.spectral_snr_db,
             input_rms_dbfs: figures.reference_rms_dbfs,
@@ -91,6 +162,9 @@ impl Quality {
 
     /// The summary's lines for these figures.
     fn describe(&self, text: &mut String) {
+        if let Some(peaks) = &self.peaks {
+            peaks.describe(text);
+        }
         if !self.input_rms_dbfs.is_finite() {
             let _ = writeln!(text, "  SNR        none: silent input");
             return;
@@ -165,7 +239,8 @@ pub struct NetworkDelays {
     /// How long after its send time the receiver plays a packet out (its playout delay in whole
     /// frames, FEC's and DRED's wait included): a packet delayed more is late.
     pub deadline_ms: f64,
-    /// Each covering packet's delay in ms, rounded to 0.01 ms; `null` for a lost one.
+    /// Each covering packet's delay in ms, exact (so that the late ones are those beyond the
+    /// deadline); `null` for a lost one.
     pub delays_ms: Vec<Option<f64>>,
 }
 
@@ -180,7 +255,7 @@ impl NetworkDelays {
         let packets = rendered.loss_pattern.iter().zip(&rendered.delays_ms).take(covering);
         Some(Self {
             deadline_ms: rendered.settings.recovery_frames() as f64 * frame_ms,
-            delays_ms: packets.map(|(&lost, &delay)| (!lost).then_some((delay * 100.0).round() / 100.0)).collect(),
+            delays_ms: packets.map(|(&lost, &delay)| (!lost).then_some(delay)).collect(),
         })
     }
 }
@@ -204,6 +279,13 @@ impl RenderStats {
         let mut warnings: Vec<String> =
             Advice::for_run(&rendered.settings, &counters).map(|advice| advice.to_string()).collect();
         let settings = SettingsRecord::new(&rendered.settings, rendered.loss_trace.as_ref());
+        if let Some(trace) = rendered.loss_trace.as_ref().filter(|trace| trace.looks_like_a_loss_pattern) {
+            warnings.push(format!(
+                "the delay trace {} holds only delays of 0 and 1 ms and loses nothing: if it is a loss pattern, \
+                 give it to --loss-trace",
+                trace.path.display()
+            ));
+        }
         if let Some(trace) = &rendered.loss_trace {
             let sent = rendered.loss_pattern.len();
             if sent > trace.packets {

@@ -14,11 +14,13 @@ use roundtrip_signal::measure;
 
 use common::{app, folder, music_file};
 
-fn render(input: &Path, output: &Path, extra: &[&str]) {
+/// Renders `input` into `output` with `extra` flags; returns the summary.
+fn render(input: &Path, output: &Path, extra: &[&str]) -> String {
     let mut args = vec!["render", input.to_str().unwrap(), "-o", output.to_str().unwrap(), "-q"];
     args.extend_from_slice(extra);
     let result = app(&args);
     assert!(result.status.success(), "render failed: {}", String::from_utf8_lossy(&result.stderr));
+    String::from_utf8_lossy(&result.stdout).into_owned()
 }
 
 #[test]
@@ -192,6 +194,14 @@ fn a_written_delay_trace_replays_the_late_packets_exactly_and_the_stats_keep_eve
     let text = std::fs::read_to_string(&trace).unwrap();
     assert_eq!(text.lines().count() as u64, drawn.packets_sent + drawn.packets_flushed);
     assert!(text.lines().any(|line| line == "lost"));
+
+    // A loss pattern given as delays reads (0 and 1 ms are delays), and the render says so.
+    let pattern = dir.path().join("pattern.txt");
+    std::fs::write(&pattern, "0 0 1 0\n").unwrap();
+    let misread = dir.path().join("misread.wav");
+    render(&input, &misread, &["--delay-trace", pattern.to_str().unwrap()]);
+    let stats = RenderStats::load(&RenderStats::path_for(&misread)).unwrap();
+    assert!(stats.warnings.iter().any(|warning| warning.contains("--loss-trace")), "{:?}", stats.warnings);
 }
 
 #[test]
@@ -272,4 +282,35 @@ fn late_packets_are_counted_apart_from_lost_ones_and_the_output_keeps_its_length
     assert_eq!(wav::read(&output).unwrap().0.frames(), wav::read(&input).unwrap().0.frames());
     // The same losses with jitter as without: delays draw from their own stream.
     assert_eq!(stats.packets_lost, plain_stats.packets_lost);
+}
+
+#[test]
+fn the_codecs_peaks_over_full_scale_are_counted_and_the_headroom_named() {
+    let dir = folder();
+    // A square-ish wave at the input's full scale: the codec's band limit rings over it.
+    let samples: Vec<f32> = (0..48_000 * 2)
+        .map(|n| {
+            let phase = (n as f32 * 0.013).sin();
+            phase.signum() * phase.abs().powf(0.3) * 0.999
+        })
+        .collect();
+    let audio = wav::Audio { sample_rate_hz: 48_000, channels: 1, samples };
+    let input = dir.path().join("hot.wav");
+    wav::write(&input, &audio, WavFormat::Float32).unwrap();
+    let output = dir.path().join("hot-24k.wav");
+    let summary = render(&input, &output, &["--bitrate", "24k", "--format", "float32"]);
+    let stats = RenderStats::load(&RenderStats::path_for(&output)).unwrap();
+    let peaks = stats.quality.and_then(|quality| quality.peaks).expect("the peaks are measured");
+    // The figures are the decoded file's own: its samples beyond full scale, counted here.
+    let (decoded, _) = wav::read(&output).unwrap();
+    let overs = decoded.samples.iter().filter(|sample| sample.abs() > 1.0).count() as u64;
+    assert!(overs > 100, "the codec made no overs of a full-scale square: {overs}");
+    assert_eq!(peaks.decoded_overs, overs);
+    assert_eq!(peaks.input_overs, 0);
+    let largest = decoded.samples.iter().fold(0.0f32, |peak, sample| peak.max(sample.abs()));
+    assert!((peaks.decoded_sample_peak_dbfs - 20.0 * f64::from(largest).log10()).abs() < 1e-9);
+    assert!(peaks.decoded_true_peak_dbtp >= peaks.decoded_sample_peak_dbfs);
+    assert!(peaks.input_true_peak_dbtp >= peaks.input_sample_peak_dbfs);
+    assert!(summary.contains(&format!("{overs} samples over full scale")), "{summary}");
+    assert!(summary.contains(&format!("lower the input by {:.1} dB", peaks.decoded_true_peak_dbtp)), "{summary}");
 }

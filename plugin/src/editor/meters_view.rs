@@ -33,7 +33,22 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams,
         meter(ui, "Input", format!("{:.1} dBFS", levels.input_rms_dbfs));
         meter(ui, "Output", format!("{:.1} dBFS", levels.output_rms_dbfs));
         ui.end_row();
+        meter(ui, "Peak in", dbfs(levels.aligned_peak_hold));
+        meter(ui, "Peak decoded", dbfs(levels.decoded_peak_hold));
+        meter(ui, "Overs", counters.decoded_overs.to_string());
+        ui.end_row();
     });
+    if counters.decoded_overs > 0 {
+        let over_db = 20.0 * levels.decoded_peak_hold.log10();
+        ui.colored_label(
+            egui::Color32::YELLOW,
+            format!(
+                "The decoded signal went beyond full scale ({} samples, peak {over_db:+.1} dBFS): lower the input by \
+                 {over_db:.1} dB or more (`opus-roundtrip render` measures the true peak too).",
+                counters.decoded_overs
+            ),
+        );
+    }
     if latency_held {
         ui.colored_label(
             egui::Color32::YELLOW,
@@ -50,6 +65,11 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams,
             format!("{} invalid input samples (NaN, infinite or huge) were replaced.", counters.sanitized_samples),
         );
     }
+}
+
+/// A peak (linear) in dBFS, held since the plugin was reset.
+fn dbfs(peak: f32) -> String {
+    if peak > 0.0 { format!("{:+.1} dBFS", 20.0 * peak.log10()) } else { "−∞".to_owned() }
 }
 
 fn meter(ui: &mut egui::Ui, label: &str, value: String) {

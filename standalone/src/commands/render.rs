@@ -136,10 +136,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
     }
     if let Some(trace) = &args.write_trace {
         // A replay states the trace's measured rate, which may round to another expected loss.
-        let expect = match plan.settings.expected_loss_percent {
-            None => format!(" --expect-loss {}%", plan.settings.expected_loss_hint()),
-            Some(_) => String::new(),
-        };
+        let expect = format!(" --expect-loss {}%", plan.settings.expected_loss_hint());
         let (flag, playout, same) = match stats.network_delays.is_some() {
             true => ("--delay-trace", format!(" --playout {}ms", plan.settings.jitter.playout_ms), "losses and delays"),
             false => ("--loss-trace", String::new(), "losses"),
