@@ -34,8 +34,9 @@ impl Advice {
     /// The warnings for `settings` after `counters`: the conflict if any (which explains
     /// everything else), or each requested redundancy that (almost) no packet carried. Judged
     /// after [`PACKETS_BEFORE_JUDGING`] packets, or after [`PACKETS_BEFORE_JUDGING_NONE`] when
-    /// none carried it at all (a short file).
-    pub fn for_run(settings: &Settings, counters: &Counters) -> impl Iterator<Item = Self> {
+    /// none carried it at all (a short file). `delay_trace`: a delay trace is in force, which
+    /// delays packets whatever the jitter settings say.
+    pub fn for_run(settings: &Settings, counters: &Counters, delay_trace: bool) -> impl Iterator<Item = Self> {
         let conflict = settings.conflict();
         let sent = counters.packets_sent;
         let rarely = |carried: u64| {
@@ -46,8 +47,7 @@ impl Advice {
         let fec = judged && settings.fec && rarely(counters.packets_with_fec);
         let dred = judged && settings.dred_duration_ms > 0 && rarely(counters.packets_with_dred);
         let jitter = settings.jitter;
-        // A delay trace delays packets whatever the jitter settings say: a late packet shows it.
-        let delayed = jitter.delays_packets() || counters.packets_late > 0;
+        let delayed = jitter.delays_packets() || delay_trace;
         [
             conflict.map(Self::Conflict),
             fec.then_some(Self::FecNotSent),
@@ -96,7 +96,7 @@ mod tests {
             packets_with_dred: with_dred,
             ..Counters::default()
         };
-        Advice::for_run(settings, &counters).collect()
+        Advice::for_run(settings, &counters, false).collect()
     }
 
     #[test]
@@ -122,6 +122,12 @@ mod tests {
         assert_eq!(advice(&jittery, 10, 0, 0), [Advice::JitterWithoutPlayout]);
         let buffered = Settings { jitter: crate::JitterSettings { playout_ms: 40, ..jittery.jitter }, ..jittery };
         assert_eq!(advice(&buffered, 10, 0, 0), []);
+        // A delay trace delays packets with the jitter settings at rest.
+        let counters = Counters { packets_sent: 10, ..Counters::default() };
+        assert_eq!(
+            Advice::for_run(&Settings::DEFAULT, &counters, true).collect::<Vec<_>>(),
+            [Advice::JitterWithoutPlayout]
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ const SPECTRUM_SMOOTHING: f32 = 0.3;
 
 /// The lowest level kept, a little below the view's floor, so that a sound after silence climbs
 /// into view within a frame or two.
-const FLOOR_DB: f32 = -120.0;
+pub const FLOOR_DB: f32 = -120.0;
 
 /// One pair: the latency-aligned input and the decoded signal, both mixed to mono.
 pub type SamplePair = [f32; 2];

@@ -11,6 +11,7 @@
 //! spectral measure; [`spectrum::SpectrumAnalyser::analyse`] and [`measure::power_ratio_db`]
 //! (which the engine's meters call on the audio thread) never do.
 
+pub mod bands;
 pub mod measure;
 pub mod peaks;
 pub mod running;

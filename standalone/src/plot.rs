@@ -7,15 +7,22 @@ use std::path::Path;
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::error::{AppError, Result};
+use roundtrip_signal::bands::BandMap;
+
 use crate::spectrogram::{FLOOR_DB, Spectrogram, colour};
 use crate::stats::{NetworkDelays, RenderStats, fate_char};
 
 const WIDTH: u32 = 1400;
-const HEIGHT: u32 = 1040;
+const HEIGHT: u32 = 1230;
+/// The band-difference panel's height, between the spectrograms and the losses.
+const BANDS_PLOT_HEIGHT: u32 = 190;
+/// The band differences' colour range, dB: the decoded audio quieter (blue) or louder (red).
+const BAND_DIFFERENCE_RANGE_DB: (f32, f32) = (-24.0, 12.0);
 /// The delay plot's height, added below the losses when the network delayed packets.
 const DELAY_PLOT_HEIGHT: u32 = 220;
 const FONT: &str = "sans-serif";
@@ -97,7 +104,8 @@ fn draw(pixels: &mut [u8], height: u32, stats: &RenderStats, spectrograms: &[Spe
     header.draw_text(&line, &(FONT, 16).into_font().color(&RGBColor(60, 60, 60)), (16, 44))?;
 
     let (body, delays) = body.split_vertically(HEIGHT - 78);
-    let (spectra, losses) = body.split_vertically(HEIGHT - 78 - 150);
+    let (spectra, below) = body.split_vertically(HEIGHT - 78 - 150 - BANDS_PLOT_HEIGHT);
+    let (bands, losses) = below.split_vertically(BANDS_PLOT_HEIGHT);
     let panels = spectra.split_evenly((3, 1));
     let seconds = (stats.frames as f64 / f64::from(stats.sample_rate_hz.max(1))).max(1e-3);
     let names = ["Input", "Decoded", "Difference (input − decoded)"];
@@ -105,12 +113,44 @@ fn draw(pixels: &mut [u8], height: u32, stats: &RenderStats, spectrograms: &[Spe
         draw_spectrogram(panel, name, spectrogram, stats.sample_rate_hz, seconds)?;
     }
     draw_colour_scale(&spectra)?;
+    draw_band_differences(&bands, &spectrograms[0], &spectrograms[1], stats.sample_rate_hz, seconds)?;
     draw_losses(&losses, stats, seconds)?;
     if let Some(network) = &stats.network_delays {
         draw_delays(&delays, stats, network, seconds)?;
     }
     root.present()?;
     Ok(())
+}
+
+/// A chart on the report's one time axis: `caption` above, seconds along the bottom, `y` up the
+/// side, labelled `y_desc` (no axis without one); the same margins for all, so that their time
+/// axes line up.
+fn time_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    seconds: f64,
+    y: std::ops::Range<f64>,
+    y_desc: Option<&str>,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, Error>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FONT, 18))
+        .margin_left(LEFT_MARGIN)
+        .margin_right(RIGHT_MARGIN)
+        .margin_bottom(8)
+        .x_label_area_size(40)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(0.0..seconds, y)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_mesh().x_desc("time (s)").label_style((FONT, 13)).axis_desc_style((FONT, 14));
+    match y_desc {
+        Some(description) => mesh.y_desc(description),
+        None => mesh.disable_y_axis(),
+    };
+    mesh.draw()?;
+    Ok(chart)
 }
 
 fn draw_spectrogram<DB: DrawingBackend>(
@@ -124,21 +164,7 @@ where
     DB::ErrorType: 'static,
 {
     let nyquist_khz = f64::from(sample_rate_hz) / 2000.0;
-    let mut chart = ChartBuilder::on(area)
-        .caption(name, (FONT, 18))
-        .margin_left(LEFT_MARGIN)
-        .margin_right(RIGHT_MARGIN)
-        .x_label_area_size(40)
-        .y_label_area_size(Y_LABEL_AREA)
-        .build_cartesian_2d(0.0..seconds, 0.0..nyquist_khz)?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_desc("time (s)")
-        .y_desc("kHz")
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
-        .draw()?;
+    let chart = time_chart(area, name, seconds, 0.0..nyquist_khz, Some("kHz"))?;
     let plot = chart.plotting_area().strip_coord_spec();
     let (width, height) = plot.dim_in_pixel();
     for x in 0..width {
@@ -161,19 +187,9 @@ fn draw_losses<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let mut chart = ChartBuilder::on(area)
-        .caption(
-            "Lost or late packets, the worst in each pixel column: concealed (red), rebuilt by DRED (green), by FEC \
-             (blue); below, the share lost (grey)",
-            (FONT, 18),
-        )
-        .margin_left(LEFT_MARGIN)
-        .margin_right(RIGHT_MARGIN)
-        .margin_bottom(8)
-        .x_label_area_size(40)
-        .y_label_area_size(Y_LABEL_AREA)
-        .build_cartesian_2d(0.0..seconds, 0.0..1.0)?;
-    chart.configure_mesh().disable_mesh().disable_y_axis().x_desc("time (s)").label_style((FONT, 13)).draw()?;
+    let caption = "Lost or late packets, the worst in each pixel column: concealed (red), rebuilt by DRED (green), \
+                   by FEC (blue); below, the share lost (grey)";
+    let chart = time_chart(area, caption, seconds, 0.0..1.0, None)?;
     // One column per pixel, so that no loss is thinner than a pixel and vanishes: the column's
     // worst fate on top, the share of its packets lost below.
     let plot = chart.plotting_area().strip_coord_spec();
@@ -199,6 +215,72 @@ where
     Ok(())
 }
 
+/// The decoded audio's level against the input's per third-octave band over time: phase-blind,
+/// so it shows what the codec and the network changed in each band (the band limit, holes, noise,
+/// concealment) where the waveform difference is mostly phase.
+fn draw_band_differences<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    input: &Spectrogram,
+    decoded: &Spectrogram,
+    sample_rate_hz: u32,
+    seconds: f64,
+) -> Result<(), Error>
+where
+    DB::ErrorType: 'static,
+{
+    let bin_hz = sample_rate_hz as f32 / 2.0 / (input.bins.max(2) - 1) as f32;
+    let map = BandMap::new(input.bins, bin_hz);
+    let top_khz = if map.is_empty() { 1.0 } else { f64::from(map.centre_hz(map.len() - 1)) / 1000.0 };
+    let (low, high) = BAND_DIFFERENCE_RANGE_DB;
+    let caption = format!(
+        "Decoded − input per third-octave band: blue quieter (to {low} dB), red louder (to +{high} dB), dark where \
+         the input has nothing"
+    );
+    let chart = time_chart(area, &caption, seconds, 0.0..top_khz, None)?;
+    let plot = chart.plotting_area().strip_coord_spec();
+    let (width, height) = plot.dim_in_pixel();
+    if map.is_empty() || width == 0 || height == 0 {
+        return Ok(());
+    }
+    let column_db = |spectrogram: &Spectrogram, column: usize| -> Vec<f32> {
+        (0..spectrogram.bins).map(|bin| spectrogram.level_db(column, bin)).collect()
+    };
+    let mut differences = vec![0.0f32; map.len()];
+    for x in 0..width {
+        let column = x as usize * input.columns / width as usize;
+        map.difference_db(&column_db(input, column), &column_db(decoded, column), FLOOR_DB, &mut differences);
+        for y in 0..height {
+            // Bands stacked evenly from the lowest (bottom) to the highest (top): a log axis.
+            let band = ((height - 1 - y) as usize * map.len()) / height as usize;
+            plot.draw_pixel((x as i32, y as i32), &band_colour(differences[band]))?;
+        }
+    }
+    // The bands' labels, on the left, every few bands.
+    for band in (0..map.len()).step_by(3) {
+        let y = height as i32 - 1 - ((band as f32 + 0.5) * height as f32 / map.len() as f32) as i32;
+        let hz = map.centre_hz(band);
+        let label = if hz >= 1_000.0 { format!("{:.1}k", hz / 1000.0) } else { format!("{hz:.0}") };
+        area.draw_text(&label, &(FONT, 12).into_font().color(&RGBColor(60, 60, 60)), (24, y + 22))?;
+    }
+    Ok(())
+}
+
+/// A band difference's colour: grey at 0 dB, to blue (quieter) or red (louder); dark for none.
+fn band_colour(db: f32) -> RGBColor {
+    if db.is_nan() {
+        return RGBColor(35, 35, 40);
+    }
+    let (low, high) = BAND_DIFFERENCE_RANGE_DB;
+    let grey = 225.0;
+    if db < 0.0 {
+        let t = (db / low).min(1.0);
+        RGBColor((grey * (1.0 - t)) as u8, (grey * (1.0 - 0.8 * t)) as u8, (grey + (255.0 - grey) * t) as u8)
+    } else {
+        let t = (db / high).min(1.0);
+        RGBColor((grey + (255.0 - grey) * t) as u8, (grey * (1.0 - 0.85 * t)) as u8, (grey * (1.0 - 0.85 * t)) as u8)
+    }
+}
+
 /// Every packet's network delay at its time (late ones red, those in time grey) under the
 /// receiver's deadline (a dashed line), on the spectrograms' time axis.
 fn draw_delays<DB: DrawingBackend>(
@@ -218,22 +300,7 @@ where
         "Network delay of each packet (ms): {late} later than the receiver's {} ms deadline (red)",
         network.deadline_ms
     );
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, (FONT, 18))
-        .margin_left(LEFT_MARGIN)
-        .margin_right(RIGHT_MARGIN)
-        .margin_bottom(8)
-        .x_label_area_size(40)
-        .y_label_area_size(Y_LABEL_AREA)
-        .build_cartesian_2d(0.0..seconds, 0.0..top)?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_desc("time (s)")
-        .y_desc("ms")
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
-        .draw()?;
+    let mut chart = time_chart(area, &caption, seconds, 0.0..top, Some("ms"))?;
     let (frame_s, lag_s) = (f64::from(stats.frame_ms) / 1000.0, stats.packet_delay_ms / 1000.0);
     let packets = network.delays_ms.iter().enumerate().filter_map(|(index, delay)| Some((index, (*delay)?)));
     let (in_time, late): (Vec<_>, Vec<_>) = packets

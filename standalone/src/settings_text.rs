@@ -108,8 +108,8 @@ fn default_spike_ms() -> f32 {
     roundtrip_engine::JitterSettings::DEFAULT.spike_ms
 }
 
-/// A loss trace a render replayed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A loss trace a render replayed. (Equal by what the stats keep: see `PartialEq`.)
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TraceRecord {
     /// The file it was read from.
     pub path: PathBuf,
@@ -123,6 +123,13 @@ pub struct TraceRecord {
     /// (the summary warns; not kept in the stats).
     #[serde(skip)]
     pub looks_like_a_loss_pattern: bool,
+}
+
+/// Equal by the fields the stats keep, so that a record read back equals the one written.
+impl PartialEq for TraceRecord {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.path, self.packets, self.lost, self.delays) == (&other.path, other.packets, other.lost, other.delays)
+    }
 }
 
 impl SettingsRecord {

@@ -94,9 +94,14 @@ impl PeakFigures {
     }
 
     /// How much lower the input must be for the decoded true peak to stay at or under 0 dBTP
-    /// (0 when it does), taking the codec's peaks to follow the input's level.
+    /// (0 when it does), taking the codec's peaks to follow the input's level; rounded up to
+    /// 0.1 dB, so that the advice printed is enough.
     pub fn needed_headroom_db(&self) -> f64 {
-        if self.decoded_true_peak_dbtp.is_finite() { self.decoded_true_peak_dbtp.max(0.0) } else { 0.0 }
+        if self.decoded_true_peak_dbtp.is_finite() {
+            (self.decoded_true_peak_dbtp.max(0.0) * 10.0).ceil() / 10.0
+        } else {
+            0.0
+        }
     }
 
     /// The summary's lines.
@@ -119,10 +124,12 @@ impl PeakFigures {
         );
         let needed = self.needed_headroom_db();
         if needed > 0.0 {
-            let _ = writeln!(
-                text,
-                "  headroom   the codec's peaks go over full scale: lower the input by {needed:.1} dB to keep them under"
-            );
+            let whose = if self.input_true_peak_dbtp >= self.decoded_true_peak_dbtp {
+                "the input's peaks go over full scale, and the decoded audio's with them"
+            } else {
+                "the codec's peaks go over full scale"
+            };
+            let _ = writeln!(text, "  headroom   {whose}: lower the input by {needed:.1} dB to keep them under");
         }
     }
 }
@@ -276,8 +283,13 @@ impl RenderStats {
             packets_with_dred: rendered.with_dred,
             ..rendered.counters
         };
-        let mut warnings: Vec<String> =
-            Advice::for_run(&rendered.settings, &counters).map(|advice| advice.to_string()).collect();
+        let mut warnings: Vec<String> = Advice::for_run(
+            &rendered.settings,
+            &counters,
+            rendered.loss_trace.as_ref().is_some_and(|trace| trace.delays),
+        )
+        .map(|advice| advice.to_string())
+        .collect();
         let settings = SettingsRecord::new(&rendered.settings, rendered.loss_trace.as_ref());
         if let Some(trace) = rendered.loss_trace.as_ref().filter(|trace| trace.looks_like_a_loss_pattern) {
             warnings.push(format!(

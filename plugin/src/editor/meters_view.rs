@@ -56,7 +56,8 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams,
              restarts the plugin (most do at once; otherwise stop and start playback).",
         );
     }
-    for advice in Advice::for_run(&params.settings(), counters) {
+    let delay_trace = params.loss_trace.summary().is_some_and(|trace| trace.delays);
+    for advice in Advice::for_run(&params.settings(), counters, delay_trace) {
         ui.colored_label(egui::Color32::YELLOW, advice.to_string());
     }
     if counters.sanitized_samples > 0 {
@@ -67,9 +68,10 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams,
     }
 }
 
-/// A peak (linear) in dBFS, held since the plugin was reset.
+/// A peak (linear) in dBFS, held since the plugin was reset; below −120 dBFS (a decoder's
+/// residue in silence) it reads as silence, as the level meters do.
 fn dbfs(peak: f32) -> String {
-    if peak > 0.0 { format!("{:+.1} dBFS", 20.0 * peak.log10()) } else { "−∞".to_owned() }
+    if peak > 1e-6 { format!("{:+.1} dBFS", 20.0 * peak.log10()) } else { "−∞".to_owned() }
 }
 
 fn meter(ui: &mut egui::Ui, label: &str, value: String) {

@@ -1,6 +1,8 @@
 //! The spectrum plot: input, decoded and difference on a logarithmic frequency axis.
 
-use crate::spectrum::{FFT_SIZE, Spectra};
+use roundtrip_signal::bands::BandMap;
+
+use crate::spectrum::{FFT_SIZE, FLOOR_DB, Spectra};
 
 /// Lowest and highest frequencies shown, in hertz. The bins are placed relative to a 48 kHz
 /// rate; at other rates the axis is off by the rate ratio, which is fine for reading artifacts.
@@ -9,8 +11,67 @@ const NOMINAL_RATE_HZ: f32 = 48_000.0;
 /// The level range shown, in dBFS.
 const LEVEL_RANGE_DB: (f32, f32) = (-110.0, 0.0);
 
-/// Draws the three spectra with a legend.
+/// The band view's range, dB: bars stop at these.
+const BAND_RANGE_DB: (f32, f32) = (-24.0, 12.0);
+
+/// Draws the three spectra with a legend, and under them the decoded level against the input's
+/// per third-octave band.
 pub fn show(ui: &mut egui::Ui, spectra: &Spectra) {
+    show_spectra(ui, spectra);
+    show_bands(ui, spectra);
+}
+
+/// The decoded level against the input's in each third-octave band, as bars from 0 dB: the
+/// phase-blind view of what the codec changes (a band limit, holes, added noise), which the
+/// waveform difference above hides under phase at speech bitrates.
+fn show_bands(ui: &mut egui::Ui, spectra: &Spectra) {
+    ui.label(egui::RichText::new("Decoded − input per third-octave band").strong());
+    let map = BandMap::new(spectra.input_db.len(), NOMINAL_RATE_HZ / FFT_SIZE as f32);
+    let mut differences = vec![0.0f32; map.len()];
+    map.difference_db(&spectra.input_db, &spectra.decoded_db, FLOOR_DB, &mut differences);
+    let (response, painter) = ui.allocate_painter(egui::vec2(ui.available_width(), 90.0), egui::Sense::hover());
+    let rect = response.rect;
+    painter.rect_filled(rect, 4.0, egui::Color32::from_gray(18));
+    let (low, high) = BAND_RANGE_DB;
+    let y_of = |db: f32| rect.top() + (high - db.clamp(low, high)) / (high - low) * rect.height();
+    let zero = y_of(0.0);
+    painter.line_segment(
+        [egui::pos2(rect.left(), zero), egui::pos2(rect.right(), zero)],
+        egui::Stroke::new(1.0, egui::Color32::GRAY),
+    );
+    let width = rect.width() / map.len().max(1) as f32;
+    for (band, &db) in differences.iter().enumerate() {
+        let x = rect.left() + band as f32 * width;
+        if db.is_nan() {
+            continue;
+        }
+        let color =
+            if db < 0.0 { egui::Color32::from_rgb(90, 140, 255) } else { egui::Color32::from_rgb(255, 110, 90) };
+        let bar = egui::Rect::from_two_pos(egui::pos2(x + 1.0, zero), egui::pos2(x + width - 1.0, y_of(db)));
+        painter.rect_filled(bar, 1.0, color);
+        if band % 3 == 0 {
+            let hz = map.centre_hz(band);
+            let label = if hz >= 1_000.0 { format!("{:.1}k", hz / 1_000.0) } else { format!("{hz:.0}") };
+            painter.text(
+                egui::pos2(x + 2.0, rect.bottom() - 2.0),
+                egui::Align2::LEFT_BOTTOM,
+                label,
+                egui::FontId::proportional(10.0),
+                egui::Color32::GRAY,
+            );
+        }
+    }
+    painter.text(
+        egui::pos2(rect.right() - 4.0, rect.top() + 2.0),
+        egui::Align2::RIGHT_TOP,
+        format!("{high:+} dB … {low} dB"),
+        egui::FontId::proportional(10.0),
+        egui::Color32::GRAY,
+    );
+}
+
+/// Draws the three spectra with a legend.
+fn show_spectra(ui: &mut egui::Ui, spectra: &Spectra) {
     let traces = [
         ("Input", &spectra.input_db, egui::Color32::from_rgb(120, 170, 255)),
         ("Decoded", &spectra.decoded_db, egui::Color32::from_rgb(120, 220, 140)),

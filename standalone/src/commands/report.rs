@@ -6,7 +6,7 @@ use crate::audio_file::InputFile;
 use crate::cli::ReportArgs;
 use crate::error::{AppError, InputProblem, Result};
 use crate::render::{BLOCK_FRAMES, SampleSource};
-use crate::stats::RenderStats;
+use crate::stats::{Quality, RenderStats};
 
 /// Runs `report` from the command line.
 pub fn run(args: &ReportArgs) -> Result<()> {
@@ -29,7 +29,10 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         analysis.push(&input_block[..read], &decoded_block[..read]);
     }
     let (quality, spectrograms) = analysis.finish();
-    stats.quality = quality;
+    // The render measured the decoder's own samples; a fixed-point file holds them clipped, so
+    // its peaks would hide the overs. The render's figures stay.
+    let rendered_peaks = stats.quality.and_then(|quality| quality.peaks);
+    stats.quality = quality.map(|quality| Quality { peaks: rendered_peaks.or(quality.peaks), ..quality });
     print!("{}", stats.summary());
     if let Some(spectrograms) = spectrograms {
         let png = args.output.clone().unwrap_or_else(|| args.rendered.with_extension("png"));
