@@ -214,7 +214,6 @@ impl Rendered {
 struct Recorder {
     covering: u64,
     keep_packets: bool,
-    keep_delays: bool,
     pending: Vec<Vec<u8>>,
     rendered: Rendered,
 }
@@ -222,7 +221,7 @@ struct Recorder {
 impl PacketObserver for Recorder {
     fn sent(&mut self, packet: &SentPacket<'_>) {
         self.rendered.loss_pattern.push(packet.lost);
-        if self.keep_delays {
+        if self.rendered.delayed() {
             self.rendered.delays_ms.push(packet.delay_ms);
         }
         if packet.sequence < self.covering {
@@ -281,7 +280,6 @@ pub fn render(
     let mut recorder = Recorder {
         covering,
         keep_packets: packets,
-        keep_delays: settings.jitter.delays_packets() || plan.loss_trace.as_ref().is_some_and(|t| t.trace.has_delays()),
         pending: Vec::new(),
         rendered: Rendered {
             fates: Vec::new(),
