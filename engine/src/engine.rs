@@ -334,11 +334,6 @@ impl Engine {
     }
 
     fn publish_meters(&self) {
-        self.meters.publish(
-            &self.counters(),
-            self.level_meter.levels(),
-            self.chain.latency().total_host,
-            self.config.sample_rate_hz,
-        );
+        self.meters.publish(&self.counters(), self.level_meter.levels(), self.chain.latency().total_host, &self.config);
     }
 }

@@ -21,6 +21,8 @@
 //! | module | concept |
 //! |---|---|
 //! | [`engine`] | [`Engine`]: the API that ties the pieces below together |
+//! | [`codec_thread`] | the engine on a thread of its own, behind a fixed added latency |
+//! | [`callback_budget`] | whether the engine's worst callback fits the host's block |
 //! | [`config`] | [`EngineConfig`], its limits, [`EngineError`] |
 //! | [`settings`] | [`Settings`]: every user setting, its range, its rules, and which force a restart |
 //! | [`choices`] | each enumerated setting's values with their stable keys and names |
@@ -43,8 +45,10 @@
 //! | [`fifo`], [`packet_queue`], [`resampler`] | the pipeline's buffers and rate conversion |
 
 pub mod advice;
+pub mod callback_budget;
 pub mod chain;
 pub mod choices;
+pub mod codec_thread;
 pub mod config;
 pub mod engine;
 pub mod fifo;
@@ -70,10 +74,11 @@ pub mod settings;
 pub use advice::Advice;
 pub use chain::CodecChain;
 pub use choices::{Choice, Named};
+pub use codec_thread::CodecThread;
 pub use config::{EngineConfig, EngineError, HOST_RATE_RANGE_HZ, MAX_BLOCK_FRAMES};
 pub use engine::Engine;
 pub use loss_trace::{LossTrace, LossTraceError};
-pub use meters::{Counters, Levels, MeterSnapshot, Meters};
+pub use meters::{CodecThreadCounters, Counters, Levels, MeterSnapshot, Meters};
 pub use mix::OUTPUT_CEILING;
 pub use presets::{PRESETS, Preset};
 pub use resampler::ResamplerError;

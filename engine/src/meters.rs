@@ -1,13 +1,16 @@
 //! Measurements the audio thread publishes and any other thread reads, lock-free.
 //!
-//! Thread ownership: the engine (audio thread) is the only writer; it stores every field once
-//! per `process` call with `Relaxed` ordering. Readers (a GUI, a report) call
+//! Thread ownership: the engine (on the audio thread, or on the codec thread) is the only writer
+//! of every field but the codec thread's counters, which the codec thread's audio end alone
+//! writes; each stores its fields once per `process` call with `Relaxed` ordering. Readers (a GUI, a report) call
 //! [`Meters::snapshot`]. Fields are independent scalars, so a snapshot may mix values from two
 //! consecutive calls, which is harmless for display.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use atomic_float::AtomicF32;
+
+use crate::config::EngineConfig;
 
 /// Declares a plain struct of meter values and its lock-free mirror of atomics, field for field,
 /// with the mirror's `store` and `load`: adding a meter is one line here.
@@ -125,15 +128,41 @@ meter_block! {
     }
 }
 
+meter_block! {
+    /// What the codec thread's audio end counts (see [`crate::codec_thread`]); all 0 while the
+    /// engine runs in the callback.
+    CodecThreadCounters,
+    /// [`CodecThreadCounters`] as atomics.
+    SharedCodecThreadCounters, u64, AtomicU64 {
+        /// The latency the codec thread adds, in host samples (0 when it is off).
+        extra_latency_samples,
+        /// Callbacks in which the codec thread had not yet delivered all of the output due.
+        late_callbacks,
+        /// Output frames played as silence because the codec thread was late.
+        silent_frames,
+        /// Input frames dropped because the codec thread fell a second behind.
+        dropped_input_frames,
+        /// Blocks refused because the input and output lengths did not match the channel layout.
+        rejected_blocks,
+        /// 1 once the codec thread has stopped (it panicked): the output stays silent until the
+        /// next activation.
+        worker_stopped,
+    }
+}
+
 /// The shared, lock-free meter block. Created with the engine; share it with `Arc`.
 #[derive(Debug, Default)]
 pub struct Meters {
     counters: SharedCounters,
     levels: SharedLevels,
+    /// Written by the codec thread's audio end alone.
+    codec_thread: SharedCodecThreadCounters,
     /// The engine's current latency in host samples.
     latency_samples: AtomicU64,
     /// The host sample rate the engine runs at, in hertz.
     sample_rate_hz: AtomicU64,
+    /// The longest block the host said it would pass.
+    max_block_frames: AtomicU64,
 }
 
 /// Everything in [`Meters`] at one moment.
@@ -143,26 +172,43 @@ pub struct MeterSnapshot {
     pub counters: Counters,
     /// Levels and rates.
     pub levels: Levels,
-    /// The engine's current latency in host samples.
+    /// The codec thread's counts.
+    pub codec_thread: CodecThreadCounters,
+    /// The engine's current latency in host samples (without the codec thread's).
     pub latency_samples: u64,
     /// The host sample rate the engine runs at, in hertz (0 before any engine ran).
     pub sample_rate_hz: u64,
+    /// The longest block the host said it would pass (0 before any engine ran).
+    pub max_block_frames: u64,
 }
 
 impl MeterSnapshot {
-    /// The latency in milliseconds, if the sample rate is known.
+    /// The whole latency in milliseconds, the codec thread's included, if the sample rate is
+    /// known.
     pub fn latency_ms(&self) -> Option<f64> {
-        (self.sample_rate_hz > 0).then(|| self.latency_samples as f64 * 1000.0 / self.sample_rate_hz as f64)
+        let samples = self.latency_samples + self.codec_thread.extra_latency_samples;
+        (self.sample_rate_hz > 0).then(|| samples as f64 * 1000.0 / self.sample_rate_hz as f64)
     }
 }
 
 impl Meters {
     /// Publishes the audio thread's values. Never allocates or blocks.
-    pub fn publish(&self, counters: &Counters, levels: &Levels, latency_samples: usize, sample_rate_hz: u32) {
+    pub fn publish(&self, counters: &Counters, levels: &Levels, latency_samples: usize, config: &EngineConfig) {
         self.counters.store(counters);
         self.levels.store(levels);
         self.latency_samples.store(latency_samples as u64, Relaxed);
-        self.sample_rate_hz.store(u64::from(sample_rate_hz), Relaxed);
+        self.sample_rate_hz.store(u64::from(config.sample_rate_hz), Relaxed);
+        self.max_block_frames.store(config.max_block_frames as u64, Relaxed);
+    }
+
+    /// Publishes the codec thread's counts (its audio end is their only writer).
+    pub fn publish_codec_thread(&self, counters: &CodecThreadCounters) {
+        self.codec_thread.store(counters);
+    }
+
+    /// The engine's latency last published, in host samples.
+    pub fn latency_samples(&self) -> u64 {
+        self.latency_samples.load(Relaxed)
     }
 
     /// Reads every value.
@@ -170,8 +216,10 @@ impl Meters {
         MeterSnapshot {
             counters: self.counters.load(),
             levels: self.levels.load(),
+            codec_thread: self.codec_thread.load(),
             latency_samples: self.latency_samples.load(Relaxed),
             sample_rate_hz: self.sample_rate_hz.load(Relaxed),
+            max_block_frames: self.max_block_frames.load(Relaxed),
         }
     }
 }
@@ -211,9 +259,33 @@ mod tests {
             aligned_peak_hold: 8.0,
             decoded_peak_hold: 9.0,
         };
-        meters.publish(&counters, &levels, 14, 48_000);
+        let codec_thread = CodecThreadCounters {
+            extra_latency_samples: 16,
+            late_callbacks: 17,
+            silent_frames: 18,
+            dropped_input_frames: 19,
+            rejected_blocks: 20,
+            worker_stopped: 1,
+        };
+        meters.publish(
+            &counters,
+            &levels,
+            14,
+            &EngineConfig { sample_rate_hz: 48_000, channels: 2, max_block_frames: 21 },
+        );
+        meters.publish_codec_thread(&codec_thread);
         let snapshot = meters.snapshot();
-        assert_eq!(snapshot, MeterSnapshot { counters, levels, latency_samples: 14, sample_rate_hz: 48_000 });
-        assert_eq!(snapshot.latency_ms(), Some(14.0 / 48.0));
+        assert_eq!(
+            snapshot,
+            MeterSnapshot {
+                counters,
+                levels,
+                codec_thread,
+                latency_samples: 14,
+                sample_rate_hz: 48_000,
+                max_block_frames: 21
+            }
+        );
+        assert_eq!(snapshot.latency_ms(), Some(30.0 / 48.0));
     }
 }

@@ -105,6 +105,43 @@ fn no_allocation_at_96_khz_mono_with_resampling() {
 }
 
 #[test]
+fn the_codec_thread_allocates_nothing_on_either_side_even_when_the_worker_stalls() {
+    use roundtrip_engine::CodecThread;
+    use roundtrip_engine::codec_thread::pair;
+    let input = test_signal::interleave_mono(&test_signal::speech(44_100, 1.0), 2);
+    let mut output = vec![0.0; input.len()];
+    let blocks = random_blocks(200, 4_096, 7);
+    let settings = settings_sequence();
+    let mut thread = CodecThread::inline(engine(44_100, 2, Settings::default()), Box::new(|_, _| {}));
+    let (mut audio, mut worker) = pair(engine(44_100, 2, Settings::default()), Box::new(|_, _| {}));
+    let (_, counts) = count(|| {
+        for (step, next) in settings.iter().enumerate() {
+            thread.set_settings(next);
+            audio.set_settings(next);
+            let mut done = 0;
+            for &block in blocks.iter().cycle().skip(step).take(20) {
+                let len = (block * 2).min(input.len() - done);
+                thread.process_interleaved(&input[done..done + len], &mut output[done..done + len]);
+                // The hand-driven pair stalls for whole settings steps, long enough to drop input.
+                audio.push_interleaved(&input[done..done + len]);
+                if step % 4 == 3 {
+                    worker.run_until_idle();
+                }
+                audio.pull_interleaved(&mut output[done..done + len]);
+                done += len;
+            }
+            if step % 7 == 6 {
+                thread.reset();
+                audio.reset();
+            }
+        }
+    });
+    assert!(counts.is_zero(), "{counts:?}");
+    assert!(audio.counters().dropped_input_frames > 0 && audio.counters().late_callbacks > 0);
+    assert!(thread.counters().late_callbacks == 0 && worker.engine().counters().packets_sent > 0);
+}
+
+#[test]
 fn the_counter_sees_an_allocation_inside_the_engine_loop() {
     let mut engine = engine(48_000, 2, Settings::default());
     let input = vec![0.0f32; 960];

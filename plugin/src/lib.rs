@@ -15,6 +15,10 @@
 //! applies at once, and the plugin asks the host once for a restart; the next `activate` builds
 //! the engine with the new settings and reports the new latency there (CLAP through
 //! [`clap_entry`]). The standalone app has no host to compensate and applies it at once.
+//!
+//! The Codec thread parameter, read at activation, runs the engine on a thread of its own (see
+//! [`runner`]): callbacks then only copy samples, at a fixed added latency. Turning it on or off
+//! changes the latency, so it too waits for the host's restart.
 
 // Parameter, editor and GUI-context types of the framework implement no `Debug`, so neither do
 // the types that hold them.
@@ -26,6 +30,7 @@ mod fault;
 pub mod loss_trace;
 pub mod menu;
 pub mod params;
+mod runner;
 pub mod spectrum;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,24 +38,24 @@ use std::sync::{Arc, Mutex};
 
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditor;
-use roundtrip_engine::{Engine, EngineConfig, MAX_BLOCK_FRAMES, Meters, Settings};
+use roundtrip_engine::{CodecThreadCounters, Engine, EngineConfig, MAX_BLOCK_FRAMES, Meters, Settings};
 
 use crate::editor::EditorApp;
 use crate::params::RoundtripParams;
-use crate::spectrum::{ConsumerSlot, SpectrumFeed};
+use crate::runner::{Runner, ThreadMode};
+use crate::spectrum::ConsumerSlot;
 
 /// The plugin.
 pub struct OpusRoundtrip {
     /// Parameters; shared with the host and the editor, read on every thread.
     params: Arc<RoundtripParams>,
-    /// The round trip. Created in `activate` (main thread), used in `process` and `reset`
-    /// (audio thread); `None` until the host activates the plugin.
-    engine: Option<Engine>,
+    /// The round trip, in the callback or on the codec thread. Created in `activate` (main
+    /// thread), used in `process` and `reset` (audio thread), dropped in `deactivate` (which
+    /// joins the codec thread); `None` until the host activates the plugin.
+    runner: Option<Runner>,
     /// Meters the engine publishes and the editor reads; one for the plugin's lifetime, so that
     /// an open editor keeps working when the host re-activates at another rate.
     meters: Arc<Meters>,
-    /// Audio thread's end of the spectrum ring; created in `activate`.
-    spectrum_feed: Option<SpectrumFeed>,
     /// Where `activate` leaves the ring's other end for the editor (main and GUI threads only).
     spectrum_slot: ConsumerSlot,
     /// Whether the editor's window is open (the editor sets it); the audio thread feeds the
@@ -60,6 +65,8 @@ pub struct OpusRoundtrip {
     reported_latency: u32,
     /// The settings of the last activation: their latency is the one the host compensates.
     activated_settings: Settings,
+    /// Whether the last activation put the codec on its own thread (part of that latency too).
+    activated_codec_thread: bool,
     /// Whether this activation has asked the host for a restart (once is enough).
     restart_requested: bool,
     /// Whether a latency change is held for the host's restart; the editor says so.
@@ -72,13 +79,13 @@ impl Default for OpusRoundtrip {
     fn default() -> Self {
         Self {
             params: Arc::new(RoundtripParams::default()),
-            engine: None,
+            runner: None,
             meters: Arc::new(Meters::default()),
-            spectrum_feed: None,
             spectrum_slot: Arc::new(Mutex::new(None)),
             editor_open: Arc::new(AtomicBool::new(false)),
             reported_latency: 0,
             activated_settings: Settings::default(),
+            activated_codec_thread: false,
             restart_requested: false,
             latency_held: Arc::new(AtomicBool::new(false)),
             faulted: false,
@@ -150,18 +157,34 @@ impl Plugin for OpusRoundtrip {
             channels,
             max_block_frames: (buffer_config.max_buffer_size as usize).clamp(1, MAX_BLOCK_FRAMES),
         };
+        // Stop the previous runner (joining its codec thread) first: it publishes into the same
+        // meters, and must not overwrite what the new engine publishes. In the callback, the
+        // codec thread's meters read zero.
+        self.runner = None;
+        self.meters.publish_codec_thread(&CodecThreadCounters::default());
         match Engine::with_meters(config, self.params.settings(), self.meters.clone()) {
             Ok(mut engine) => {
                 self.params.loss_trace.connect(engine.loss_trace_sender());
-                self.reported_latency = engine.latency_samples() as u32;
+                self.activated_settings = *engine.settings();
+                self.activated_codec_thread = self.params.codec_thread.value();
+                let spectrum = spectrum::new_feed(&self.spectrum_slot);
+                let runner = if self.activated_codec_thread {
+                    // An offline bounce must not depend on how busy the machine is.
+                    let mode = match buffer_config.process_mode {
+                        ProcessMode::Offline => ThreadMode::Inline,
+                        ProcessMode::Realtime | ProcessMode::Buffered => ThreadMode::Spawned,
+                    };
+                    Runner::codec_thread(engine, spectrum, self.editor_open.clone(), mode)
+                } else {
+                    Runner::in_callback(engine, spectrum)
+                };
+                self.reported_latency = runner.latency_samples() as u32;
                 if !clap_entry::report_activation_latency(self.reported_latency) {
                     context.set_latency_samples(self.reported_latency);
                 }
-                self.activated_settings = *engine.settings();
                 self.restart_requested = false;
                 self.latency_held.store(false, Ordering::Relaxed);
-                self.engine = Some(engine);
-                self.spectrum_feed = Some(spectrum::new_feed(&self.spectrum_slot));
+                self.runner = Some(runner);
                 self.faulted = false;
                 true
             }
@@ -173,8 +196,8 @@ impl Plugin for OpusRoundtrip {
     }
 
     fn reset(&mut self) {
-        if let Some(engine) = self.engine.as_mut().filter(|_| !self.faulted) {
-            engine.reset();
+        if let Some(runner) = self.runner.as_mut().filter(|_| !self.faulted) {
+            runner.reset();
         }
     }
 
@@ -196,8 +219,7 @@ impl Plugin for OpusRoundtrip {
     }
 
     fn deactivate(&mut self) {
-        self.engine = None;
-        self.spectrum_feed = None;
+        self.runner = None;
     }
 }
 
@@ -205,13 +227,15 @@ impl OpusRoundtrip {
     /// The work of `process`: parameters into the engine (a latency change held for a host
     /// restart, see the crate's documentation), the block through it. Never allocates.
     fn process_audio(&mut self, buffer: &mut Buffer, context: &mut impl ProcessContext<Self>) {
-        let Some(engine) = self.engine.as_mut() else {
+        let Some(runner) = self.runner.as_mut() else {
             // Not activated (never happens in a conforming host): pass the input through.
             return;
         };
         let wanted = self.params.settings().clamped();
         let host_compensates = context.plugin_api() != PluginApi::Standalone;
-        let held = host_compensates && wanted.latency_shape() != self.activated_settings.latency_shape();
+        let codec_thread_changed = self.params.codec_thread.value() != self.activated_codec_thread;
+        let held = host_compensates
+            && (wanted.latency_shape() != self.activated_settings.latency_shape() || codec_thread_changed);
         self.latency_held.store(held, Ordering::Relaxed);
         if held {
             if !self.restart_requested {
@@ -220,19 +244,12 @@ impl OpusRoundtrip {
                 self.restart_requested = true;
                 context.request_restart();
             }
-            engine.set_settings(&wanted.with_latency_of(&self.activated_settings));
+            runner.set_settings(&wanted.with_latency_of(&self.activated_settings));
         } else {
-            engine.set_settings(&wanted);
+            runner.set_settings(&wanted);
         }
-        let channels = buffer.channels();
-        let feeding = self.editor_open.load(Ordering::Relaxed);
-        match self.spectrum_feed.as_mut().filter(|_| feeding) {
-            Some(feed) => engine.process_planar_tapped(buffer.as_slice(), &mut |aligned, decoded| {
-                feed.push(aligned, decoded, channels);
-            }),
-            None => engine.process_planar(buffer.as_slice()),
-        }
-        let latency = engine.latency_samples() as u32;
+        runner.process(buffer.as_slice(), self.editor_open.load(Ordering::Relaxed));
+        let latency = runner.latency_samples() as u32;
         if latency != self.reported_latency {
             // Only without a host (the standalone app): the latency changed at once.
             self.reported_latency = latency;

@@ -130,6 +130,11 @@ pub struct RoundtripParams {
     /// Output gain in dB.
     #[id = "gain"]
     pub output_gain_db: FloatParam,
+
+    /// Runs the codec on a thread of its own, at a fixed added latency, so that no callback
+    /// pays for a whole frame (see `roundtrip_engine::codec_thread`). Read at activation.
+    #[id = "cthread"]
+    pub codec_thread: BoolParam,
 }
 
 impl Default for RoundtripParams {
@@ -259,6 +264,7 @@ impl Default for RoundtripParams {
             )
             .with_step_size(0.1)
             .with_unit(" dB"),
+            codec_thread: BoolParam::new("Codec thread", false),
         }
     }
 }
@@ -319,13 +325,14 @@ impl RoundtripParams {
     /// saved state holds them. nice-plug leaves a parameter that a loaded state lacks where it
     /// was, so the plugin adds these to an older session: it then loads as it was saved, with
     /// what the newer controls had not yet changed (no jitter, the menu's loss model).
-    pub fn added_since_first_release(&self) -> [(&'static str, ParamValue); 5] {
+    pub fn added_since_first_release(&self) -> [(&'static str, ParamValue); 6] {
         [
             ("lreal", ParamValue::Bool(self.realistic_loss.default_plain_value())),
             ("jitter", ParamValue::F32(self.mean_jitter_ms.default_plain_value())),
             ("spikes", ParamValue::F32(self.spike_percent.default_plain_value())),
             ("spikems", ParamValue::F32(self.spike_ms.default_plain_value())),
             ("playout", ParamValue::I32(self.playout_ms.default_plain_value())),
+            ("cthread", ParamValue::Bool(self.codec_thread.default_plain_value())),
         ]
     }
 

@@ -1,5 +1,6 @@
 //! The meters: what the codec and the simulated network are doing right now.
 
+use roundtrip_engine::callback_budget::{BUDGET_SHARE, may_overrun, worst_callback_estimate};
 use roundtrip_engine::{Advice, MeterSnapshot};
 
 use crate::params::RoundtripParams;
@@ -37,7 +38,14 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams,
         meter(ui, "Peak decoded", dbfs(levels.decoded_peak_hold));
         meter(ui, "Overs", counters.decoded_overs.to_string());
         ui.end_row();
+        let thread = &meters.codec_thread;
+        if thread.extra_latency_samples > 0 {
+            meter(ui, "Codec thread", format!("+{:.1} ms", ms(meters, thread.extra_latency_samples)));
+            meter(ui, "Late", format!("{} ({:.1} ms silent)", thread.late_callbacks, ms(meters, thread.silent_frames)));
+            ui.end_row();
+        }
     });
+    codec_thread_warnings(ui, meters, params, latency_held);
     if counters.decoded_overs > 0 {
         let over_db = 20.0 * levels.decoded_peak_hold.log10();
         ui.colored_label(
@@ -52,8 +60,8 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams,
     if latency_held {
         ui.colored_label(
             egui::Color32::YELLOW,
-            "The new frame size, low delay, playout, FEC or DRED setting changes the latency: it applies when the host \
-             restarts the plugin (most do at once; otherwise stop and start playback).",
+            "The new frame size, low delay, playout, FEC, DRED or codec thread setting changes the latency: it applies \
+             when the host restarts the plugin (most do at once; otherwise stop and start playback).",
         );
     }
     let delay_trace = params.loss_trace.summary().is_some_and(|trace| trace.delays);
@@ -66,6 +74,53 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams,
             format!("{} invalid input samples (NaN, infinite or huge) were replaced.", counters.sanitized_samples),
         );
     }
+}
+
+/// What the user should know about where the codec runs: that a callback may overrun (so the
+/// codec thread would help), that the codec thread was late, or that its switch waits.
+fn codec_thread_warnings(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams, latency_held: bool) {
+    let thread = &meters.codec_thread;
+    let running = thread.extra_latency_samples > 0;
+    let (rate, block) = (meters.sample_rate_hz as u32, meters.max_block_frames as usize);
+    let settings = params.settings();
+    if !running && rate > 0 && may_overrun(&settings, rate, block) {
+        let worst = worst_callback_estimate(&settings, rate).as_secs_f64() * 1000.0;
+        let deadline = block as f64 * 1000.0 / f64::from(rate);
+        ui.colored_label(
+            egui::Color32::YELLOW,
+            format!(
+                "At {:.1} kHz with {block}-frame blocks ({deadline:.2} ms), the callback that completes a frame may take \
+                 {worst:.2} ms, over {:.0} % of the block: callbacks may overrun. Turn on Codec thread, or use larger \
+                 blocks.",
+                f64::from(rate) / 1000.0,
+                BUDGET_SHARE * 100.0
+            ),
+        );
+    }
+    if thread.worker_stopped > 0 {
+        ui.colored_label(
+            egui::Color32::LIGHT_RED,
+            "The codec thread stopped on an internal error: the output is silent until the plugin is re-activated.",
+        );
+    } else if running && thread.late_callbacks > 0 {
+        ui.colored_label(
+            egui::Color32::YELLOW,
+            format!(
+                "The codec thread was late {} times ({:.1} ms of silence): the machine is too busy for this setting.",
+                thread.late_callbacks,
+                ms(meters, thread.silent_frames)
+            ),
+        );
+    }
+    if rate > 0 && params.codec_thread.value() != running && !latency_held {
+        // Only where no host restarts the plugin: the standalone app.
+        ui.colored_label(egui::Color32::YELLOW, "Codec thread switches only when a host restarts the plugin.");
+    }
+}
+
+/// Host frames in milliseconds.
+fn ms(meters: &MeterSnapshot, frames: u64) -> f64 {
+    frames as f64 * 1000.0 / meters.sample_rate_hz.max(1) as f64
 }
 
 /// A peak (linear) in dBFS, held since the plugin was reset; below −120 dBFS (a decoder's

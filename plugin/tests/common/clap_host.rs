@@ -20,6 +20,7 @@ use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer, ParamInfoFlags,
     ParamRescanFlags, PluginParams,
 };
+use clack_extensions::render::{PluginRender, RenderMode};
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
 use clack_extensions::thread_check::{HostThreadCheck, HostThreadCheckImpl};
 use clack_host::events::event_types::ParamValueEvent;
@@ -400,6 +401,14 @@ impl ClapHarness {
             b.resize(max_block as usize, 0.0);
         }
         self.pump();
+    }
+
+    /// Tells the plugin to render offline (as a DAW's bounce does) or in real time, before an
+    /// activation (CLAP's `render.set`, a main-thread call).
+    pub fn set_render_mode(&mut self, mode: RenderMode) {
+        let handle = self.instance.plugin_handle();
+        let render = handle.get_extension::<PluginRender>().expect("the plugin has the render extension");
+        render.set(&handle, mode).expect("the plugin takes the render mode");
     }
 
     /// Restarts the plugin (deactivate, activate with the same configuration) if it asked for
