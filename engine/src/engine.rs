@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::chain::CodecChain;
 use crate::config::{EngineConfig, EngineError};
 use crate::handoff::{HandoffSender, handoff};
+use crate::level_match::LevelMatcher;
 use crate::levels::LevelMeter;
 use crate::loss_trace::LossTrace;
 use crate::meters::{Counters, Meters};
@@ -70,6 +71,8 @@ pub struct Engine {
     restart: Restart,
     /// Monitor weights and gain.
     mix: OutputMix,
+    /// The decoded signal's loudness against the input's; `None` below 8 kHz.
+    level_matcher: Option<LevelMatcher>,
     /// Counters kept here rather than in the round trip.
     sanitized_samples: u64,
     rejected_blocks: u64,
@@ -108,6 +111,7 @@ impl Engine {
             shape_settings: settings,
             restart: Restart::new(sample_rate_hz),
             mix: OutputMix::new(&settings, sample_rate_hz),
+            level_matcher: LevelMatcher::new(sample_rate_hz, channels),
             sanitized_samples: 0,
             rejected_blocks: 0,
             underruns: 0,
@@ -163,6 +167,13 @@ impl Engine {
         }
         self.chain.configure(&settings.with_restart_fields_of(&self.shape_settings));
         self.mix.set(&settings);
+        if settings.level_match != self.settings.level_match {
+            // Turned on: measure afresh. Turned off: glide back to unity.
+            if let Some(matcher) = self.level_matcher.as_mut() {
+                matcher.reset();
+            }
+            self.mix.set_level_match_db(0.0);
+        }
         self.settings = settings;
     }
 
@@ -183,6 +194,10 @@ impl Engine {
         self.shape_settings = self.settings;
         self.chain.reset(&self.settings);
         self.restart.cancel();
+        if let Some(matcher) = self.level_matcher.as_mut() {
+            matcher.reset();
+        }
+        self.mix.set_level_match_db(0.0);
         self.mix.snap();
         self.sanitized_samples = 0;
         self.rejected_blocks = 0;
@@ -310,6 +325,9 @@ impl Engine {
         self.restart.fade_in(clean, channels);
         let (decoded, aligned) = (&mut buffers.decoded[..len], &mut buffers.aligned[..len]);
         self.underruns += self.chain.process(clean, decoded, aligned, packets) as u64;
+        if let Some(matcher) = self.level_matcher.as_mut().filter(|_| self.settings.level_match) {
+            self.mix.set_level_match_db(matcher.add(aligned, decoded));
+        }
         let restart = self.restart;
         self.mix
             .render(output, decoded, aligned, channels, restart.is_fading_out(), |frame| restart.output_gain(frame));
@@ -319,6 +337,7 @@ impl Engine {
             self.level_meter.add_piece(seconds, clean, output, aligned, decoded);
             let chain = &self.chain;
             self.level_meter.add_packets(chain.counters(), chain.frame_seconds(), chain.last_packet_bytes());
+            self.level_meter.set_level_match_db(self.mix.level_match_db());
         }
     }
 

@@ -64,6 +64,11 @@ impl LevelMeter {
                 .clamp(-120.0, 120.0) as f32;
     }
 
+    /// Records the level-matching gain applied now, in dB.
+    pub fn set_level_match_db(&mut self, gain_db: f32) {
+        self.levels.level_match_db = gain_db;
+    }
+
     /// Folds the packets sent since the last call into the bitrate average: `counters` are the
     /// round trip's, each packet `frame_seconds` long, the latest `last_packet_bytes` long.
     pub fn add_packets(&mut self, counters: &Counters, frame_seconds: f32, last_packet_bytes: usize) {

@@ -35,6 +35,7 @@
 //! | [`mix`] | decoded, difference or dry, smoothed weights, output gain and ceiling |
 //! | [`sanitize`] | NaN, infinities, subnormals and overs kept from the encoder |
 //! | [`levels`] | peaks, RMS, SNR and bitrate averages on the audio thread |
+//! | [`level_match`] | the decoded signal's gain that matches its loudness to the input's |
 //! | [`meters`] | lock-free measurements for other threads |
 //! | [`handoff`] | heap data to the audio thread and back, never freed there |
 //! | [`latency`] | the latency arithmetic |
@@ -55,6 +56,7 @@ pub mod fifo;
 pub mod handoff;
 pub mod jitter;
 pub mod latency;
+pub mod level_match;
 pub mod levels;
 pub mod loss;
 pub mod loss_trace;

@@ -125,6 +125,9 @@ meter_block! {
         aligned_peak_hold,
         /// The largest sample of the decoded signal since the last reset.
         decoded_peak_hold,
+        /// The gain applied to the decoded signal to match the input's loudness, in dB (0 while
+        /// level matching is off).
+        level_match_db,
     }
 }
 
@@ -258,6 +261,7 @@ mod tests {
             snr_db: 7.0,
             aligned_peak_hold: 8.0,
             decoded_peak_hold: 9.0,
+            level_match_db: 10.0,
         };
         let codec_thread = CodecThreadCounters {
             extra_latency_samples: 16,

@@ -171,6 +171,9 @@ pub struct Settings {
     pub mix: f32,
     /// Output gain in dB, −60 to +24.
     pub output_gain_db: f32,
+    /// Match the decoded signal's loudness to the input's (BS.1770 short-term loudness), so
+    /// that "louder sounds better" cannot decide a comparison (see [`crate::level_match`]).
+    pub level_match: bool,
 }
 
 impl Settings {
@@ -193,6 +196,7 @@ impl Settings {
         monitor: Monitor::Decoded,
         mix: 1.0,
         output_gain_db: 0.0,
+        level_match: false,
     };
 }
 

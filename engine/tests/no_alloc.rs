@@ -46,6 +46,7 @@ fn settings_sequence() -> Vec<Settings> {
             monitor: monitors[step % 3],
             mix: (step % 4) as f32 / 3.0,
             output_gain_db: -((step % 7) as f32),
+            level_match: step % 2 == 1,
         })
         .collect()
 }

@@ -44,6 +44,7 @@ fn arbitrary_settings(draw: &mut impl FnMut() -> u64) -> Settings {
         monitor: [Monitor::Decoded, Monitor::Difference, Monitor::Dry][pick(3) as usize],
         mix: [1.0, 0.5, f32::NAN, 9.0][pick(4) as usize],
         output_gain_db: [0.0, 24.0, -60.0, f32::INFINITY, wild(pick(u64::MAX))][pick(5) as usize],
+        level_match: pick(2) == 0,
     }
 }
 

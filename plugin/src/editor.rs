@@ -129,6 +129,7 @@ impl NiceEguiApp for EditorApp {
                         slider_row(ui, "Listen to", &params.monitor, &setter);
                         slider_row(ui, "Mix", &params.mix, &setter);
                         slider_row(ui, "Output gain", &params.output_gain_db, &setter);
+                        toggle_row(ui, &params.level_match, &setter);
                         toggle_row(ui, &params.codec_thread, &setter);
                     });
                 });

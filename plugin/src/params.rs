@@ -131,6 +131,10 @@ pub struct RoundtripParams {
     #[id = "gain"]
     pub output_gain_db: FloatParam,
 
+    /// Matches the decoded signal's loudness to the input's.
+    #[id = "lmatch"]
+    pub level_match: BoolParam,
+
     /// Runs the codec on a thread of its own, at a fixed added latency, so that no callback
     /// pays for a whole frame (see `roundtrip_engine::codec_thread`). Read at activation.
     #[id = "cthread"]
@@ -264,6 +268,7 @@ impl Default for RoundtripParams {
             )
             .with_step_size(0.1)
             .with_unit(" dB"),
+            level_match: BoolParam::new("Level match", defaults.level_match),
             codec_thread: BoolParam::new("Codec thread", false),
         }
     }
@@ -318,6 +323,7 @@ impl RoundtripParams {
             monitor: self.monitor.value().0,
             mix: self.mix.value(),
             output_gain_db: self.output_gain_db.value(),
+            level_match: self.level_match.value(),
         }
     }
 
@@ -325,7 +331,7 @@ impl RoundtripParams {
     /// saved state holds them. nice-plug leaves a parameter that a loaded state lacks where it
     /// was, so the plugin adds these to an older session: it then loads as it was saved, with
     /// what the newer controls had not yet changed (no jitter, the menu's loss model).
-    pub fn added_since_first_release(&self) -> [(&'static str, ParamValue); 6] {
+    pub fn added_since_first_release(&self) -> [(&'static str, ParamValue); 7] {
         [
             ("lreal", ParamValue::Bool(self.realistic_loss.default_plain_value())),
             ("jitter", ParamValue::F32(self.mean_jitter_ms.default_plain_value())),
@@ -333,6 +339,7 @@ impl RoundtripParams {
             ("spikems", ParamValue::F32(self.spike_ms.default_plain_value())),
             ("playout", ParamValue::I32(self.playout_ms.default_plain_value())),
             ("cthread", ParamValue::Bool(self.codec_thread.default_plain_value())),
+            ("lmatch", ParamValue::Bool(self.level_match.default_plain_value())),
         ]
     }
 
@@ -380,6 +387,7 @@ impl RoundtripParams {
         set(setter, &self.monitor, Menu(settings.monitor));
         set(setter, &self.mix, settings.mix);
         set(setter, &self.output_gain_db, settings.output_gain_db);
+        set(setter, &self.level_match, settings.level_match);
     }
 }
 

@@ -348,13 +348,14 @@ const SESSION_0_1_0_VALUES: [(&str, &str); 19] = [
 
 /// The parameters added since 0.1.0, and what a 0.1.0 session leaves them at: their defaults,
 /// which do what 0.1.0 did (the menu's loss model, a network that delays nothing).
-const ADDED_SINCE_0_1_0: [(&str, &str); 6] = [
+const ADDED_SINCE_0_1_0: [(&str, &str); 7] = [
     ("Realistic loss", "Off"),
     ("Jitter", "0.0 ms"),
     ("Delay spikes", "0.0 %"),
     ("Spike delay", "200 ms"),
     ("Playout delay", "0 ms"),
     ("Codec thread", "Off"),
+    ("Level match", "Off"),
 ];
 
 #[test]

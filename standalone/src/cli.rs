@@ -186,6 +186,8 @@ impl CodecArgs {
             monitor: Monitor::Decoded,
             mix: 1.0,
             output_gain_db: self.gain,
+            // A monitoring aid: a rendered file keeps the codec's own level.
+            level_match: false,
         };
         settings.conflict().map_or(Ok(settings), |conflict| Err(FlagConflict::Settings(conflict)))
     }

@@ -33,6 +33,10 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams,
         ui.end_row();
         meter(ui, "Input", format!("{:.1} dBFS", levels.input_rms_dbfs));
         meter(ui, "Output", format!("{:.1} dBFS", levels.output_rms_dbfs));
+        if params.level_match.value() {
+            // The gain applied now (it glides), not the target.
+            meter(ui, "Match gain", format!("{:+.1} dB", levels.level_match_db));
+        }
         ui.end_row();
         meter(ui, "Peak in", dbfs(levels.aligned_peak_hold));
         meter(ui, "Peak decoded", dbfs(levels.decoded_peak_hold));
