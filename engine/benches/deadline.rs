@@ -118,7 +118,7 @@ fn measure(settings: Settings, rate: u32, block: usize, codec_thread: bool) -> R
     let deadline = Duration::from_secs_f64(block as f64 / f64::from(rate));
     let mut late = 0;
     if codec_thread {
-        let mut thread = CodecThread::spawn(engine, Box::new(|_, _| {}));
+        let mut thread = CodecThread::spawn(engine, Box::new(|_, _| {}), Box::new(()));
         let begin = Instant::now();
         for call in 0..calls {
             let Some(block_in) = blocks.next() else { break };

@@ -39,6 +39,7 @@ use crate::config::EngineConfig;
 use crate::engine::Engine;
 use crate::meters::{CodecThreadCounters, Meters};
 use crate::pipeline::prefaulted;
+use crate::round_trip::PacketObserver;
 use crate::settings::Settings;
 
 /// Time the codec thread may take beyond the host's block, in ms: several frames' worst work
@@ -57,6 +58,9 @@ const COMMAND_CAPACITY: usize = 1024;
 /// What the worker hands each processed piece's latency-aligned input and decoded signal (see
 /// [`Engine::process_interleaved_tapped`]); it runs on the codec thread.
 pub type Tap = Box<dyn FnMut(&[f32], &[f32]) + Send>;
+
+/// What the worker tells of each packet (see [`PacketObserver`]); it runs on the codec thread.
+pub type Observer = Box<dyn PacketObserver + Send>;
 
 /// The latency the codec thread adds, in host frames: the longest block (a block's output is due
 /// in the callback that brings its input) plus [`MARGIN_MS`].
@@ -127,6 +131,7 @@ pub struct Worker {
     piece_in: Vec<f32>,
     piece_out: Vec<f32>,
     tap: Tap,
+    observer: Observer,
 }
 
 impl std::fmt::Debug for Worker {
@@ -141,7 +146,7 @@ impl std::fmt::Debug for Worker {
 
 /// The two ends around `engine`, its output ring already holding the added latency's silence.
 /// This allocates (rings of a second of input, scratch): call it before the audio thread runs.
-pub fn pair(engine: Engine, tap: Tap) -> (AudioEnd, Worker) {
+pub fn pair(engine: Engine, tap: Tap, observer: Observer) -> (AudioEnd, Worker) {
     let config = engine.config();
     let channels = config.channels;
     let extra = extra_latency_frames(&config);
@@ -188,6 +193,7 @@ pub fn pair(engine: Engine, tap: Tap) -> (AudioEnd, Worker) {
         piece_in: prefaulted(piece),
         piece_out: prefaulted(piece),
         tap,
+        observer,
     };
     (audio, worker)
 }
@@ -420,7 +426,12 @@ impl Worker {
             self.piece_in[first.len()..len].copy_from_slice(second);
             chunk.commit_all();
         }
-        self.engine.process_interleaved_tapped(&self.piece_in[..len], &mut self.piece_out[..len], &mut *self.tap);
+        self.engine.process_interleaved_observed(
+            &self.piece_in[..len],
+            &mut self.piece_out[..len],
+            &mut *self.tap,
+            &mut *self.observer,
+        );
         if let Ok(chunk) = self.output.write_chunk_uninit(len) {
             chunk.fill_from_iter(self.piece_out[..len].iter().copied());
         }
@@ -460,7 +471,7 @@ impl CodecThread {
     /// Runs `engine` on a new thread. This allocates and spawns: call it in `activate`. If the
     /// system refuses a thread, the worker runs in the callback instead, at the same latency
     /// (see [`CodecThread::runs_inline`]).
-    pub fn spawn(engine: Engine, tap: Tap) -> Self {
+    pub fn spawn(engine: Engine, tap: Tap, observer: Observer) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let thread_stop = Arc::clone(&stop);
         // The worker is sent once the thread exists, so that a refusal leaves it here.
@@ -474,7 +485,7 @@ impl CodecThread {
             }
         });
         let extra_frames = extra_latency_frames(&engine.config());
-        let (audio, worker) = pair(engine, tap);
+        let (audio, worker) = pair(engine, tap, observer);
         let runner = match spawned {
             Ok(handle) => match send_worker.send(worker) {
                 Ok(()) => Runner::Thread { thread: handle.thread().clone(), handle: Some(handle), stop },
@@ -492,9 +503,9 @@ impl CodecThread {
 
     /// The same ends and latency with the worker run in the callback: the output is exactly the
     /// threaded one when that keeps up, whatever the machine's load. For offline rendering.
-    pub fn inline(engine: Engine, tap: Tap) -> Self {
+    pub fn inline(engine: Engine, tap: Tap, observer: Observer) -> Self {
         let extra_frames = extra_latency_frames(&engine.config());
-        let (audio, worker) = pair(engine, tap);
+        let (audio, worker) = pair(engine, tap, observer);
         Self { audio, runner: Runner::Inline(Box::new(worker)), extra_frames }
     }
 

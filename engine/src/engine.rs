@@ -111,7 +111,7 @@ impl Engine {
             shape_settings: settings,
             restart: Restart::new(sample_rate_hz),
             mix: OutputMix::new(&settings, sample_rate_hz),
-            level_matcher: LevelMatcher::new(sample_rate_hz, channels),
+            level_matcher: LevelMatcher::new(sample_rate_hz),
             sanitized_samples: 0,
             rejected_blocks: 0,
             underruns: 0,
@@ -253,6 +253,17 @@ impl Engine {
 
     /// Like [`Engine::process_planar`], with a tap as in [`Engine::process_interleaved_tapped`].
     pub fn process_planar_tapped(&mut self, channels: &mut [&mut [f32]], tap: &mut dyn FnMut(&[f32], &[f32])) {
+        self.process_planar_observed(channels, tap, &mut ());
+    }
+
+    /// Like [`Engine::process_planar_tapped`], and tells `packets` of every packet, as
+    /// [`Engine::process_interleaved_observed`] does (the plugin's packet timeline).
+    pub fn process_planar_observed(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        tap: &mut dyn FnMut(&[f32], &[f32]),
+        packets: &mut dyn PacketObserver,
+    ) {
         let count = self.config.channels;
         let frames = channels.first().map_or(0, |channel| channel.len());
         if channels.len() != count || channels.iter().any(|channel| channel.len() != frames) {
@@ -274,7 +285,7 @@ impl Engine {
                     *sample = channel[done + frame];
                 }
             }
-            self.process_pieces(&interleaved[..len], &mut processed[..len], tap, &mut ());
+            self.process_pieces(&interleaved[..len], &mut processed[..len], tap, packets);
             for (frame, samples) in processed[..len].chunks_exact(count).enumerate() {
                 for (&sample, channel) in samples.iter().zip(channels.iter_mut()) {
                     channel[done + frame] = sample;
@@ -305,6 +316,7 @@ impl Engine {
             self.process_piece(&input[range.clone()], &mut output[range], packets);
             let len = piece * channels;
             tap(&self.buffers.aligned[..len], &self.buffers.decoded[..len]);
+            packets.piece(&self.buffers.aligned[..len], &self.buffers.decoded[..len]);
             done += piece;
             if self.restart.is_due() {
                 self.shape_settings = self.settings;
@@ -326,7 +338,7 @@ impl Engine {
         let (decoded, aligned) = (&mut buffers.decoded[..len], &mut buffers.aligned[..len]);
         self.underruns += self.chain.process(clean, decoded, aligned, packets) as u64;
         if let Some(matcher) = self.level_matcher.as_mut().filter(|_| self.settings.level_match) {
-            self.mix.set_level_match_db(matcher.add(aligned, decoded));
+            self.mix.set_level_match_db(matcher.add(aligned, decoded, channels));
         }
         let restart = self.restart;
         self.mix

@@ -13,7 +13,7 @@ pub const OUTPUT_CEILING: f32 = 16.0;
 const SMOOTHING_MS: f32 = 5.0;
 
 /// Time constant of the level-matching gain's glide: slow enough not to be heard as a fade.
-const LEVEL_MATCH_GLIDE_MS: f32 = 300.0;
+const LEVEL_MATCH_GLIDE_MS: f64 = 300.0;
 
 /// A value that glides toward its target with a one-pole filter, and snaps once close.
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +43,27 @@ impl Smoothed {
     }
 }
 
+/// The level-matching gain's glide, in f64: over 300 ms at high rates a per-sample step is too
+/// small for an f32 near 1 to take, and the glide would end in a step.
+#[derive(Debug, Clone, Copy)]
+struct Glide {
+    current: f64,
+    target: f64,
+}
+
+impl Glide {
+    #[inline]
+    fn next(&mut self, coefficient: f64) -> f32 {
+        if self.current != self.target {
+            self.current += (self.target - self.current) * coefficient;
+            if (self.target - self.current).abs() < 1e-9 {
+                self.current = self.target;
+            }
+        }
+        self.current as f32
+    }
+}
+
 /// The monitor weights and output gain, smoothed.
 #[derive(Debug, Clone, Copy)]
 pub struct OutputMix {
@@ -51,10 +72,10 @@ pub struct OutputMix {
     dry: Smoothed,
     gain: Smoothed,
     /// The decoded signal's level-matching gain (linear).
-    level_match: Smoothed,
+    level_match: Glide,
     /// Smoothing coefficients per frame: the weights', and the level-matching gain's.
     coefficient: f32,
-    level_match_coefficient: f32,
+    level_match_coefficient: f64,
 }
 
 impl OutputMix {
@@ -65,9 +86,9 @@ impl OutputMix {
             difference: Smoothed::new(0.0),
             dry: Smoothed::new(0.0),
             gain: Smoothed::new(1.0),
-            level_match: Smoothed::new(1.0),
+            level_match: Glide { current: 1.0, target: 1.0 },
             coefficient: 1.0 - (-1.0 / (SMOOTHING_MS / 1000.0 * sample_rate_hz as f32)).exp(),
-            level_match_coefficient: 1.0 - (-1.0 / (LEVEL_MATCH_GLIDE_MS / 1000.0 * sample_rate_hz as f32)).exp(),
+            level_match_coefficient: -(-1.0 / (LEVEL_MATCH_GLIDE_MS / 1000.0 * f64::from(sample_rate_hz))).exp_m1(),
         };
         mix.set(settings);
         mix.snap();
@@ -86,16 +107,17 @@ impl OutputMix {
 
     /// The level-matching gain to glide to, in dB (0 when matching is off).
     pub fn set_level_match_db(&mut self, gain_db: f32) {
-        self.level_match.target = 10f32.powf(gain_db / 20.0);
+        self.level_match.target = 10f64.powf(f64::from(gain_db) / 20.0);
     }
 
     /// The level-matching gain applied now, in dB.
     pub fn level_match_db(&self) -> f32 {
-        20.0 * self.level_match.current.log10()
+        20.0 * self.level_match.current.log10() as f32
     }
 
     fn is_settled(&self) -> bool {
-        [self.decoded, self.difference, self.dry, self.gain, self.level_match].iter().all(|s| s.current == s.target)
+        [self.decoded, self.difference, self.dry, self.gain].iter().all(|s| s.current == s.target)
+            && self.level_match.current == self.level_match.target
     }
 
     /// Jumps to the targets.
@@ -104,7 +126,7 @@ impl OutputMix {
         self.difference.snap();
         self.dry.snap();
         self.gain.snap();
-        self.level_match.snap();
+        self.level_match.current = self.level_match.target;
     }
 
     /// Writes what the listener hears of `decoded` and `aligned` (the input delayed by the
@@ -124,7 +146,7 @@ impl OutputMix {
             // the per-sample work is one multiply-add chain:
             // gain·(decoded·wet + difference·(aligned − wet) + dry·aligned), regrouped.
             let wet_weight =
-                self.gain.current * (self.decoded.current - self.difference.current) * self.level_match.current;
+                self.gain.current * (self.decoded.current - self.difference.current) * self.level_match.current as f32;
             let aligned_weight = self.gain.current * (self.difference.current + self.dry.current);
             for ((out, &wet), &aligned) in output.iter_mut().zip(decoded).zip(aligned) {
                 *out = limit(wet_weight * wet + aligned_weight * aligned);

@@ -45,6 +45,12 @@ pub trait PacketObserver {
     fn received(&mut self, sequence: u64, fate: PacketFate) {
         let _ = (sequence, fate);
     }
+
+    /// The engine processed a piece: its latency-aligned input and decoded signal (interleaved,
+    /// equal lengths), after the packets it played out, so that an observer can line the two up.
+    fn piece(&mut self, aligned: &[f32], decoded: &[f32]) {
+        let _ = (aligned, decoded);
+    }
 }
 
 /// What an observer learns of a packet sent.

@@ -97,7 +97,7 @@ fn the_output_is_the_engines_delayed_by_the_added_latency_for_hostile_blocks() {
     assert!(total * 2 >= input.len());
     let reference = direct(engine(44_100, 2, Settings::DEFAULT), &input, &blocks);
 
-    let mut thread = CodecThread::inline(engine(44_100, 2, Settings::DEFAULT), no_tap());
+    let mut thread = CodecThread::inline(engine(44_100, 2, Settings::DEFAULT), no_tap(), Box::new(()));
     let extra = thread.extra_latency_samples();
     assert_eq!(extra, 4_096 + 441);
     let mut output = vec![0.0; input.len()];
@@ -128,7 +128,8 @@ fn a_stalled_worker_costs_silence_counted_to_the_frame_and_keeps_the_alignment()
     let blocks = even_blocks(&input, 2, BLOCK);
     let reference = direct(Engine::new(config, Settings::DEFAULT).unwrap(), &input, &blocks);
 
-    let (mut audio, mut worker) = codec_thread::pair(Engine::new(config, Settings::DEFAULT).unwrap(), no_tap());
+    let (mut audio, mut worker) =
+        codec_thread::pair(Engine::new(config, Settings::DEFAULT).unwrap(), no_tap(), Box::new(()));
     let extra = extra_latency_frames(&config);
     assert_eq!(extra, 64 + 480);
     let stalled = 100..150;
@@ -158,7 +159,8 @@ fn a_stalled_worker_costs_silence_counted_to_the_frame_and_keeps_the_alignment()
 fn a_worker_a_second_behind_drops_input_exactly_and_comes_back_at_the_same_latency() {
     const BLOCK: usize = 64;
     let config = EngineConfig { sample_rate_hz: 48_000, channels: 1, max_block_frames: BLOCK };
-    let (mut audio, mut worker) = codec_thread::pair(Engine::new(config, Settings::DEFAULT).unwrap(), no_tap());
+    let (mut audio, mut worker) =
+        codec_thread::pair(Engine::new(config, Settings::DEFAULT).unwrap(), no_tap(), Box::new(()));
     let extra = extra_latency_frames(&config);
     let latency = worker.engine().latency_samples();
     let silence = [0.0f32; BLOCK];
@@ -196,7 +198,7 @@ fn a_real_codec_thread_paced_by_count_gives_the_same_output() {
     let blocks = even_blocks(&input, 2, BLOCK);
     let reference = direct(Engine::new(config, Settings::DEFAULT).unwrap(), &input, &blocks);
 
-    let mut thread = CodecThread::spawn(Engine::new(config, Settings::DEFAULT).unwrap(), no_tap());
+    let mut thread = CodecThread::spawn(Engine::new(config, Settings::DEFAULT).unwrap(), no_tap(), Box::new(()));
     assert!(!thread.runs_inline());
     let extra = thread.extra_latency_samples();
     let mut output = vec![0.0; input.len()];

@@ -113,8 +113,8 @@ fn the_codec_thread_allocates_nothing_on_either_side_even_when_the_worker_stalls
     let mut output = vec![0.0; input.len()];
     let blocks = random_blocks(200, 4_096, 7);
     let settings = settings_sequence();
-    let mut thread = CodecThread::inline(engine(44_100, 2, Settings::default()), Box::new(|_, _| {}));
-    let (mut audio, mut worker) = pair(engine(44_100, 2, Settings::default()), Box::new(|_, _| {}));
+    let mut thread = CodecThread::inline(engine(44_100, 2, Settings::default()), Box::new(|_, _| {}), Box::new(()));
+    let (mut audio, mut worker) = pair(engine(44_100, 2, Settings::default()), Box::new(|_, _| {}), Box::new(()));
     let (_, counts) = count(|| {
         for (step, next) in settings.iter().enumerate() {
             thread.set_settings(next);

@@ -7,6 +7,7 @@
 
 mod meters_view;
 mod spectrum_view;
+mod timeline_view;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +23,7 @@ use crate::loss_trace::TraceSlot;
 use crate::menu::LossModelMenu;
 use crate::params::RoundtripParams;
 use crate::spectrum::{ConsumerSlot, EditorSpectra};
+use crate::timeline::{EditorTimeline, TimelineSlot};
 
 /// Smallest window that still shows every control.
 const MIN_SIZE: (f32, f32) = (720.0, 520.0);
@@ -41,6 +43,8 @@ pub struct EditorApp {
     open: Arc<AtomicBool>,
     /// Turns the audio thread's samples into spectra.
     analyzer: EditorSpectra,
+    /// The packets' fates for the timeline.
+    timeline: EditorTimeline,
     /// The window's size, which `resized` saves with the session.
     state: Arc<EguiEditorState>,
     /// nice-plug's handle for setting parameters; present while the window is open.
@@ -55,23 +59,40 @@ pub fn editor_state(params: &RoundtripParams) -> Arc<EguiEditorState> {
     EguiEditorState::from_size(LogicalSize::new(width.max(MIN_SIZE.0), height.max(MIN_SIZE.1)), 1.0)
 }
 
+/// Where the rings from the audio thread reach the editor.
+pub struct EditorFeeds {
+    pub spectrum: ConsumerSlot,
+    pub timeline: TimelineSlot,
+}
+
 /// Builds the editor. Called by the host on the main thread.
 pub fn create(
     params: Arc<RoundtripParams>,
     meters: Arc<Meters>,
     latency_held: Arc<AtomicBool>,
     open: Arc<AtomicBool>,
-    spectrum: ConsumerSlot,
+    feeds: EditorFeeds,
     state: Arc<EguiEditorState>,
 ) -> Option<EguiEditor<EditorApp>> {
     let settings = EguiNiceSettings::new()
         .with_tile("Opus Roundtrip")
         .with_resize_hint(ResizeHint::resizable().with_min_logical_size(LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1)));
-    let analyzer = EditorSpectra::new(spectrum);
+    let analyzer = EditorSpectra::new(feeds.spectrum);
+    let timeline = EditorTimeline::new(feeds.timeline);
     // The trace menu starts at the kind of the trace in force (a session may have brought one).
     let trace_field =
         TraceField { delays: params.loss_trace.summary().is_some_and(|trace| trace.delays), ..TraceField::default() };
-    let app = EditorApp { params, meters, latency_held, open, analyzer, state: state.clone(), gui: None, trace_field };
+    let app = EditorApp {
+        params,
+        meters,
+        latency_held,
+        open,
+        analyzer,
+        timeline,
+        state: state.clone(),
+        gui: None,
+        trace_field,
+    };
     nice_plug_egui::create_egui_editor(state, RepaintNotifier::new(), settings, app)
 }
 
@@ -84,6 +105,9 @@ impl NiceEguiApp for EditorApp {
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         egui_ctx.set_visuals(egui::Visuals::dark());
         self.gui = Some(nice_gui_ctx);
+        // Nothing was fed while the window was closed: start the timeline afresh rather than
+        // join old marks to new ones.
+        self.timeline.clear();
         self.open.store(true, Ordering::Relaxed);
         Ok(())
     }
@@ -136,7 +160,10 @@ impl NiceEguiApp for EditorApp {
                 trace_row(ui, &params.loss_trace, &mut self.trace_field);
                 ui.separator();
                 let latency_held = self.latency_held.load(Ordering::Relaxed);
-                meters_view::show(ui, &self.meters.snapshot(), params, latency_held);
+                let snapshot = self.meters.snapshot();
+                meters_view::show(ui, &snapshot, params, latency_held);
+                ui.separator();
+                timeline_view::show(ui, self.timeline.update());
                 ui.separator();
                 spectrum_view::show(ui, self.analyzer.update());
             });

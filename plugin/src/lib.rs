@@ -32,6 +32,7 @@ pub mod menu;
 pub mod params;
 mod runner;
 pub mod spectrum;
+pub mod timeline;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -44,6 +45,7 @@ use crate::editor::EditorApp;
 use crate::params::RoundtripParams;
 use crate::runner::{Runner, ThreadMode};
 use crate::spectrum::ConsumerSlot;
+use crate::timeline::TimelineSlot;
 
 /// The plugin.
 pub struct OpusRoundtrip {
@@ -58,6 +60,8 @@ pub struct OpusRoundtrip {
     meters: Arc<Meters>,
     /// Where `activate` leaves the ring's other end for the editor (main and GUI threads only).
     spectrum_slot: ConsumerSlot,
+    /// The same for the packet timeline's ring.
+    timeline_slot: TimelineSlot,
     /// Whether the editor's window is open (the editor sets it); the audio thread feeds the
     /// spectrum only then, and reads nothing of the GUI's but this atomic.
     editor_open: Arc<AtomicBool>,
@@ -82,6 +86,7 @@ impl Default for OpusRoundtrip {
             runner: None,
             meters: Arc::new(Meters::default()),
             spectrum_slot: Arc::new(Mutex::new(None)),
+            timeline_slot: Arc::new(Mutex::new(None)),
             editor_open: Arc::new(AtomicBool::new(false)),
             reported_latency: 0,
             activated_settings: Settings::default(),
@@ -138,7 +143,8 @@ impl Plugin for OpusRoundtrip {
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         let state = editor::editor_state(&self.params);
         let (params, meters, latency_held) = (self.params.clone(), self.meters.clone(), self.latency_held.clone());
-        editor::create(params, meters, latency_held, self.editor_open.clone(), self.spectrum_slot.clone(), state)
+        let feeds = editor::EditorFeeds { spectrum: self.spectrum_slot.clone(), timeline: self.timeline_slot.clone() };
+        editor::create(params, meters, latency_held, self.editor_open.clone(), feeds, state)
     }
 
     fn activate(
@@ -168,15 +174,17 @@ impl Plugin for OpusRoundtrip {
                 self.activated_settings = *engine.settings();
                 self.activated_codec_thread = self.params.codec_thread.value();
                 let spectrum = spectrum::new_feed(&self.spectrum_slot);
+                let timeline =
+                    timeline::new_feed(&self.timeline_slot, self.editor_open.clone(), config.sample_rate_hz, channels);
                 let runner = if self.activated_codec_thread {
                     // An offline bounce must not depend on how busy the machine is.
                     let mode = match buffer_config.process_mode {
                         ProcessMode::Offline => ThreadMode::Inline,
                         ProcessMode::Realtime | ProcessMode::Buffered => ThreadMode::Spawned,
                     };
-                    Runner::codec_thread(engine, spectrum, self.editor_open.clone(), mode)
+                    Runner::codec_thread(engine, spectrum, timeline, self.editor_open.clone(), mode)
                 } else {
-                    Runner::in_callback(engine, spectrum)
+                    Runner::in_callback(engine, spectrum, timeline)
                 };
                 self.reported_latency = runner.latency_samples() as u32;
                 if !clap_entry::report_activation_latency(self.reported_latency) {

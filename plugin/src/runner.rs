@@ -9,15 +9,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use roundtrip_engine::{CodecThread, Engine, Settings};
 
 use crate::spectrum::SpectrumFeed;
+use crate::timeline::TimelineFeed;
 
 /// The engine, where it runs.
 // One per plugin instance, held in place: boxing the engine would only add a pointer chase to
 // every callback.
 #[allow(clippy::large_enum_variant)]
 pub enum Runner {
-    /// In the callback; the spectrum is fed there.
-    InCallback { engine: Engine, spectrum: SpectrumFeed },
-    /// On the codec thread, which feeds the spectrum.
+    /// In the callback; the spectrum and the packet timeline are fed there.
+    InCallback { engine: Engine, spectrum: SpectrumFeed, timeline: TimelineFeed },
+    /// On the codec thread, which feeds the spectrum and the packet timeline.
     CodecThread(CodecThread),
 }
 
@@ -31,16 +32,18 @@ pub enum ThreadMode {
 }
 
 impl Runner {
-    /// The engine in the callback, feeding `spectrum` when asked to.
-    pub fn in_callback(engine: Engine, spectrum: SpectrumFeed) -> Self {
-        Self::InCallback { engine, spectrum }
+    /// The engine in the callback, feeding `spectrum` when asked to, and `timeline`.
+    pub fn in_callback(engine: Engine, spectrum: SpectrumFeed, timeline: TimelineFeed) -> Self {
+        Self::InCallback { engine, spectrum, timeline }
     }
 
-    /// The engine on the codec thread, feeding `spectrum` while `editor_open`. A thread that
-    /// cannot be spawned falls back to running the worker in the callback, at the same latency.
+    /// The engine on the codec thread, feeding `spectrum` while `editor_open`, and `timeline`.
+    /// A thread that cannot be spawned falls back to running the worker in the callback, at the
+    /// same latency.
     pub fn codec_thread(
         engine: Engine,
         mut spectrum: SpectrumFeed,
+        timeline: TimelineFeed,
         editor_open: Arc<AtomicBool>,
         mode: ThreadMode,
     ) -> Self {
@@ -50,10 +53,11 @@ impl Runner {
                 spectrum.push(aligned, decoded, channels);
             }
         });
+        let observer = Box::new(timeline);
         Self::CodecThread(match mode {
-            ThreadMode::Inline => CodecThread::inline(engine, tap),
+            ThreadMode::Inline => CodecThread::inline(engine, tap, observer),
             ThreadMode::Spawned => {
-                let thread = CodecThread::spawn(engine, tap);
+                let thread = CodecThread::spawn(engine, tap, observer);
                 if thread.runs_inline() {
                     nice_plug::nice_error!("Opus Roundtrip could not start its codec thread; it codes in the callback");
                 }
@@ -86,16 +90,15 @@ impl Runner {
         }
     }
 
-    /// Processes per-channel buffers in place, feeding the spectrum if `feeding`. Never
-    /// allocates, locks or blocks.
+    /// Processes per-channel buffers in place, feeding the editor's spectrum and packet
+    /// timeline if `feeding` (the editor is open). Never allocates, locks or blocks.
     pub fn process(&mut self, channels: &mut [&mut [f32]], feeding: bool) {
         match self {
-            Self::InCallback { engine, spectrum } => {
+            Self::InCallback { engine, spectrum, timeline } => {
                 if feeding {
                     let count = channels.len();
-                    engine.process_planar_tapped(channels, &mut |aligned, decoded| {
-                        spectrum.push(aligned, decoded, count)
-                    });
+                    let mut tap = |aligned: &[f32], decoded: &[f32]| spectrum.push(aligned, decoded, count);
+                    engine.process_planar_observed(channels, &mut tap, timeline);
                 } else {
                     engine.process_planar(channels);
                 }

@@ -35,7 +35,12 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams,
         meter(ui, "Output", format!("{:.1} dBFS", levels.output_rms_dbfs));
         if params.level_match.value() {
             // The gain applied now (it glides), not the target.
-            meter(ui, "Match gain", format!("{:+.1} dB", levels.level_match_db));
+            let gain = if meters.sample_rate_hz < u64::from(roundtrip_engine::level_match::MIN_RATE_HZ) {
+                "needs 8 kHz+".to_owned()
+            } else {
+                format!("{:+.1} dB", levels.level_match_db)
+            };
+            meter(ui, "Match gain", gain);
         }
         ui.end_row();
         meter(ui, "Peak in", dbfs(levels.aligned_peak_hold));
