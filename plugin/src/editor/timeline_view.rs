@@ -27,7 +27,7 @@ pub fn show(ui: &mut egui::Ui, (packets, levels_db): (&VecDeque<(PacketFate, f32
     ui.horizontal(|ui| {
         ui.label(egui::RichText::new("Packets, last 10 s").strong());
         for (index, name) in FATE_NAMES.iter().enumerate() {
-            ui.colored_label(FATE_COLOURS[index], format!("■ {name} {}", counts[index]));
+            ui.colored_label(FATE_COLOURS[index], format!("{name} {}", counts[index]));
         }
     });
     let (response, painter) = ui.allocate_painter(egui::vec2(ui.available_width(), 56.0), egui::Sense::hover());
