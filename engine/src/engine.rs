@@ -169,12 +169,18 @@ impl Engine {
         self.mix.set(&settings);
         if settings.level_match != self.settings.level_match {
             // Turned on: measure afresh. Turned off: glide back to unity.
-            if let Some(matcher) = self.level_matcher.as_mut() {
-                matcher.reset();
-            }
-            self.mix.set_level_match_db(0.0);
+            self.restart_level_match();
         }
         self.settings = settings;
+    }
+
+    /// Forgets the loudness measured and sends the level-matching gain back to unity (gliding,
+    /// unless a snap follows). Never allocates.
+    fn restart_level_match(&mut self) {
+        if let Some(matcher) = self.level_matcher.as_mut() {
+            matcher.reset();
+        }
+        self.mix.set_level_match_db(0.0);
     }
 
     /// The way loss traces reach this engine from another thread: send `Some(trace)` to replay
@@ -194,10 +200,7 @@ impl Engine {
         self.shape_settings = self.settings;
         self.chain.reset(&self.settings);
         self.restart.cancel();
-        if let Some(matcher) = self.level_matcher.as_mut() {
-            matcher.reset();
-        }
-        self.mix.set_level_match_db(0.0);
+        self.restart_level_match();
         self.mix.snap();
         self.sanitized_samples = 0;
         self.rejected_blocks = 0;
