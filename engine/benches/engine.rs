@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion};
 use roundtrip_codec::raw::RawRoundTrip;
 use roundtrip_codec::{Application, MAX_PACKET_BYTES};
-use roundtrip_engine::{Engine, EngineConfig, Settings};
+use roundtrip_engine::{Comparison, Engine, EngineConfig, Listen, Settings};
 use roundtrip_signal::test_signal;
 
 const BLOCK_FRAMES: usize = 64;
@@ -62,6 +62,25 @@ fn bench_group(c: &mut Criterion, group_name: &str, rate: u32, settings: Setting
             b.iter(|| raw_second(&mut raw, black_box(&raw_input), &mut packet, &mut output))
         });
     }
+    group.finish();
+}
+
+/// Benchmarks one chain against an A/B comparison of two chains with the same settings (the
+/// engine's share that is not a chain's, sanitising, mixing and metering, is paid once).
+fn bench_comparison(c: &mut Criterion, group_name: &str, rate: u32, input: &[f32]) {
+    let mut output = vec![0.0f32; input.len()];
+    let mut group = c.benchmark_group(group_name);
+    group.sample_size(20).measurement_time(Duration::from_secs(8));
+    let mut one = engine(rate, settings());
+    group.bench_function(BenchmarkId::from_parameter("one_chain"), |b| {
+        b.iter(|| engine_second(&mut one, black_box(input), &mut output))
+    });
+    let mut two = engine(rate, settings());
+    two.set_comparison(&Comparison { b: Some(settings()), listen: Listen::B });
+    two.reset();
+    group.bench_function(BenchmarkId::from_parameter("two_chains"), |b| {
+        b.iter(|| engine_second(&mut two, black_box(input), &mut output))
+    });
     group.finish();
 }
 
@@ -122,6 +141,8 @@ fn main() {
     let (music_48k, music_44k1) = (second_of_music(48_000), second_of_music(44_100));
     bench_group(&mut criterion, "engine_48k_stereo_20ms_64k", 48_000, settings(), &music_48k, true);
     bench_group(&mut criterion, "engine_44k1_stereo_20ms_64k", 44_100, settings(), &music_44k1, true);
+    bench_comparison(&mut criterion, "a_b_48k_stereo_20ms_64k", 48_000, &music_48k);
+    bench_comparison(&mut criterion, "a_b_44k1_stereo_20ms_64k", 44_100, &music_44k1);
     // The neural features, on speech (where they engage) at 24 kbps VoIP with 10 % loss, each
     // beside the same settings without them.
     let speech = test_signal::interleave_mono(&test_signal::speech(48_000, 1.0), 2);

@@ -29,7 +29,7 @@ impl CodecChain {
         let pipeline = Pipeline::new(config, codec_rate_hz)?;
         let round_trip = RoundTrip::new(codec_rate_hz, channels, settings, max_recovery_frames())?;
         let mut chain = Self { round_trip, pipeline };
-        chain.pipeline.rebuild(&chain.round_trip);
+        chain.pipeline.rebuild(&chain.round_trip, 0);
         Ok(chain)
     }
 
@@ -71,10 +71,18 @@ impl CodecChain {
         self.round_trip.configure(settings, false);
     }
 
-    /// Rebuilds the codec and the pipeline with `settings`' shape, from silence. Never allocates.
+    /// Rebuilds the codec and the pipeline with `settings`' shape, from silence, at the shape's
+    /// own latency. Never allocates.
     pub fn restart(&mut self, settings: &Settings) {
         self.round_trip.restart(settings);
-        self.pipeline.rebuild(&self.round_trip);
+        self.pipeline.rebuild(&self.round_trip, 0);
+    }
+
+    /// Empties the pipeline again and delays the chain's output and dry signal so that its
+    /// latency is `total_host` (if that is more than its own): two compared chains, each just
+    /// restarted or reset, are aligned to the slower one this way. Never allocates.
+    pub fn align_to(&mut self, total_host: usize) {
+        self.pipeline.rebuild(&self.round_trip, total_host);
     }
 
     /// Replays the loss traces `receiver` brings in place of the loss model. Call before the
@@ -86,7 +94,7 @@ impl CodecChain {
     /// Clears everything, counters and loss pattern included, as if just created. Never allocates.
     pub fn reset(&mut self, settings: &Settings) {
         self.round_trip.reset(settings);
-        self.pipeline.rebuild(&self.round_trip);
+        self.pipeline.rebuild(&self.round_trip, 0);
     }
 
     /// Runs interleaved host `input` through the chain, filling `decoded` and `aligned` with as

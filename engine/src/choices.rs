@@ -4,6 +4,7 @@
 
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
 
+use crate::comparison::Listen;
 use crate::settings::{LossModel, Monitor};
 
 /// One value of an enumerated setting and its names.
@@ -156,6 +157,10 @@ const MONITORS: [Named<Monitor>; 3] = [
 ];
 choice!(Monitor, MONITORS);
 
+const LISTENS: [Named<Listen>; 3] =
+    [Named::new(Listen::Dry, "dry", "Dry"), Named::new(Listen::A, "a", "A"), Named::new(Listen::B, "b", "B")];
+choice!(Listen, LISTENS);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +190,7 @@ mod tests {
         check::<RateControl>();
         check::<LossModel>();
         check::<Monitor>();
+        check::<Listen>();
     }
 
     #[test]
@@ -201,5 +207,6 @@ mod tests {
         assert_eq!(RateControl::KEYS, ["cvbr", "vbr", "cbr"]);
         assert_eq!(LossModel::KEYS, ["random", "bursty", "realistic"]);
         assert_eq!(Monitor::KEYS, ["decoded", "diff", "dry"]);
+        assert_eq!(Listen::KEYS, ["dry", "a", "b"]);
     }
 }

@@ -35,6 +35,7 @@ use std::time::Duration;
 
 use rtrb::{Consumer, Producer, RingBuffer};
 
+use crate::comparison::Comparison;
 use crate::config::EngineConfig;
 use crate::engine::Engine;
 use crate::meters::{CodecThreadCounters, Meters};
@@ -78,6 +79,7 @@ struct Stamped {
 #[derive(Debug, Clone, Copy)]
 enum Command {
     Settings(Settings),
+    Comparison(Comparison),
     Reset,
     /// Input frames dropped here: the engine restarts from silence and the output is silent
     /// for them.
@@ -85,13 +87,15 @@ enum Command {
 }
 
 /// Commands the audio thread could not send because the command ring was full; sent first
-/// at the next call. Their order among themselves is kept only roughly (gap, reset, settings):
-/// the ring fills only when the worker has stalled through a thousand setting changes.
+/// at the next call. Their order among themselves is kept only roughly (gap, reset, settings,
+/// comparison): the ring fills only when the worker has stalled through a thousand setting
+/// changes.
 #[derive(Debug, Clone, Copy, Default)]
 struct Pending {
     gap_frames: u64,
     reset: bool,
     settings: Option<Settings>,
+    comparison: Option<Comparison>,
 }
 
 /// The audio thread's end. Never allocates, locks, blocks or makes a system call.
@@ -104,8 +108,9 @@ pub struct AudioEnd {
     /// Frames pushed into the input ring so far.
     pushed_frames: u64,
     pending: Pending,
-    /// The settings last sent.
+    /// The settings and comparison last sent.
     sent_settings: Settings,
+    sent_comparison: Comparison,
     /// Frames played as silence for which the worker's output is still to be discarded.
     debt_frames: u64,
     /// Output frames still to be silenced after a reset: they were computed before it.
@@ -176,6 +181,7 @@ pub fn pair(engine: Engine, tap: Tap, observer: Observer) -> (AudioEnd, Worker) 
         pushed_frames: 0,
         pending: Pending::default(),
         sent_settings: *engine.settings(),
+        sent_comparison: engine.comparison(),
         debt_frames: 0,
         mute_frames: 0,
         extra_frames: extra as u64,
@@ -215,6 +221,15 @@ impl AudioEnd {
         if *settings != self.sent_settings {
             self.sent_settings = *settings;
             self.pending.settings = Some(*settings);
+            self.send_pending();
+        }
+    }
+
+    /// Sends a new comparison, as [`AudioEnd::set_settings`] does settings.
+    pub fn set_comparison(&mut self, comparison: &Comparison) {
+        if *comparison != self.sent_comparison {
+            self.sent_comparison = *comparison;
+            self.pending.comparison = Some(*comparison);
             self.send_pending();
         }
     }
@@ -303,9 +318,15 @@ impl AudioEnd {
             self.pending.reset = false;
         }
         if let Some(settings) = self.pending.settings {
-            if self.commands.push(Stamped { at_frame, command: Command::Settings(settings) }).is_ok() {
-                self.pending.settings = None;
+            if self.commands.push(Stamped { at_frame, command: Command::Settings(settings) }).is_err() {
+                return;
             }
+            self.pending.settings = None;
+        }
+        if let Some(comparison) = self.pending.comparison
+            && self.commands.push(Stamped { at_frame, command: Command::Comparison(comparison) }).is_ok()
+        {
+            self.pending.comparison = None;
         }
     }
 
@@ -403,6 +424,7 @@ impl Worker {
             did_something = true;
             match command {
                 Command::Settings(settings) => self.engine.set_settings(&settings),
+                Command::Comparison(comparison) => self.engine.set_comparison(&comparison),
                 Command::Reset => self.engine.reset(),
                 Command::Gap(frames) => {
                     self.engine.reset();
@@ -522,6 +544,11 @@ impl CodecThread {
     /// See [`AudioEnd::set_settings`].
     pub fn set_settings(&mut self, settings: &Settings) {
         self.audio.set_settings(settings);
+    }
+
+    /// See [`AudioEnd::set_comparison`].
+    pub fn set_comparison(&mut self, comparison: &Comparison) {
+        self.audio.set_comparison(comparison);
     }
 
     /// See [`AudioEnd::reset`].

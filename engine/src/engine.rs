@@ -1,15 +1,15 @@
 //! The engine's API: host blocks in, the Opus round trip, host blocks out, at a constant
-//! latency. The work is done by the pieces it holds: [`crate::chain`] (the pipeline of FIFOs,
-//! resamplers and frames around the codec, network and receiver), [`crate::restart`],
-//! [`crate::mix`], [`crate::levels`] and [`crate::sanitize`].
+//! latency. The work is done by the pieces it holds: a [`crate::slot`] per compared setting
+//! (each a [`crate::chain`]: the pipeline of FIFOs, resamplers and frames around the codec,
+//! network and receiver), [`crate::restart`], [`crate::listen`], [`crate::mix`],
+//! [`crate::levels`] and [`crate::sanitize`].
 
 use std::sync::Arc;
 
-use crate::chain::CodecChain;
+use crate::comparison::{Comparison, Listen};
 use crate::config::{EngineConfig, EngineError};
 use crate::handoff::{HandoffSender, handoff};
-use crate::level_match::LevelMatcher;
-use crate::levels::LevelMeter;
+use crate::listen::SourceSwitch;
 use crate::loss_trace::LossTrace;
 use crate::meters::{Counters, Meters};
 use crate::mix::OutputMix;
@@ -18,16 +18,19 @@ use crate::restart::Restart;
 use crate::round_trip::PacketObserver;
 use crate::sanitize::sanitize_into;
 use crate::settings::Settings;
+use crate::slot::Slot;
 
 /// The engine's own buffers for one piece of a block, each sized for the longest piece.
 #[derive(Debug)]
 struct PieceBuffers {
     /// Sanitised input.
     input: Vec<f32>,
-    /// Decoded output.
-    decoded: Vec<f32>,
-    /// Latency-aligned input.
+    /// Latency-aligned input (slot A's; both slots' are the same).
     aligned: Vec<f32>,
+    /// Slot B's copy of it, unused.
+    aligned_b: Vec<f32>,
+    /// What the listener hears, when that is not one slot's decoded signal as it is.
+    heard: Vec<f32>,
     /// A planar block interleaved, and its processed output.
     planar_in: Vec<f32>,
     planar_out: Vec<f32>,
@@ -53,34 +56,39 @@ struct PieceBuffers {
 /// the output is silent for that latency while the new pipeline fills. Every other setting takes
 /// effect at the next frame boundary, without a restart.
 ///
+/// **Comparing two settings.** [`Engine::set_comparison`] runs a second codec chain (slot B)
+/// beside the engine's own (slot A) on the same input, and picks what the listener hears: the
+/// dry input, A or B, crossfaded over 5 ms (see [`crate::listen`]). Both chains and the dry
+/// signal are delayed to the slower chain's latency, so that a switch lands on the same sample.
+/// B's meters go to [`Engine::meters_b`].
+///
 /// Thread ownership: one thread (the audio thread) owns the engine. Other threads read
 /// [`Engine::meters`] through the shared, lock-free [`Meters`].
 #[derive(Debug)]
 pub struct Engine {
     /// What the engine was created for.
     config: EngineConfig,
-    /// FIFOs and resamplers around the codec, the network and the receiver.
-    chain: CodecChain,
+    /// Slot A: the engine's own settings.
+    a: Slot,
+    /// Slot B: the compared settings; runs only while `b_running`.
+    b: Slot,
+    /// Whether B is asked for, and whether the chains' current shape includes it (they differ
+    /// until the restart that turns it on or off).
+    b_wanted: bool,
+    b_running: bool,
+    /// The source asked for.
+    listen: Listen,
     /// Buffers for one piece.
     buffers: PieceBuffers,
-    /// The settings in force (those of the pipeline's shape may lag until a restart).
-    settings: Settings,
-    /// The settings the current pipeline shape was built for.
-    shape_settings: Settings,
     /// Restart state.
     restart: Restart,
+    /// Dry, A or B, crossfaded and level-matched.
+    switch: SourceSwitch,
     /// Monitor weights and gain.
     mix: OutputMix,
-    /// The decoded signal's loudness against the input's; `None` below 8 kHz.
-    level_matcher: Option<LevelMatcher>,
-    /// Counters kept here rather than in the round trip.
+    /// Counters kept here rather than in a slot.
     sanitized_samples: u64,
     rejected_blocks: u64,
-    underruns: u64,
-    /// Meter averages.
-    level_meter: LevelMeter,
-    /// Shared with readers on other threads.
-    meters: Arc<Meters>,
 }
 
 impl Engine {
@@ -95,28 +103,27 @@ impl Engine {
         config.validate()?;
         let EngineConfig { sample_rate_hz, channels, max_block_frames } = config;
         let settings = settings.clamped();
-        let chain = CodecChain::new(&config, &settings)?;
         let piece = max_block_frames * channels;
         let engine = Self {
             config,
-            chain,
+            a: Slot::new(&config, settings, meters)?,
+            b: Slot::new(&config, settings, Arc::new(Meters::default()))?,
+            b_wanted: false,
+            b_running: false,
+            listen: Listen::A,
             buffers: PieceBuffers {
                 input: prefaulted(piece),
-                decoded: prefaulted(piece),
                 aligned: prefaulted(piece),
+                aligned_b: prefaulted(piece),
+                heard: prefaulted(piece),
                 planar_in: prefaulted(piece),
                 planar_out: prefaulted(piece),
             },
-            settings,
-            shape_settings: settings,
             restart: Restart::new(sample_rate_hz),
+            switch: SourceSwitch::new(Listen::A, sample_rate_hz),
             mix: OutputMix::new(&settings, sample_rate_hz),
-            level_matcher: LevelMatcher::new(sample_rate_hz),
             sanitized_samples: 0,
             rejected_blocks: 0,
-            underruns: 0,
-            level_meter: LevelMeter::default(),
-            meters,
         };
         engine.publish_meters();
         Ok(engine)
@@ -129,29 +136,47 @@ impl Engine {
 
     /// The rate the codec runs at.
     pub fn codec_rate_hz(&self) -> u32 {
-        self.chain.codec_rate_hz()
+        self.a.chain.codec_rate_hz()
     }
 
-    /// The settings in force.
+    /// The settings in force (slot A's).
     pub fn settings(&self) -> &Settings {
-        &self.settings
+        &self.a.settings
+    }
+
+    /// What is compared and heard, as last set.
+    pub fn comparison(&self) -> Comparison {
+        Comparison { b: self.b_wanted.then_some(self.b.settings), listen: self.listen }
     }
 
     /// The output's delay behind the input, in host samples.
     pub fn latency_samples(&self) -> usize {
-        self.chain.latency().total_host
+        self.a.chain.latency().total_host
     }
 
     /// How far the encoded stream lags the input, in seconds: the down-resampler's delay plus
     /// the encoder's lookahead. A file of the packets skips this much at its start (an Ogg Opus
     /// file's pre-skip).
     pub fn encoded_delay_seconds(&self) -> f64 {
-        self.chain.encoded_delay_seconds()
+        self.a.chain.encoded_delay_seconds()
     }
 
-    /// The shared meters, for other threads.
+    /// The shared meters (slot A's), for other threads.
     pub fn meters(&self) -> Arc<Meters> {
-        Arc::clone(&self.meters)
+        Arc::clone(&self.a.meters)
+    }
+
+    /// Slot B's shared meters.
+    pub fn meters_b(&self) -> Arc<Meters> {
+        Arc::clone(&self.b.meters)
+    }
+
+    /// Publishes slot B's meters into `meters` from now on (a plugin keeps one for its lifetime,
+    /// as for [`Engine::with_meters`]). Call before the audio thread takes the engine: the
+    /// previous handle is dropped here.
+    pub fn use_meters_b(&mut self, meters: Arc<Meters>) {
+        self.b.meters = meters;
+        self.publish_meters();
     }
 
     /// Takes new settings (out-of-range values are clamped). Never allocates. Settings that
@@ -159,53 +184,115 @@ impl Engine {
     /// at the next frame boundary, and mix, monitor and gain glide there over a few ms.
     pub fn set_settings(&mut self, settings: &Settings) {
         let settings = settings.clamped();
-        if settings == self.settings {
+        if settings == self.a.settings {
             return;
         }
-        if self.shape_settings.needs_restart(&settings) {
-            self.restart.request();
-        }
-        self.chain.configure(&settings.with_restart_fields_of(&self.shape_settings));
+        let level_match_changed = settings.level_match != self.a.settings.level_match;
+        self.a.configure(&settings);
         self.mix.set(&settings);
-        if settings.level_match != self.settings.level_match {
+        if level_match_changed {
             // Turned on: measure afresh. Turned off: glide back to unity.
             self.restart_level_match();
         }
-        self.settings = settings;
+        self.request_restart_if_needed();
     }
 
-    /// Forgets the loudness measured and sends the level-matching gain back to unity (gliding,
+    /// Takes what to compare and hear (see [`Comparison`]). Never allocates. Turning B on or
+    /// off, or a change of its latency's shape, restarts both chains as a latency change does;
+    /// the rest of B's settings take effect at its next frame, and a change of source fades
+    /// over 5 ms.
+    pub fn set_comparison(&mut self, comparison: &Comparison) {
+        if let Some(b) = comparison.b {
+            let b = b.clamped();
+            if b != self.b.settings {
+                self.b.configure(&b);
+            }
+        }
+        if comparison.b.is_some() != self.b_wanted {
+            self.b_wanted = comparison.b.is_some();
+            self.b.restart_level_match();
+        }
+        self.listen = comparison.listen;
+        self.switch.listen(self.heard_source());
+        self.request_restart_if_needed();
+    }
+
+    /// The source the switch plays: A in place of a B that is not running.
+    fn heard_source(&self) -> Listen {
+        if self.listen == Listen::B && !self.b_running { Listen::A } else { self.listen }
+    }
+
+    /// Starts a restart if the settings asked for differ in shape from the chains'.
+    fn request_restart_if_needed(&mut self) {
+        let b_reshaped = self.b_wanted && self.b_running && self.b.needs_restart();
+        if self.a.needs_restart() || self.b_wanted != self.b_running || b_reshaped {
+            self.restart.request();
+        }
+    }
+
+    /// Rebuilds the chains that run with the settings in force, and aligns them.
+    fn restart_chains(&mut self) {
+        self.a.restart();
+        self.b_running = self.b_wanted;
+        if self.b_running {
+            self.b.restart();
+        }
+        self.align_chains();
+        self.switch.listen(self.heard_source());
+    }
+
+    /// Delays the faster of two running chains, each just rebuilt, to the slower one's latency.
+    fn align_chains(&mut self) {
+        if self.b_running {
+            let total = self.a.chain.latency().total_host.max(self.b.chain.latency().total_host);
+            self.a.chain.align_to(total);
+            self.b.chain.align_to(total);
+        }
+    }
+
+    /// Forgets the loudness measured and sends the level-matching gains back to unity (gliding,
     /// unless a snap follows). Never allocates.
     fn restart_level_match(&mut self) {
-        if let Some(matcher) = self.level_matcher.as_mut() {
-            matcher.reset();
-        }
-        self.mix.set_level_match_db(0.0);
+        self.a.restart_level_match();
+        self.b.restart_level_match();
+        self.switch.set_level_match_db(0.0, 0.0);
     }
 
     /// The way loss traces reach this engine from another thread: send `Some(trace)` to replay
     /// it in place of the loss model (from its start, repeating), `None` to give the model back.
     /// The engine takes the newest at its next packet; old traces are freed by the sender (see
     /// [`crate::handoff`]). This allocates the handoff: call it before the audio thread owns the
-    /// engine. A sender taken earlier no longer reaches it.
+    /// engine. A sender taken earlier no longer reaches it. The trace replaces slot A's loss
+    /// model; [`Engine::loss_trace_sender_b`] gives slot B's.
     pub fn loss_trace_sender(&mut self) -> HandoffSender<Option<LossTrace>> {
         let (sender, receiver) = handoff();
-        self.chain.attach_loss_traces(receiver);
+        self.a.chain.attach_loss_traces(receiver);
+        sender
+    }
+
+    /// Like [`Engine::loss_trace_sender`], for slot B.
+    pub fn loss_trace_sender_b(&mut self) -> HandoffSender<Option<LossTrace>> {
+        let (sender, receiver) = handoff();
+        self.b.chain.attach_loss_traces(receiver);
         sender
     }
 
     /// Clears all audio state (FIFOs, codec, resamplers, loss pattern and counters) as if just
-    /// created with the current settings. Never allocates.
+    /// created with the current settings and comparison. Never allocates.
     pub fn reset(&mut self) {
-        self.shape_settings = self.settings;
-        self.chain.reset(&self.settings);
+        self.a.reset();
+        self.b_running = self.b_wanted;
+        if self.b_running {
+            self.b.reset();
+        }
+        self.align_chains();
         self.restart.cancel();
         self.restart_level_match();
+        self.switch.listen(self.heard_source());
+        self.switch.snap();
         self.mix.snap();
         self.sanitized_samples = 0;
         self.rejected_blocks = 0;
-        self.underruns = 0;
-        self.level_meter = LevelMeter::default();
         self.publish_meters();
     }
 
@@ -316,21 +403,22 @@ impl Engine {
         while done < frames {
             let piece = self.restart.piece_frames((frames - done).min(self.config.max_block_frames));
             let range = done * channels..(done + piece) * channels;
-            self.process_piece(&input[range.clone()], &mut output[range], packets);
+            let heard_is_a = self.process_piece(&input[range.clone()], &mut output[range], packets);
             let len = piece * channels;
-            tap(&self.buffers.aligned[..len], &self.buffers.decoded[..len]);
-            packets.piece(&self.buffers.aligned[..len], &self.buffers.decoded[..len]);
+            let (aligned, decoded) = (&self.buffers.aligned[..len], &self.a.decoded[..len]);
+            tap(aligned, if heard_is_a { decoded } else { &self.buffers.heard[..len] });
+            packets.piece(aligned, decoded);
             done += piece;
             if self.restart.is_due() {
-                self.shape_settings = self.settings;
-                self.chain.restart(&self.settings);
+                self.restart_chains();
                 self.restart.restarted();
             }
         }
     }
 
-    /// Processes at most one maximum block.
-    fn process_piece(&mut self, input: &[f32], output: &mut [f32], packets: &mut dyn PacketObserver) {
+    /// Processes at most one maximum block. Returns whether the listener heard slot A's decoded
+    /// signal as it is (else [`PieceBuffers::heard`] holds what was heard).
+    fn process_piece(&mut self, input: &[f32], output: &mut [f32], packets: &mut dyn PacketObserver) -> bool {
         let channels = self.config.channels;
         let len = input.len();
         let frames = len / channels;
@@ -338,36 +426,63 @@ impl Engine {
         let clean = &mut buffers.input[..len];
         self.sanitized_samples += u64::from(sanitize_into(input, clean));
         self.restart.fade_in(clean, channels);
-        let (decoded, aligned) = (&mut buffers.decoded[..len], &mut buffers.aligned[..len]);
-        self.underruns += self.chain.process(clean, decoded, aligned, packets) as u64;
-        if let Some(matcher) = self.level_matcher.as_mut().filter(|_| self.settings.level_match) {
-            self.mix.set_level_match_db(matcher.add(aligned, decoded, channels));
+        let aligned = &mut buffers.aligned[..len];
+        self.a.process(clean, aligned, packets);
+        if self.b_running {
+            self.b.process(clean, &mut buffers.aligned_b[..len], &mut ());
         }
+        let matching = self.a.settings.level_match;
+        if matching {
+            let a_db = self.a.level_match_db(aligned, channels, true);
+            let b_db = if self.b_running { self.b.level_match_db(aligned, channels, true) } else { 0.0 };
+            self.switch.set_level_match_db(a_db, b_db);
+        }
+        let heard_is_a = self.switch.plays_only(Listen::A);
+        let heard: &[f32] = if heard_is_a {
+            &self.a.decoded[..len]
+        } else {
+            let b = if self.b_running { &self.b.decoded[..len] } else { &self.a.decoded[..len] };
+            self.switch.render(&mut buffers.heard[..len], aligned, &self.a.decoded[..len], b, channels);
+            &buffers.heard[..len]
+        };
         let restart = self.restart;
-        self.mix
-            .render(output, decoded, aligned, channels, restart.is_fading_out(), |frame| restart.output_gain(frame));
+        self.mix.render(output, heard, aligned, channels, restart.is_fading_out(), |frame| restart.output_gain(frame));
         self.restart.advance_fade_out(frames);
         if len > 0 {
             let seconds = frames as f32 / self.config.sample_rate_hz as f32;
-            self.level_meter.add_piece(seconds, clean, output, aligned, decoded);
-            let chain = &self.chain;
-            self.level_meter.add_packets(chain.counters(), chain.frame_seconds(), chain.last_packet_bytes());
-            self.level_meter.set_level_match_db(self.mix.level_match_db());
+            let (a_db, b_db) = self.switch.level_match_db();
+            self.a.measure(seconds, clean, output, aligned, a_db);
+            if self.b_running {
+                self.b.measure(seconds, clean, output, aligned, b_db);
+            }
         }
+        heard_is_a
     }
 
-    /// The counters kept here and in the round trip, together.
+    /// Slot A's counters with the engine's, together.
     pub fn counters(&self) -> Counters {
+        self.a.counters(&self.engine_counters())
+    }
+
+    /// Slot B's, the same way (as they stood when B last ran).
+    pub fn counters_b(&self) -> Counters {
+        self.b.counters(&self.engine_counters())
+    }
+
+    /// The counters the engine keeps rather than a slot.
+    fn engine_counters(&self) -> Counters {
         Counters {
             sanitized_samples: self.sanitized_samples,
             rejected_blocks: self.rejected_blocks,
-            underruns: self.underruns,
-            decoded_overs: self.level_meter.decoded_overs(),
-            ..*self.chain.counters()
+            ..Counters::default()
         }
     }
 
     fn publish_meters(&self) {
-        self.meters.publish(&self.counters(), self.level_meter.levels(), self.chain.latency().total_host, &self.config);
+        let engine = self.engine_counters();
+        self.a.publish(&engine, &self.config);
+        if self.b_running {
+            self.b.publish(&engine, &self.config);
+        }
     }
 }

@@ -28,10 +28,13 @@
 //! | [`choices`] | each enumerated setting's values with their stable keys and names |
 //! | [`advice`] | warnings for what was asked but is not happening (conflicts, redundancy not sent) |
 //! | [`presets`] | everyday scenarios as [`Settings`], for the editor and the demo |
-//! | [`chain`] | one codec chain: pipeline and round trip; an A/B comparison runs two |
+//! | [`comparison`] | A/B: a second setting coded beside the first, and the source heard |
+//! | [`slot`] | one compared setting: its chain, settings, level matching and meters |
+//! | [`chain`] | one codec chain: pipeline and round trip |
 //! | [`pipeline`] | FIFOs, resamplers and frames between host and codec; worst-case sizing |
 //! | [`round_trip`] | one frame through encoder, network, receiver and decoder |
 //! | [`restart`] | the fade out, restart and fade in for a latency change |
+//! | [`listen`] | dry, A or B, crossfaded, each level-matched |
 //! | [`mix`] | decoded, difference or dry, smoothed weights, output gain and ceiling |
 //! | [`sanitize`] | NaN, infinities, subnormals and overs kept from the encoder |
 //! | [`levels`] | peaks, RMS, SNR and bitrate averages on the audio thread |
@@ -50,6 +53,7 @@ pub mod callback_budget;
 pub mod chain;
 pub mod choices;
 pub mod codec_thread;
+pub mod comparison;
 pub mod config;
 pub mod engine;
 pub mod fifo;
@@ -58,6 +62,7 @@ pub mod jitter;
 pub mod latency;
 pub mod level_match;
 pub mod levels;
+pub mod listen;
 pub mod loss;
 pub mod loss_trace;
 pub mod lossgen;
@@ -72,11 +77,13 @@ pub mod restart;
 pub mod round_trip;
 pub mod sanitize;
 pub mod settings;
+pub mod slot;
 
 pub use advice::Advice;
 pub use chain::CodecChain;
 pub use choices::{Choice, Named};
 pub use codec_thread::CodecThread;
+pub use comparison::{Comparison, Listen};
 pub use config::{EngineConfig, EngineError, HOST_RATE_RANGE_HZ, MAX_BLOCK_FRAMES};
 pub use engine::Engine;
 pub use loss_trace::{LossTrace, LossTraceError};

@@ -1,6 +1,6 @@
 //! What the listener hears: decoded, difference or dry, blended with the dry signal and scaled
-//! by the output gain, each weight gliding to its new value, and the result bounded. The decoded
-//! signal can be level-matched to the input first ([`crate::level_match`]).
+//! by the output gain, each weight gliding to its new value, and the result bounded. "Decoded"
+//! is the source the switch plays ([`crate::listen`]: slot A or B, level-matched or not).
 
 use crate::settings::{Monitor, Settings};
 
@@ -11,9 +11,6 @@ pub const OUTPUT_CEILING: f32 = 16.0;
 /// Time constant of the mix, monitor and gain smoothing: long enough not to click, short enough
 /// to feel immediate.
 const SMOOTHING_MS: f32 = 5.0;
-
-/// Time constant of the level-matching gain's glide: slow enough not to be heard as a fade.
-const LEVEL_MATCH_GLIDE_MS: f64 = 300.0;
 
 /// A value that glides toward its target with a one-pole filter, and snaps once close.
 #[derive(Debug, Clone, Copy)]
@@ -43,27 +40,6 @@ impl Smoothed {
     }
 }
 
-/// The level-matching gain's glide, in f64: over 300 ms at high rates a per-sample step is too
-/// small for an f32 near 1 to take, and the glide would end in a step.
-#[derive(Debug, Clone, Copy)]
-struct Glide {
-    current: f64,
-    target: f64,
-}
-
-impl Glide {
-    #[inline]
-    fn next(&mut self, coefficient: f64) -> f32 {
-        if self.current != self.target {
-            self.current += (self.target - self.current) * coefficient;
-            if (self.target - self.current).abs() < 1e-9 {
-                self.current = self.target;
-            }
-        }
-        self.current as f32
-    }
-}
-
 /// The monitor weights and output gain, smoothed.
 #[derive(Debug, Clone, Copy)]
 pub struct OutputMix {
@@ -71,11 +47,8 @@ pub struct OutputMix {
     difference: Smoothed,
     dry: Smoothed,
     gain: Smoothed,
-    /// The decoded signal's level-matching gain (linear).
-    level_match: Glide,
-    /// Smoothing coefficients per frame: the weights', and the level-matching gain's.
+    /// Smoothing coefficient per frame.
     coefficient: f32,
-    level_match_coefficient: f64,
 }
 
 impl OutputMix {
@@ -86,9 +59,7 @@ impl OutputMix {
             difference: Smoothed::new(0.0),
             dry: Smoothed::new(0.0),
             gain: Smoothed::new(1.0),
-            level_match: Glide { current: 1.0, target: 1.0 },
             coefficient: 1.0 - (-1.0 / (SMOOTHING_MS / 1000.0 * sample_rate_hz as f32)).exp(),
-            level_match_coefficient: -(-1.0 / (LEVEL_MATCH_GLIDE_MS / 1000.0 * f64::from(sample_rate_hz))).exp_m1(),
         };
         mix.set(settings);
         mix.snap();
@@ -105,19 +76,8 @@ impl OutputMix {
         self.gain.target = 10f32.powf(settings.output_gain_db / 20.0);
     }
 
-    /// The level-matching gain to glide to, in dB (0 when matching is off).
-    pub fn set_level_match_db(&mut self, gain_db: f32) {
-        self.level_match.target = 10f64.powf(f64::from(gain_db) / 20.0);
-    }
-
-    /// The level-matching gain applied now, in dB.
-    pub fn level_match_db(&self) -> f32 {
-        20.0 * self.level_match.current.log10() as f32
-    }
-
     fn is_settled(&self) -> bool {
         [self.decoded, self.difference, self.dry, self.gain].iter().all(|s| s.current == s.target)
-            && self.level_match.current == self.level_match.target
     }
 
     /// Jumps to the targets.
@@ -126,7 +86,6 @@ impl OutputMix {
         self.difference.snap();
         self.dry.snap();
         self.gain.snap();
-        self.level_match.current = self.level_match.target;
     }
 
     /// Writes what the listener hears of `decoded` and `aligned` (the input delayed by the
@@ -145,15 +104,14 @@ impl OutputMix {
             // While nothing glides or fades, the weights are constant for the whole piece, and
             // the per-sample work is one multiply-add chain:
             // gain·(decoded·wet + difference·(aligned − wet) + dry·aligned), regrouped.
-            let wet_weight =
-                self.gain.current * (self.decoded.current - self.difference.current) * self.level_match.current as f32;
+            let wet_weight = self.gain.current * (self.decoded.current - self.difference.current);
             let aligned_weight = self.gain.current * (self.difference.current + self.dry.current);
             for ((out, &wet), &aligned) in output.iter_mut().zip(decoded).zip(aligned) {
                 *out = limit(wet_weight * wet + aligned_weight * aligned);
             }
             return;
         }
-        let (coefficient, level_match_coefficient) = (self.coefficient, self.level_match_coefficient);
+        let coefficient = self.coefficient;
         let frames =
             output.chunks_exact_mut(channels).zip(decoded.chunks_exact(channels).zip(aligned.chunks_exact(channels)));
         for (frame, (out, (wet, aligned))) in frames.enumerate() {
@@ -163,9 +121,7 @@ impl OutputMix {
                 self.dry.next(coefficient),
                 self.gain.next(coefficient) * fade_gain(frame),
             );
-            let matched = self.level_match.next(level_match_coefficient);
             for ((out, &wet), &aligned) in out.iter_mut().zip(wet).zip(aligned) {
-                let wet = wet * matched;
                 *out = limit(gain * (decoded * wet + difference * (aligned - wet) + dry * aligned));
             }
         }

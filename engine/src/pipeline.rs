@@ -157,6 +157,8 @@ impl Pipeline {
             // At an Opus rate the codec works straight on the host FIFOs and these stay unused.
             codec_in: fifo(if direct { 1 } else { max_block_codec + max_frame + 2 * chunk_out }),
             codec_out: fifo(if direct { 1 } else { worst.pad_codec + max_block_codec + max_frame + 2 * chunk_out }),
+            // A latency padded to a second chain's (see `Pipeline::rebuild`) is still that
+            // chain's, within the worst.
             host_out: fifo(worst.total_host + max_block_frames + slack),
             dry: fifo(worst.total_host + max_block_frames + slack),
             scratch: StageScratch {
@@ -189,11 +191,12 @@ impl Pipeline {
         self.resamplers.as_ref().map_or(0, |resamplers| resamplers.down.delay_input_frames())
     }
 
-    /// Empties every FIFO and resampler and fills the pre-fills for `round_trip`'s shape.
-    /// Never allocates.
-    pub fn rebuild(&mut self, round_trip: &RoundTrip) {
+    /// Empties every FIFO and resampler and fills the pre-fills for `round_trip`'s shape, with
+    /// the output and the dry signal delayed further if need be so that the latency is at least
+    /// `align_to_host` frames (a chain compared with a slower one waits for it). Never allocates.
+    pub fn rebuild(&mut self, round_trip: &RoundTrip, align_to_host: usize) {
         let shape = self.resamplers.as_ref().map(Resamplers::shape);
-        self.latency = latency(
+        let mut latency = latency(
             self.host_rate_hz,
             self.codec_rate_hz,
             round_trip.frame_samples(),
@@ -201,6 +204,10 @@ impl Pipeline {
             round_trip.recovery_frames(),
             shape.as_ref(),
         );
+        let padding = align_to_host.saturating_sub(latency.total_host);
+        latency.prefill_host += padding;
+        latency.total_host += padding;
+        self.latency = latency;
         let channels = self.channels;
         for fifo in [&mut self.host_in, &mut self.codec_in, &mut self.codec_out, &mut self.host_out, &mut self.dry] {
             fifo.clear();

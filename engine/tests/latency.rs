@@ -6,7 +6,7 @@ mod common;
 use common::{HOST_RATES_HZ, engine, random_blocks, run};
 use roundtrip_codec::{Application, FrameDuration};
 use roundtrip_engine::{JitterSettings, Settings};
-use test_support::peak_position;
+use test_support::{add_pulse, peak_position};
 
 /// How far a measured peak may lie from the reported latency, in samples. libopus 1.6.1 and
 /// rubato 5.1 measure within 0.015 samples at every rate; "to the sample" needs < 0.5.
@@ -18,25 +18,6 @@ const IMPULSE_SPACING_S: f64 = 0.37;
 /// Settings under which the codec reproduces an impulse sharply: high-rate CELT.
 fn impulse_friendly(frame: FrameDuration, fec: bool) -> Settings {
     Settings { bitrate_bps: 510_000, frame, fec, application: Application::Audio, ..Settings::default() }
-}
-
-/// Adds a band-limited impulse centred on sample `centre`: a Hann-windowed sinc whose band
-/// (at most 8 kHz) passes through every stage, so its peak survives resampling grids that do
-/// not contain the exact instant. A bare one-sample click can come out ±1 sample off for that
-/// reason alone at 22.05 and 176.4 kHz, although the delay is exact.
-fn add_pulse(signal: &mut [f32], centre: usize, rate: u32) {
-    let cutoff = (8_000.0 / f64::from(rate)).min(0.2);
-    let half_width = (4.0 / cutoff) as usize;
-    for (n, sample) in signal.iter_mut().enumerate().take(centre + half_width + 1).skip(centre - half_width) {
-        let x = n as f64 - centre as f64;
-        let sinc = if x == 0.0 {
-            1.0
-        } else {
-            (std::f64::consts::PI * 2.0 * cutoff * x).sin() / (std::f64::consts::PI * 2.0 * cutoff * x)
-        };
-        let window = 0.5 + 0.5 * (std::f64::consts::PI * x / half_width as f64).cos();
-        *sample += (0.8 * sinc * window) as f32;
-    }
 }
 
 /// Sends band-limited impulses through the engine and returns the reported latency and, for

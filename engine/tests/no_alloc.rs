@@ -106,6 +106,35 @@ fn no_allocation_at_96_khz_mono_with_resampling() {
 }
 
 #[test]
+fn comparing_two_settings_allocates_nothing_whatever_is_switched() {
+    use roundtrip_engine::{Comparison, Listen};
+    let input = test_signal::interleave_mono(&test_signal::speech(44_100, 1.0), 2);
+    let mut output = vec![0.0; input.len()];
+    let blocks = random_blocks(200, 4_096, 11);
+    let settings = settings_sequence();
+    let mut engine = engine(44_100, 2, Settings { level_match: true, ..Settings::default() });
+    let sources = [Listen::A, Listen::B, Listen::Dry];
+    let (_, counts) = count(|| {
+        for (step, next) in settings.iter().enumerate() {
+            // B takes every setting in turn (restarts included), and is off every fifth step.
+            let b = (step % 5 != 4).then_some(*next);
+            engine.set_comparison(&Comparison { b, listen: sources[step % 3] });
+            let mut done = 0;
+            for &block in blocks.iter().cycle().skip(step).take(10) {
+                let len = (block * 2).min(input.len() - done);
+                engine.process_interleaved(&input[done..done + len], &mut output[done..done + len]);
+                done += len;
+            }
+            if step % 7 == 6 {
+                engine.reset();
+            }
+        }
+    });
+    assert!(counts.is_zero(), "{counts:?}");
+    assert!(engine.counters_b().packets_sent > 0);
+}
+
+#[test]
 fn the_codec_thread_allocates_nothing_on_either_side_even_when_the_worker_stalls() {
     use roundtrip_engine::CodecThread;
     use roundtrip_engine::codec_thread::pair;

@@ -5,6 +5,7 @@
 //! reads parameters (lock-free), the engine's [`Meters`] (atomics) and the spectrum ring's
 //! consumer; it never touches the audio thread's state.
 
+mod compare_view;
 mod meters_view;
 mod spectrum_view;
 mod timeline_view;
@@ -21,7 +22,7 @@ use roundtrip_engine::{Choice, LossModel, Meters, Named, PRESETS};
 
 use crate::loss_trace::TraceSlot;
 use crate::menu::LossModelMenu;
-use crate::params::RoundtripParams;
+use crate::params::{RoundtripParams, SlotId, SlotParams};
 use crate::spectrum::{ConsumerSlot, EditorSpectra};
 use crate::timeline::{EditorTimeline, TimelineSlot};
 
@@ -35,8 +36,10 @@ const METER_REFRESH: std::time::Duration = std::time::Duration::from_millis(33);
 pub struct EditorApp {
     /// The parameters, shared with the host and the audio thread.
     params: Arc<RoundtripParams>,
-    /// The engine's meters.
-    meters: Arc<Meters>,
+    /// The engine's meters: slot A's and slot B's.
+    meters: [Arc<Meters>; 2],
+    /// The slot the controls edit.
+    edited: SlotId,
     /// Set by the audio thread while a latency change waits for the host's restart.
     latency_held: Arc<AtomicBool>,
     /// Set here while the window is open; the audio thread feeds the spectrum only then.
@@ -68,7 +71,7 @@ pub struct EditorFeeds {
 /// Builds the editor. Called by the host on the main thread.
 pub fn create(
     params: Arc<RoundtripParams>,
-    meters: Arc<Meters>,
+    meters: [Arc<Meters>; 2],
     latency_held: Arc<AtomicBool>,
     open: Arc<AtomicBool>,
     feeds: EditorFeeds,
@@ -85,6 +88,7 @@ pub fn create(
     let app = EditorApp {
         params,
         meters,
+        edited: SlotId::A,
         latency_held,
         open,
         analyzer,
@@ -122,46 +126,51 @@ impl NiceEguiApp for EditorApp {
                     ui.heading("Opus Roundtrip");
                     ui.label(egui::RichText::new(roundtrip_codec::libopus_version()).weak());
                 });
-                presets_row(ui, params, &setter);
+                compare_view::show(ui, params, &mut self.edited, &setter);
+                let edited = self.edited;
+                presets_row(ui, params, edited, &setter);
                 ui.separator();
-                primary_controls(ui, params, &setter);
+                let slot = params.slot(edited);
+                primary_controls(ui, slot, &setter);
                 ui.separator();
                 ui.columns(3, |columns| {
-                    group(&mut columns[0], "Codec", |ui| {
-                        slider_row(ui, "Frame", &params.frame, &setter);
-                        slider_row(ui, "Application", &params.application, &setter);
-                        slider_row(ui, "Complexity", &params.complexity, &setter);
-                        slider_row(ui, "Bandwidth", &params.bandwidth, &setter);
-                        slider_row(ui, "Rate control", &params.rate_control, &setter);
-                        toggle_row(ui, &params.dtx, &setter);
-                        toggle_row(ui, &params.force_mono, &setter);
+                    let slot_title = |title: &str| format!("{title} ({})", if edited == SlotId::A { "A" } else { "B" });
+                    group(&mut columns[0], &slot_title("Codec"), |ui| {
+                        slider_row(ui, "Frame", &slot.frame, &setter);
+                        slider_row(ui, "Application", &slot.application, &setter);
+                        slider_row(ui, "Complexity", &slot.complexity, &setter);
+                        slider_row(ui, "Bandwidth", &slot.bandwidth, &setter);
+                        slider_row(ui, "Rate control", &slot.rate_control, &setter);
+                        toggle_row(ui, "DTX", &slot.dtx, &setter);
+                        toggle_row(ui, "Force mono", &slot.force_mono, &setter);
                     });
-                    group(&mut columns[1], "Network", |ui| {
-                        loss_model_row(ui, params, &setter);
-                        slider_row(ui, "Mean burst", &params.mean_burst_packets, &setter);
-                        slider_row(ui, "Seed", &params.seed, &setter);
-                        slider_row(ui, "Jitter", &params.mean_jitter_ms, &setter);
-                        slider_row(ui, "Delay spikes", &params.spike_percent, &setter);
-                        slider_row(ui, "Spike delay", &params.spike_ms, &setter);
-                        slider_row(ui, "Playout", &params.playout_ms, &setter);
-                        toggle_row(ui, &params.fec, &setter);
-                        slider_row(ui, "Expected loss", &params.expected_loss_percent, &setter);
-                        slider_row(ui, "DRED", &params.dred_tens_of_ms, &setter);
-                        slider_row(ui, "Decoder cplx", &params.decoder_complexity, &setter);
+                    group(&mut columns[1], &slot_title("Network"), |ui| {
+                        loss_model_row(ui, params, edited, &setter);
+                        slider_row(ui, "Mean burst", &slot.mean_burst_packets, &setter);
+                        slider_row(ui, "Seed", &slot.seed, &setter);
+                        slider_row(ui, "Jitter", &slot.mean_jitter_ms, &setter);
+                        slider_row(ui, "Delay spikes", &slot.spike_percent, &setter);
+                        slider_row(ui, "Spike delay", &slot.spike_ms, &setter);
+                        slider_row(ui, "Playout", &slot.playout_ms, &setter);
+                        toggle_row(ui, "In-band FEC", &slot.fec, &setter);
+                        slider_row(ui, "Expected loss", &slot.expected_loss_percent, &setter);
+                        slider_row(ui, "DRED", &slot.dred_tens_of_ms, &setter);
+                        slider_row(ui, "Decoder cplx", &slot.decoder_complexity, &setter);
                     });
                     group(&mut columns[2], "Monitor", |ui| {
-                        slider_row(ui, "Listen to", &params.monitor, &setter);
+                        slider_row(ui, "Monitor", &params.monitor, &setter);
                         slider_row(ui, "Mix", &params.mix, &setter);
                         slider_row(ui, "Output gain", &params.output_gain_db, &setter);
-                        toggle_row(ui, &params.level_match, &setter);
-                        toggle_row(ui, &params.codec_thread, &setter);
+                        toggle_row(ui, "Level match", &params.level_match, &setter);
+                        toggle_row(ui, "Codec thread", &params.codec_thread, &setter);
                     });
                 });
                 trace_row(ui, &params.loss_trace, &mut self.trace_field);
                 ui.separator();
                 let latency_held = self.latency_held.load(Ordering::Relaxed);
-                let snapshot = self.meters.snapshot();
-                meters_view::show(ui, &snapshot, params, latency_held);
+                let snapshot = self.meters[0].snapshot();
+                let b = params.compare.value().then(|| self.meters[1].snapshot());
+                meters_view::show(ui, &snapshot, b.as_ref(), params, latency_held);
                 ui.separator();
                 timeline_view::show(ui, self.timeline.update());
                 ui.separator();
@@ -186,9 +195,9 @@ impl NiceEguiApp for EditorApp {
 }
 
 /// Bitrate and packet loss: large, first, and impossible to miss.
-fn primary_controls(ui: &mut egui::Ui, params: &RoundtripParams, setter: &ParamSetter) {
+fn primary_controls(ui: &mut egui::Ui, slot: &SlotParams, setter: &ParamSetter) {
     ui.horizontal(|ui| {
-        for (label, param) in [("BITRATE", &params.bitrate_kbps), ("PACKET LOSS", &params.loss_percent)] {
+        for (label, param) in [("BITRATE", &slot.bitrate_kbps), ("PACKET LOSS", &slot.loss_percent)] {
             ui.vertical(|ui| {
                 ui.label(egui::RichText::new(label).strong().size(18.0));
                 ui.label(egui::RichText::new(param.to_string()).size(28.0).monospace());
@@ -262,20 +271,21 @@ struct TraceField {
 
 /// The loss model as one menu of three, over the two parameters that hold it (the first
 /// release's two-value menu and the realistic model's switch, see [`crate::menu::LossModelMenu`]).
-fn loss_model_row(ui: &mut egui::Ui, params: &RoundtripParams, setter: &ParamSetter) {
+fn loss_model_row(ui: &mut egui::Ui, params: &RoundtripParams, edited: SlotId, setter: &ParamSetter) {
     ui.label("Loss model");
-    let current = params.control_settings().loss.model;
+    let current = params.control_settings_of(edited).loss.model;
+    let slot = params.slot(edited);
     egui::ComboBox::from_id_salt("loss-model").width(80.0).selected_text(current.label()).show_ui(ui, |ui| {
         for &Named { value: model, label, .. } in LossModel::ALL {
             if ui.selectable_label(model == current, label).clicked() && model != current {
                 let realistic = model == LossModel::Realistic;
-                setter.begin_set_parameter(&params.realistic_loss);
-                setter.set_parameter(&params.realistic_loss, realistic);
-                setter.end_set_parameter(&params.realistic_loss);
+                setter.begin_set_parameter(&slot.realistic_loss);
+                setter.set_parameter(&slot.realistic_loss, realistic);
+                setter.end_set_parameter(&slot.realistic_loss);
                 if !realistic {
-                    setter.begin_set_parameter(&params.loss_model);
-                    setter.set_parameter(&params.loss_model, LossModelMenu(model));
-                    setter.end_set_parameter(&params.loss_model);
+                    setter.begin_set_parameter(&slot.loss_model);
+                    setter.set_parameter(&slot.loss_model, LossModelMenu(model));
+                    setter.end_set_parameter(&slot.loss_model);
                 }
             }
         }
@@ -283,14 +293,15 @@ fn loss_model_row(ui: &mut egui::Ui, params: &RoundtripParams, setter: &ParamSet
     ui.end_row();
 }
 
-fn presets_row(ui: &mut egui::Ui, params: &RoundtripParams, setter: &ParamSetter) {
+/// The presets, for the slot being edited.
+fn presets_row(ui: &mut egui::Ui, params: &RoundtripParams, edited: SlotId, setter: &ParamSetter) {
     ui.horizontal_wrapped(|ui| {
         ui.label("Presets:");
-        let current = params.control_settings();
+        let current = params.control_settings_of(edited);
         for preset in &PRESETS {
             let button = egui::Button::new(preset.name).selected(preset.is_active(&current));
             if ui.add(button).on_hover_text(preset.description).clicked() {
-                params.set_from_settings(setter, &preset.applied_to(&current));
+                params.slot(edited).set_from_settings(setter, &preset.applied_to(&current));
             }
         }
     });
@@ -309,9 +320,9 @@ fn slider_row<P: Param>(ui: &mut egui::Ui, label: &str, param: &P, setter: &Para
     ui.end_row();
 }
 
-fn toggle_row(ui: &mut egui::Ui, param: &BoolParam, setter: &ParamSetter) {
+fn toggle_row(ui: &mut egui::Ui, label: &str, param: &BoolParam, setter: &ParamSetter) {
     let mut value = param.value();
-    ui.label(param.name());
+    ui.label(label);
     if ui.checkbox(&mut value, "").changed() {
         setter.begin_set_parameter(param);
         setter.set_parameter(param, value);

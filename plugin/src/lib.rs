@@ -16,6 +16,10 @@
 //! the engine with the new settings and reports the new latency there (CLAP through
 //! [`clap_entry`]). The standalone app has no host to compensate and applies it at once.
 //!
+//! Comparing: with Compare B on, the engine codes slot B's settings beside slot A's and the
+//! Listen parameter picks the dry input, A or B (see `roundtrip_engine::comparison`). Turning B
+//! on or off, or a change of B's latency, waits for the host's restart in the same way.
+//!
 //! The Codec thread parameter, read at activation, runs the engine on a thread of its own (see
 //! [`runner`]): callbacks then only copy samples, at a fixed added latency. Turning it on or off
 //! changes the latency, so it too waits for the host's restart.
@@ -39,7 +43,7 @@ use std::sync::{Arc, Mutex};
 
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditor;
-use roundtrip_engine::{CodecThreadCounters, Engine, EngineConfig, MAX_BLOCK_FRAMES, Meters, Settings};
+use roundtrip_engine::{CodecThreadCounters, Comparison, Engine, EngineConfig, MAX_BLOCK_FRAMES, Meters, Settings};
 
 use crate::editor::EditorApp;
 use crate::params::RoundtripParams;
@@ -58,6 +62,8 @@ pub struct OpusRoundtrip {
     /// Meters the engine publishes and the editor reads; one for the plugin's lifetime, so that
     /// an open editor keeps working when the host re-activates at another rate.
     meters: Arc<Meters>,
+    /// The same for slot B.
+    meters_b: Arc<Meters>,
     /// Where `activate` leaves the ring's other end for the editor (main and GUI threads only).
     spectrum_slot: ConsumerSlot,
     /// The same for the packet timeline's ring.
@@ -69,6 +75,8 @@ pub struct OpusRoundtrip {
     reported_latency: u32,
     /// The settings of the last activation: their latency is the one the host compensates.
     activated_settings: Settings,
+    /// Slot B's settings at the last activation, if it ran (its latency is part of that one).
+    activated_b: Option<Settings>,
     /// Whether the last activation put the codec on its own thread (part of that latency too).
     activated_codec_thread: bool,
     /// Whether this activation has asked the host for a restart (once is enough).
@@ -85,11 +93,13 @@ impl Default for OpusRoundtrip {
             params: Arc::new(RoundtripParams::default()),
             runner: None,
             meters: Arc::new(Meters::default()),
+            meters_b: Arc::new(Meters::default()),
             spectrum_slot: Arc::new(Mutex::new(None)),
             timeline_slot: Arc::new(Mutex::new(None)),
             editor_open: Arc::new(AtomicBool::new(false)),
             reported_latency: 0,
             activated_settings: Settings::default(),
+            activated_b: None,
             activated_codec_thread: false,
             restart_requested: false,
             latency_held: Arc::new(AtomicBool::new(false)),
@@ -142,7 +152,8 @@ impl Plugin for OpusRoundtrip {
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         let state = editor::editor_state(&self.params);
-        let (params, meters, latency_held) = (self.params.clone(), self.meters.clone(), self.latency_held.clone());
+        let (params, latency_held) = (self.params.clone(), self.latency_held.clone());
+        let meters = [self.meters.clone(), self.meters_b.clone()];
         let feeds = editor::EditorFeeds { spectrum: self.spectrum_slot.clone(), timeline: self.timeline_slot.clone() };
         editor::create(params, meters, latency_held, self.editor_open.clone(), feeds, state)
     }
@@ -170,8 +181,13 @@ impl Plugin for OpusRoundtrip {
         self.meters.publish_codec_thread(&CodecThreadCounters::default());
         match Engine::with_meters(config, self.params.settings(), self.meters.clone()) {
             Ok(mut engine) => {
-                self.params.loss_trace.connect(engine.loss_trace_sender());
+                self.params.loss_trace.connect(vec![engine.loss_trace_sender(), engine.loss_trace_sender_b()]);
+                engine.use_meters_b(self.meters_b.clone());
+                // Slot B from the start: the latency reported is the slower slot's.
+                engine.set_comparison(&self.params.comparison());
+                engine.reset();
                 self.activated_settings = *engine.settings();
+                self.activated_b = engine.comparison().b;
                 self.activated_codec_thread = self.params.codec_thread.value();
                 let spectrum = spectrum::new_feed(&self.spectrum_slot);
                 let timeline =
@@ -240,10 +256,17 @@ impl OpusRoundtrip {
             return;
         };
         let wanted = self.params.settings().clamped();
+        let comparison = self.params.comparison();
         let host_compensates = context.plugin_api() != PluginApi::Standalone;
         let codec_thread_changed = self.params.codec_thread.value() != self.activated_codec_thread;
+        let b_shape_changed = match (comparison.b, self.activated_b) {
+            (Some(b), Some(activated)) => b.clamped().latency_shape() != activated.latency_shape(),
+            (b, activated) => b.is_some() != activated.is_some(),
+        };
         let held = host_compensates
-            && (wanted.latency_shape() != self.activated_settings.latency_shape() || codec_thread_changed);
+            && (wanted.latency_shape() != self.activated_settings.latency_shape()
+                || codec_thread_changed
+                || b_shape_changed);
         self.latency_held.store(held, Ordering::Relaxed);
         if held {
             if !self.restart_requested {
@@ -253,8 +276,12 @@ impl OpusRoundtrip {
                 context.request_restart();
             }
             runner.set_settings(&wanted.with_latency_of(&self.activated_settings));
+            // B runs, or not, as activated until the restart, with its latency's shape.
+            let b = self.activated_b.map(|held| comparison.b.map_or(held, |b| b.clamped().with_latency_of(&held)));
+            runner.set_comparison(&Comparison { b, ..comparison });
         } else {
             runner.set_settings(&wanted);
+            runner.set_comparison(&comparison);
         }
         runner.process(buffer.as_slice(), self.editor_open.load(Ordering::Relaxed));
         let latency = runner.latency_samples() as u32;

@@ -78,8 +78,9 @@ pub struct TraceSlot {
 #[derive(Debug, Default)]
 struct SlotInner {
     saved: Option<SavedTrace>,
-    /// The current engine's end of its trace handoff, once an engine was activated.
-    sender: Option<HandoffSender<Option<LossTrace>>>,
+    /// The current engine's ends of its trace handoffs (one per compared slot, which replay
+    /// the same trace), once an engine was activated.
+    senders: Vec<HandoffSender<Option<LossTrace>>>,
 }
 
 /// The trace in force as the editor shows it.
@@ -142,20 +143,19 @@ impl TraceSlot {
         send(&mut inner);
     }
 
-    /// Takes a new engine's trace sender and sends it the trace in force. Main thread, in
-    /// `activate`; the sender it replaces is freed here.
-    pub fn connect(&self, sender: HandoffSender<Option<LossTrace>>) {
+    /// Takes a new engine's trace senders and sends them the trace in force. Main thread, in
+    /// `activate`; the senders they replace are freed here.
+    pub fn connect(&self, senders: Vec<HandoffSender<Option<LossTrace>>>) {
         let mut inner = self.lock();
-        inner.sender = Some(sender);
+        inner.senders = senders;
         send(&mut inner);
     }
 }
 
 /// Sends the trace in force to the engine, if one is connected; the newest sent always wins.
 fn send(inner: &mut SlotInner) {
-    let trace = inner.saved.as_ref().map(|saved| saved.trace.clone());
-    if let Some(sender) = inner.sender.as_mut() {
-        sender.send(trace);
+    for sender in &mut inner.senders {
+        sender.send(inner.saved.as_ref().map(|saved| saved.trace.clone()));
     }
 }
 
@@ -212,7 +212,7 @@ mod tests {
         assert_eq!(slot.loss_percent(), Some(25.0));
         // Connected later (activate), the engine still gets it.
         let (sender, mut receiver) = handoff();
-        slot.connect(sender);
+        slot.connect(vec![sender]);
         assert!(receiver.update());
         assert_eq!(receiver.current().as_ref().map(LossTrace::len), Some(4));
         // Loaded faster than the engine takes them: the newest wins.
@@ -223,7 +223,7 @@ mod tests {
         assert_eq!(slot.loss_percent().map(f32::round), Some(33.0));
         // A new engine gets the trace in force.
         let (sender, mut second) = handoff();
-        slot.connect(sender);
+        slot.connect(vec![sender]);
         assert!(second.update());
         assert_eq!(second.current().as_ref().map(LossTrace::len), Some(3));
         slot.replace(None);

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, RwLock};
 
+use nice_plug::params::internals::ParamPtr;
 use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
@@ -10,7 +11,7 @@ use roundtrip_engine::settings::{
     BITRATE_RANGE_BPS, DRED_STEP_MS, MAX_COMPLEXITY, MAX_DRED_DURATION_MS, MAX_JITTER_MS, MAX_PLAYOUT_MS, MAX_SPIKE_MS,
     MEAN_BURST_RANGE_PACKETS, OUTPUT_GAIN_RANGE_DB,
 };
-use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Monitor, Settings};
+use roundtrip_engine::{Choice, Comparison, JitterSettings, Listen, LossModel, LossSettings, Monitor, Settings};
 
 use crate::loss_trace::TraceSlot;
 use crate::menu::{LossModelMenu, Menu};
@@ -53,6 +54,44 @@ pub struct RoundtripParams {
     #[persist = "loss-trace"] // LOSS_TRACE_FIELD
     pub loss_trace: TraceSlot,
 
+    /// Slot A: the codec and network settings heard by default, under the first release's ids.
+    #[nested(group = "A")]
+    pub a: SlotParams,
+
+    /// What the listener hears.
+    #[id = "mon"]
+    pub monitor: EnumParam<Menu<Monitor>>,
+    /// Monitored signal against dry, 0 to 1.
+    #[id = "mix"]
+    pub mix: FloatParam,
+    /// Output gain in dB.
+    #[id = "gain"]
+    pub output_gain_db: FloatParam,
+
+    /// Matches the decoded signal's loudness to the input's.
+    #[id = "lmatch"]
+    pub level_match: BoolParam,
+
+    /// Runs the codec on a thread of its own, at a fixed added latency, so that no callback
+    /// pays for a whole frame (see `roundtrip_engine::codec_thread`). Read at activation.
+    #[id = "cthread"]
+    pub codec_thread: BoolParam,
+
+    /// What the listener hears: the dry input, slot A or slot B.
+    #[id = "listen"]
+    pub listen: EnumParam<Menu<Listen>>,
+    /// Codes slot B beside slot A, to switch between them.
+    #[id = "cmp"]
+    pub compare: BoolParam,
+    /// Slot B: the compared codec and network settings, under ids prefixed `b_`.
+    #[nested(id_prefix = "b", group = "B")]
+    pub b: SlotParams,
+}
+
+/// The settings one compared slot holds: the codec's and the network's. Slot A's ids are the
+/// first release's, so that every saved session loads into A.
+#[derive(Params)]
+pub struct SlotParams {
     /// Target bitrate in kbps: the primary control.
     #[id = "kbps"]
     pub bitrate_kbps: FloatParam,
@@ -120,25 +159,6 @@ pub struct RoundtripParams {
     /// Decoder complexity (5+: deep PLC, 6+: OSCE).
     #[id = "dcplx"]
     pub decoder_complexity: IntParam,
-
-    /// What the listener hears.
-    #[id = "mon"]
-    pub monitor: EnumParam<Menu<Monitor>>,
-    /// Monitored signal against dry, 0 to 1.
-    #[id = "mix"]
-    pub mix: FloatParam,
-    /// Output gain in dB.
-    #[id = "gain"]
-    pub output_gain_db: FloatParam,
-
-    /// Matches the decoded signal's loudness to the input's.
-    #[id = "lmatch"]
-    pub level_match: BoolParam,
-
-    /// Runs the codec on a thread of its own, at a fixed added latency, so that no callback
-    /// pays for a whole frame (see `roundtrip_engine::codec_thread`). Read at activation.
-    #[id = "cthread"]
-    pub codec_thread: BoolParam,
 }
 
 impl Default for RoundtripParams {
@@ -147,115 +167,7 @@ impl Default for RoundtripParams {
         Self {
             editor_size: Arc::new(RwLock::new(EDITOR_DEFAULT_SIZE)),
             loss_trace: TraceSlot::default(),
-            bitrate_kbps: FloatParam::new(
-                "Bitrate",
-                defaults.bitrate_bps as f32 / 1000.0,
-                FloatRange::Skewed {
-                    min: BITRATE_RANGE_BPS.0 as f32 / 1000.0,
-                    max: BITRATE_RANGE_BPS.1 as f32 / 1000.0,
-                    factor: FloatRange::skew_factor(-1.5),
-                },
-            )
-            .with_step_size(1.0)
-            .with_unit(" kbps")
-            .with_value_to_string(Arc::new(|kbps| format!("{kbps:.0}")))
-            .with_string_to_value(Arc::new(|text| parse_number(text, &["kbps", "kb/s", "k"]))),
-            loss_percent: FloatParam::new(
-                "Packet loss",
-                defaults.loss.loss_percent,
-                FloatRange::Linear { min: 0.0, max: LOSS_CONTROL_MAX_PERCENT },
-            )
-            .with_step_size(0.1)
-            .with_unit(" %")
-            .with_value_to_string(Arc::new(|percent| format!("{percent:.1}")))
-            .with_string_to_value(Arc::new(|text| parse_number(text, &["%"]))),
-            loss_model: EnumParam::new("Loss model", LossModelMenu(defaults.loss.model)),
-            realistic_loss: BoolParam::new("Realistic loss", defaults.loss.model == LossModel::Realistic),
-            mean_burst_packets: FloatParam::new(
-                "Mean burst",
-                LossModel::GilbertElliott.usual_mean_burst_packets(),
-                FloatRange::Linear { min: MEAN_BURST_RANGE_PACKETS.0, max: BURST_CONTROL_MAX_PACKETS },
-            )
-            .with_step_size(0.1)
-            .with_unit(" packets")
-            .with_value_to_string(Arc::new(|packets| format!("{packets:.1}")))
-            .with_string_to_value(Arc::new(|text| parse_number(text, &["packets", "pkts"]))),
-            seed: IntParam::new("Loss seed", 1, IntRange::Linear { min: 1, max: 9_999 }),
-            mean_jitter_ms: FloatParam::new(
-                "Jitter",
-                defaults.jitter.mean_jitter_ms,
-                FloatRange::Skewed { min: 0.0, max: MAX_JITTER_MS, factor: FloatRange::skew_factor(-1.0) },
-            )
-            .with_step_size(0.1)
-            .with_unit(" ms")
-            .with_value_to_string(Arc::new(|ms| format!("{ms:.1}")))
-            .with_string_to_value(Arc::new(|text| parse_number(text, &["ms"]))),
-            spike_percent: FloatParam::new(
-                "Delay spikes",
-                defaults.jitter.spike_percent,
-                FloatRange::Linear { min: 0.0, max: SPIKE_CONTROL_MAX_PERCENT },
-            )
-            .with_step_size(0.1)
-            .with_unit(" %")
-            .with_value_to_string(Arc::new(|percent| format!("{percent:.1}")))
-            .with_string_to_value(Arc::new(|text| parse_number(text, &["%"]))),
-            spike_ms: FloatParam::new(
-                "Spike delay",
-                defaults.jitter.spike_ms,
-                FloatRange::Skewed { min: 0.0, max: MAX_SPIKE_MS, factor: FloatRange::skew_factor(-1.0) },
-            )
-            .with_step_size(1.0)
-            .with_unit(" ms")
-            .with_value_to_string(Arc::new(|ms| format!("{ms:.0}")))
-            .with_string_to_value(Arc::new(|text| parse_number(text, &["ms"]))),
-            playout_ms: IntParam::new(
-                "Playout delay",
-                i32::from(defaults.jitter.playout_ms),
-                IntRange::Linear { min: 0, max: i32::from(MAX_PLAYOUT_MS) },
-            )
-            .with_unit(" ms")
-            .with_string_to_value(Arc::new(|text| parse_number(text, &["ms"]).map(|ms| ms.round() as i32))),
-            frame: EnumParam::new("Frame", Menu(defaults.frame)),
-            complexity: IntParam::new(
-                "Complexity",
-                i32::from(defaults.complexity),
-                IntRange::Linear { min: 0, max: i32::from(MAX_COMPLEXITY) },
-            ),
-            application: EnumParam::new("Application", Menu(defaults.application)),
-            bandwidth: EnumParam::new("Bandwidth", Menu(defaults.bandwidth)),
-            rate_control: EnumParam::new("Rate control", Menu(defaults.rate_control)),
-            dtx: BoolParam::new("DTX", false),
-            force_mono: BoolParam::new("Force mono", false),
-            fec: BoolParam::new("In-band FEC", false),
-            expected_loss_percent: IntParam::new("Expected loss", -1, IntRange::Linear { min: -1, max: 100 })
-                .with_value_to_string(Arc::new(
-                    |percent| {
-                        if percent < 0 { "Auto".to_owned() } else { format!("{percent} %") }
-                    },
-                ))
-                .with_string_to_value(Arc::new(|text| {
-                    if text.trim().eq_ignore_ascii_case("auto") {
-                        Some(-1)
-                    } else {
-                        parse_number(text, &["%"]).map(|v| v.round() as i32)
-                    }
-                })),
-            dred_tens_of_ms: IntParam::new("DRED", 0, IntRange::Linear { min: 0, max: DRED_CONTROL_MAX_STEPS })
-                .with_value_to_string(Arc::new(|tens| {
-                    if tens == 0 { "Off".to_owned() } else { format!("{} ms", tens * i32::from(DRED_STEP_MS)) }
-                }))
-                .with_string_to_value(Arc::new(|text| {
-                    if text.trim().eq_ignore_ascii_case("off") {
-                        Some(0)
-                    } else {
-                        parse_number(text, &["ms"]).map(|ms| (ms / f32::from(DRED_STEP_MS)).round() as i32)
-                    }
-                })),
-            decoder_complexity: IntParam::new(
-                "Decoder complexity",
-                i32::from(defaults.decoder_complexity),
-                IntRange::Linear { min: 0, max: i32::from(MAX_COMPLEXITY) },
-            ),
+            a: SlotParams::named(""),
             monitor: EnumParam::new("Monitor", Menu(defaults.monitor)),
             mix: FloatParam::new("Mix", 1.0, FloatRange::Linear { min: 0.0, max: 1.0 })
                 .with_unit(" %")
@@ -270,6 +182,129 @@ impl Default for RoundtripParams {
             .with_unit(" dB"),
             level_match: BoolParam::new("Level match", defaults.level_match),
             codec_thread: BoolParam::new("Codec thread", false),
+            listen: EnumParam::new("Listen", Menu(Listen::A)),
+            compare: BoolParam::new("Compare B", false),
+            b: SlotParams::named("B "),
+        }
+    }
+}
+
+impl SlotParams {
+    /// The slot's parameters at their defaults, each name after `prefix` ("B " for slot B), so
+    /// that a host's automation list tells the slots apart.
+    fn named(prefix: &str) -> Self {
+        let defaults = Settings::default();
+        let name = |name: &str| format!("{prefix}{name}");
+        Self {
+            bitrate_kbps: FloatParam::new(
+                name("Bitrate"),
+                defaults.bitrate_bps as f32 / 1000.0,
+                FloatRange::Skewed {
+                    min: BITRATE_RANGE_BPS.0 as f32 / 1000.0,
+                    max: BITRATE_RANGE_BPS.1 as f32 / 1000.0,
+                    factor: FloatRange::skew_factor(-1.5),
+                },
+            )
+            .with_step_size(1.0)
+            .with_unit(" kbps")
+            .with_value_to_string(Arc::new(|kbps| format!("{kbps:.0}")))
+            .with_string_to_value(Arc::new(|text| parse_number(text, &["kbps", "kb/s", "k"]))),
+            loss_percent: FloatParam::new(
+                name("Packet loss"),
+                defaults.loss.loss_percent,
+                FloatRange::Linear { min: 0.0, max: LOSS_CONTROL_MAX_PERCENT },
+            )
+            .with_step_size(0.1)
+            .with_unit(" %")
+            .with_value_to_string(Arc::new(|percent| format!("{percent:.1}")))
+            .with_string_to_value(Arc::new(|text| parse_number(text, &["%"]))),
+            loss_model: EnumParam::new(name("Loss model"), LossModelMenu(defaults.loss.model)),
+            realistic_loss: BoolParam::new(name("Realistic loss"), defaults.loss.model == LossModel::Realistic),
+            mean_burst_packets: FloatParam::new(
+                name("Mean burst"),
+                LossModel::GilbertElliott.usual_mean_burst_packets(),
+                FloatRange::Linear { min: MEAN_BURST_RANGE_PACKETS.0, max: BURST_CONTROL_MAX_PACKETS },
+            )
+            .with_step_size(0.1)
+            .with_unit(" packets")
+            .with_value_to_string(Arc::new(|packets| format!("{packets:.1}")))
+            .with_string_to_value(Arc::new(|text| parse_number(text, &["packets", "pkts"]))),
+            seed: IntParam::new(name("Loss seed"), 1, IntRange::Linear { min: 1, max: 9_999 }),
+            mean_jitter_ms: FloatParam::new(
+                name("Jitter"),
+                defaults.jitter.mean_jitter_ms,
+                FloatRange::Skewed { min: 0.0, max: MAX_JITTER_MS, factor: FloatRange::skew_factor(-1.0) },
+            )
+            .with_step_size(0.1)
+            .with_unit(" ms")
+            .with_value_to_string(Arc::new(|ms| format!("{ms:.1}")))
+            .with_string_to_value(Arc::new(|text| parse_number(text, &["ms"]))),
+            spike_percent: FloatParam::new(
+                name("Delay spikes"),
+                defaults.jitter.spike_percent,
+                FloatRange::Linear { min: 0.0, max: SPIKE_CONTROL_MAX_PERCENT },
+            )
+            .with_step_size(0.1)
+            .with_unit(" %")
+            .with_value_to_string(Arc::new(|percent| format!("{percent:.1}")))
+            .with_string_to_value(Arc::new(|text| parse_number(text, &["%"]))),
+            spike_ms: FloatParam::new(
+                name("Spike delay"),
+                defaults.jitter.spike_ms,
+                FloatRange::Skewed { min: 0.0, max: MAX_SPIKE_MS, factor: FloatRange::skew_factor(-1.0) },
+            )
+            .with_step_size(1.0)
+            .with_unit(" ms")
+            .with_value_to_string(Arc::new(|ms| format!("{ms:.0}")))
+            .with_string_to_value(Arc::new(|text| parse_number(text, &["ms"]))),
+            playout_ms: IntParam::new(
+                name("Playout delay"),
+                i32::from(defaults.jitter.playout_ms),
+                IntRange::Linear { min: 0, max: i32::from(MAX_PLAYOUT_MS) },
+            )
+            .with_unit(" ms")
+            .with_string_to_value(Arc::new(|text| parse_number(text, &["ms"]).map(|ms| ms.round() as i32))),
+            frame: EnumParam::new(name("Frame"), Menu(defaults.frame)),
+            complexity: IntParam::new(
+                name("Complexity"),
+                i32::from(defaults.complexity),
+                IntRange::Linear { min: 0, max: i32::from(MAX_COMPLEXITY) },
+            ),
+            application: EnumParam::new(name("Application"), Menu(defaults.application)),
+            bandwidth: EnumParam::new(name("Bandwidth"), Menu(defaults.bandwidth)),
+            rate_control: EnumParam::new(name("Rate control"), Menu(defaults.rate_control)),
+            dtx: BoolParam::new(name("DTX"), false),
+            force_mono: BoolParam::new(name("Force mono"), false),
+            fec: BoolParam::new(name("In-band FEC"), false),
+            expected_loss_percent: IntParam::new(name("Expected loss"), -1, IntRange::Linear { min: -1, max: 100 })
+                .with_value_to_string(Arc::new(
+                    |percent| {
+                        if percent < 0 { "Auto".to_owned() } else { format!("{percent} %") }
+                    },
+                ))
+                .with_string_to_value(Arc::new(|text| {
+                    if text.trim().eq_ignore_ascii_case("auto") {
+                        Some(-1)
+                    } else {
+                        parse_number(text, &["%"]).map(|v| v.round() as i32)
+                    }
+                })),
+            dred_tens_of_ms: IntParam::new(name("DRED"), 0, IntRange::Linear { min: 0, max: DRED_CONTROL_MAX_STEPS })
+                .with_value_to_string(Arc::new(|tens| {
+                    if tens == 0 { "Off".to_owned() } else { format!("{} ms", tens * i32::from(DRED_STEP_MS)) }
+                }))
+                .with_string_to_value(Arc::new(|text| {
+                    if text.trim().eq_ignore_ascii_case("off") {
+                        Some(0)
+                    } else {
+                        parse_number(text, &["ms"]).map(|ms| (ms / f32::from(DRED_STEP_MS)).round() as i32)
+                    }
+                })),
+            decoder_complexity: IntParam::new(
+                name("Decoder complexity"),
+                i32::from(defaults.decoder_complexity),
+                IntRange::Linear { min: 0, max: i32::from(MAX_COMPLEXITY) },
+            ),
         }
     }
 }
@@ -281,20 +316,114 @@ fn parse_number(text: &str, units: &[&str]) -> Option<f32> {
     number.trim().parse().ok()
 }
 
+/// Which slot's parameters: the editor edits one at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SlotId {
+    #[default]
+    A,
+    B,
+}
+
 impl RoundtripParams {
-    /// The engine settings these parameters describe: the controls', but with a loss trace in
-    /// force, its loss rate as the loss stated (and expected by the encoder, on Auto). Never
-    /// allocates or locks: called on the audio thread every block.
+    /// The engine settings these parameters describe for slot A (the engine's own; monitor,
+    /// mix, gain and level matching included): the controls', but with a loss trace in force,
+    /// its loss rate as the loss stated (and expected by the encoder, on Auto). Never allocates
+    /// or locks: called on the audio thread every block.
     pub fn settings(&self) -> Settings {
-        let mut settings = self.control_settings();
+        self.with_trace(self.control_settings())
+    }
+
+    /// What the engine compares and plays: slot B's settings (with the same trace in force as
+    /// A's) while Compare B is on, and the source heard. Never allocates or locks.
+    pub fn comparison(&self) -> Comparison {
+        let b = self.compare.value().then(|| self.with_trace(self.control_settings_of(SlotId::B)));
+        Comparison { b, listen: self.listen.value().0 }
+    }
+
+    /// `settings` with the loss trace's rate, if one is in force.
+    fn with_trace(&self, mut settings: Settings) -> Settings {
         if let Some(percent) = self.loss_trace.loss_percent() {
             settings.loss.loss_percent = percent;
         }
         settings
     }
 
-    /// The settings as the controls say, whatever trace is in force: what presets start from.
+    /// Slot A's settings as the controls say, whatever trace is in force.
     pub fn control_settings(&self) -> Settings {
+        self.control_settings_of(SlotId::A)
+    }
+
+    /// A slot's settings as the controls say, whatever trace is in force: what presets start
+    /// from. Monitor, mix, gain and level matching are shared by both slots.
+    pub fn control_settings_of(&self, slot: SlotId) -> Settings {
+        self.slot(slot).settings_over(Settings {
+            monitor: self.monitor.value().0,
+            mix: self.mix.value(),
+            output_gain_db: self.output_gain_db.value(),
+            level_match: self.level_match.value(),
+            ..Settings::default()
+        })
+    }
+
+    /// A slot's parameters.
+    pub fn slot(&self, slot: SlotId) -> &SlotParams {
+        match slot {
+            SlotId::A => &self.a,
+            SlotId::B => &self.b,
+        }
+    }
+
+    /// The parameters added since the first release (0.1.0), by id, with their defaults as a
+    /// saved state holds them. nice-plug leaves a parameter that a loaded state lacks where it
+    /// was, so the plugin adds these to an older session: it then loads as it was saved, with
+    /// what the newer controls had not yet changed (no jitter, the menu's loss model, no B).
+    pub fn added_since_first_release(&self) -> Vec<(String, ParamValue)> {
+        let mut added: Vec<(String, ParamValue)> = [
+            ("lreal", ParamValue::Bool(self.a.realistic_loss.default_plain_value())),
+            ("jitter", ParamValue::F32(self.a.mean_jitter_ms.default_plain_value())),
+            ("spikes", ParamValue::F32(self.a.spike_percent.default_plain_value())),
+            ("spikems", ParamValue::F32(self.a.spike_ms.default_plain_value())),
+            ("playout", ParamValue::I32(self.a.playout_ms.default_plain_value())),
+            ("cthread", ParamValue::Bool(self.codec_thread.default_plain_value())),
+            ("lmatch", ParamValue::Bool(self.level_match.default_plain_value())),
+            ("listen", ParamValue::I32(self.listen.default_plain_value().0.index() as i32)),
+            ("cmp", ParamValue::Bool(self.compare.default_plain_value())),
+        ]
+        .into_iter()
+        .map(|(id, value)| (id.to_owned(), value))
+        .collect();
+        added.extend(self.b.defaults().into_iter().map(|(id, value)| (format!("b_{id}"), value)));
+        added
+    }
+
+    /// Sets, through `setter` (as automation gestures the host records), every parameter of
+    /// slot A and of the shared monitor whose value differs from what `settings` say: the
+    /// inverse of [`RoundtripParams::settings`]. GUI thread only.
+    pub fn set_from_settings(&self, setter: &ParamSetter, settings: &Settings) {
+        let settings = settings.clamped();
+        self.a.set_from_settings(setter, &settings);
+        set(setter, &self.monitor, Menu(settings.monitor));
+        set(setter, &self.mix, settings.mix);
+        set(setter, &self.output_gain_db, settings.output_gain_db);
+        set(setter, &self.level_match, settings.level_match);
+    }
+}
+
+/// Sets `param` to `value` through `setter` as one gesture, if it differs.
+fn set<P: Param>(setter: &ParamSetter, param: &P, value: P::Plain)
+where
+    P::Plain: PartialEq,
+{
+    if param.modulated_plain_value() != value {
+        setter.begin_set_parameter(param);
+        setter.set_parameter(param, value);
+        setter.end_set_parameter(param);
+    }
+}
+
+impl SlotParams {
+    /// `base` with this slot's codec and network settings.
+    pub fn settings_over(&self, base: Settings) -> Settings {
         Settings {
             bitrate_bps: (self.bitrate_kbps.value() * 1000.0).round() as i32,
             frame: self.frame.value().0,
@@ -320,43 +449,33 @@ impl RoundtripParams {
                 spike_ms: self.spike_ms.value(),
                 playout_ms: self.playout_ms.value().clamp(0, i32::from(MAX_PLAYOUT_MS)) as u16,
             },
-            monitor: self.monitor.value().0,
-            mix: self.mix.value(),
-            output_gain_db: self.output_gain_db.value(),
-            level_match: self.level_match.value(),
+            ..base
         }
     }
 
-    /// The parameters added since the first release (0.1.0), by id, with their defaults as a
-    /// saved state holds them. nice-plug leaves a parameter that a loaded state lacks where it
-    /// was, so the plugin adds these to an older session: it then loads as it was saved, with
-    /// what the newer controls had not yet changed (no jitter, the menu's loss model).
-    pub fn added_since_first_release(&self) -> [(&'static str, ParamValue); 7] {
-        [
-            ("lreal", ParamValue::Bool(self.realistic_loss.default_plain_value())),
-            ("jitter", ParamValue::F32(self.mean_jitter_ms.default_plain_value())),
-            ("spikes", ParamValue::F32(self.spike_percent.default_plain_value())),
-            ("spikems", ParamValue::F32(self.spike_ms.default_plain_value())),
-            ("playout", ParamValue::I32(self.playout_ms.default_plain_value())),
-            ("cthread", ParamValue::Bool(self.codec_thread.default_plain_value())),
-            ("lmatch", ParamValue::Bool(self.level_match.default_plain_value())),
-        ]
+    /// Every parameter's default as a saved state holds it, by id (without a slot's prefix).
+    fn defaults(&self) -> Vec<(String, ParamValue)> {
+        self.param_map()
+            .into_iter()
+            .map(|(id, ptr, _)| {
+                // SAFETY: `param_map` points into `self`, which outlives this call.
+                let value = unsafe {
+                    match ptr {
+                        ParamPtr::FloatParam(p) => ParamValue::F32((*p).default_plain_value()),
+                        ParamPtr::IntParam(p) => ParamValue::I32((*p).default_plain_value()),
+                        ParamPtr::BoolParam(p) => ParamValue::Bool((*p).default_plain_value()),
+                        // A menu's default as its index, as nice-plug saves an enum.
+                        ParamPtr::EnumParam(p) => ParamValue::I32((*p).default_plain_value()),
+                    }
+                };
+                (id, value)
+            })
+            .collect()
     }
 
-    /// Sets, through `setter` (as automation gestures the host records), every parameter whose
-    /// value differs from what `settings` say: the inverse of [`RoundtripParams::settings`].
-    /// GUI thread only.
+    /// Sets, through `setter`, every codec and network parameter of this slot whose value
+    /// differs from what `settings` say. GUI thread only.
     pub fn set_from_settings(&self, setter: &ParamSetter, settings: &Settings) {
-        fn set<P: Param>(setter: &ParamSetter, param: &P, value: P::Plain)
-        where
-            P::Plain: PartialEq,
-        {
-            if param.modulated_plain_value() != value {
-                setter.begin_set_parameter(param);
-                setter.set_parameter(param, value);
-                setter.end_set_parameter(param);
-            }
-        }
         // In range, and with a frame duration that the menu lists.
         let settings = settings.clamped();
         set(setter, &self.bitrate_kbps, settings.bitrate_bps as f32 / 1000.0);
@@ -384,10 +503,6 @@ impl RoundtripParams {
         set(setter, &self.expected_loss_percent, settings.expected_loss_percent.map_or(-1, i32::from));
         set(setter, &self.dred_tens_of_ms, i32::from(settings.dred_duration_ms / DRED_STEP_MS));
         set(setter, &self.decoder_complexity, i32::from(settings.decoder_complexity));
-        set(setter, &self.monitor, Menu(settings.monitor));
-        set(setter, &self.mix, settings.mix);
-        set(setter, &self.output_gain_db, settings.output_gain_db);
-        set(setter, &self.level_match, settings.level_match);
     }
 }
 
@@ -406,17 +521,18 @@ mod tests {
     #[test]
     fn values_read_and_parse_as_a_person_writes_them() {
         let params = RoundtripParams::default();
-        assert_eq!(params.bitrate_kbps.to_string(), "64 kbps");
-        assert_eq!(params.loss_percent.to_string(), "0.0 %");
-        assert_eq!(params.frame.to_string(), "20 ms");
+        let slot = &params.a;
+        assert_eq!(slot.bitrate_kbps.to_string(), "64 kbps");
+        assert_eq!(slot.loss_percent.to_string(), "0.0 %");
+        assert_eq!(slot.frame.to_string(), "20 ms");
         // Menu names are the engine's labels, the same as before they moved there.
-        assert_eq!(params.application.to_string(), "Audio");
-        assert_eq!(params.bandwidth.to_string(), "Auto");
-        assert_eq!(params.rate_control.to_string(), "Constrained VBR");
-        assert_eq!(params.loss_model.to_string(), "Random");
+        assert_eq!(slot.application.to_string(), "Audio");
+        assert_eq!(slot.bandwidth.to_string(), "Auto");
+        assert_eq!(slot.rate_control.to_string(), "Constrained VBR");
+        assert_eq!(slot.loss_model.to_string(), "Random");
         assert_eq!(params.monitor.to_string(), "Decoded");
-        assert_eq!(params.dred_tens_of_ms.to_string(), "Off");
-        assert_eq!(params.expected_loss_percent.to_string(), "Auto");
+        assert_eq!(slot.dred_tens_of_ms.to_string(), "Off");
+        assert_eq!(slot.expected_loss_percent.to_string(), "Auto");
         assert_eq!(parse_number("24 kbps", &["kbps"]), Some(24.0));
         assert_eq!(parse_number(" 5.5% ", &["%"]), Some(5.5));
     }

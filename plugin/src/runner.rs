@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use roundtrip_engine::{CodecThread, Engine, Settings};
+use roundtrip_engine::{CodecThread, Comparison, Engine, Settings};
 
 use crate::spectrum::SpectrumFeed;
 use crate::timeline::TimelineFeed;
@@ -71,6 +71,14 @@ impl Runner {
         match self {
             Self::InCallback { engine, .. } => engine.set_settings(settings),
             Self::CodecThread(thread) => thread.set_settings(settings),
+        }
+    }
+
+    /// Takes what to compare and hear. Never allocates.
+    pub fn set_comparison(&mut self, comparison: &Comparison) {
+        match self {
+            Self::InCallback { engine, .. } => engine.set_comparison(comparison),
+            Self::CodecThread(thread) => thread.set_comparison(comparison),
         }
     }
 

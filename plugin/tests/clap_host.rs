@@ -348,7 +348,7 @@ const SESSION_0_1_0_VALUES: [(&str, &str); 19] = [
 
 /// The parameters added since 0.1.0, and what a 0.1.0 session leaves them at: their defaults,
 /// which do what 0.1.0 did (the menu's loss model, a network that delays nothing).
-const ADDED_SINCE_0_1_0: [(&str, &str); 7] = [
+const ADDED_SINCE_0_1_0: [(&str, &str); 30] = [
     ("Realistic loss", "Off"),
     ("Jitter", "0.0 ms"),
     ("Delay spikes", "0.0 %"),
@@ -356,6 +356,29 @@ const ADDED_SINCE_0_1_0: [(&str, &str); 7] = [
     ("Playout delay", "0 ms"),
     ("Codec thread", "Off"),
     ("Level match", "Off"),
+    ("Listen", "A"),
+    ("Compare B", "Off"),
+    ("B Bitrate", "64 kbps"),
+    ("B Packet loss", "0.0 %"),
+    ("B Loss model", "Random"),
+    ("B Realistic loss", "Off"),
+    ("B Mean burst", "3.0 packets"),
+    ("B Loss seed", "1"),
+    ("B Jitter", "0.0 ms"),
+    ("B Delay spikes", "0.0 %"),
+    ("B Spike delay", "200 ms"),
+    ("B Playout delay", "0 ms"),
+    ("B Frame", "20 ms"),
+    ("B Complexity", "10"),
+    ("B Application", "Audio"),
+    ("B Bandwidth", "Auto"),
+    ("B Rate control", "Constrained VBR"),
+    ("B DTX", "Off"),
+    ("B Force mono", "Off"),
+    ("B In-band FEC", "Off"),
+    ("B Expected loss", "Auto"),
+    ("B DRED", "Off"),
+    ("B Decoder complexity", "0"),
 ];
 
 #[test]

@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-/// A comparison: the benchmark id of our code and of the raw-libopus baseline, within a group.
+/// A comparison: the benchmark id of our code and of its baseline (raw libopus; one chain for
+/// A/B), within a group.
 struct Ratio {
     group: &'static str,
     ours: &'static str,
@@ -19,6 +20,9 @@ const RATIOS: &[Ratio] = &[
     // Issue 11 asks for 1.03 and 1.15 (from 1.05 and 1.25); not yet met, so `bench` says so.
     Ratio { group: "engine_48k_stereo_20ms_64k", ours: "engine", baseline: "raw_libopus", limit: 1.03 },
     Ratio { group: "engine_44k1_stereo_20ms_64k", ours: "engine", baseline: "raw_libopus", limit: 1.15 },
+    // Issue 13: an A/B comparison costs at most its two chains.
+    Ratio { group: "a_b_48k_stereo_20ms_64k", ours: "two_chains", baseline: "one_chain", limit: 2.05 },
+    Ratio { group: "a_b_44k1_stereo_20ms_64k", ours: "two_chains", baseline: "one_chain", limit: 2.05 },
     Ratio { group: "plugin_48k_stereo_20ms_64k", ours: "clap_host", baseline: "engine", limit: 1.05 },
     Ratio { group: "render_48k_stereo_20ms_64k", ours: "render", baseline: "raw_libopus", limit: 1.10 },
 ];
@@ -92,7 +96,7 @@ pub fn run(extra: &[String]) -> Result<(), String> {
     };
     print_engine_costs(&criterion_dir);
     print_render_speed(&criterion_dir);
-    println!("\n{:<28} {:>14} {:>14} {:>8} {:>7}", "group", "ours µs", "raw µs", "ratio", "limit");
+    println!("\n{:<28} {:>14} {:>14} {:>8} {:>7}", "group", "ours µs", "base µs", "ratio", "limit");
     let mut over = Vec::new();
     for ratio in RATIOS {
         let (Ok(ours), Ok(baseline)) =

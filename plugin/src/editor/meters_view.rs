@@ -5,56 +5,101 @@ use roundtrip_engine::{Advice, MeterSnapshot};
 
 use crate::params::RoundtripParams;
 
-/// Shows the meters, with warnings where a requested feature is not happening. `latency_held`:
-/// a latency-changing setting waits for the host to restart the plugin.
-pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams, latency_held: bool) {
+/// A slot's figures, grouped as the editor shows them in rows.
+fn figures(meters: &MeterSnapshot, level_match: bool) -> Vec<Vec<(&'static str, String)>> {
     let counters = &meters.counters;
     let levels = &meters.levels;
-    egui::Grid::new("meters").num_columns(8).spacing([16.0, 4.0]).show(ui, |ui| {
-        meter(ui, "Actual", format!("{:.1} kbps", levels.actual_bitrate_bps / 1000.0));
-        meter(ui, "Packet", format!("{:.0} B", levels.packet_bytes));
-        // With no signal there is nothing to compare.
-        let snr = if levels.input_rms_dbfs > -100.0 { format!("{:.1} dB", levels.snr_db) } else { "—".to_owned() };
-        meter(ui, "SNR", snr);
-        let latency = match meters.latency_ms() {
-            Some(ms) => format!("{ms:.1} ms ({} smp)", meters.latency_samples),
-            None => "not running".to_owned(),
+    // With no signal there is nothing to compare.
+    let snr = if levels.input_rms_dbfs > -100.0 { format!("{:.1} dB", levels.snr_db) } else { "—".to_owned() };
+    let latency = match meters.latency_ms() {
+        Some(ms) => format!("{ms:.1} ms ({} smp)", meters.latency_samples),
+        None => "not running".to_owned(),
+    };
+    let mut loudness = vec![
+        ("Input", format!("{:.1} dBFS", levels.input_rms_dbfs)),
+        ("Output", format!("{:.1} dBFS", levels.output_rms_dbfs)),
+    ];
+    if level_match {
+        // The gain applied now (it glides), not the target.
+        let gain = if meters.sample_rate_hz < u64::from(roundtrip_engine::level_match::MIN_RATE_HZ) {
+            "needs 8 kHz+".to_owned()
+        } else {
+            format!("{:+.1} dB", levels.level_match_db)
         };
-        meter(ui, "Latency", latency);
-        ui.end_row();
-        meter(ui, "Sent", counters.packets_sent.to_string());
-        meter(ui, "Lost", format!("{} ({:.1} %)", counters.packets_lost, counters.loss_percent()));
-        meter(ui, "Late", format!("{} ({:.1} %)", counters.packets_late, counters.late_percent()));
-        meter(ui, "Burst", format!("{:.1} packets", counters.mean_burst_packets()));
-        ui.end_row();
-        meter(ui, "Concealed", counters.concealed.to_string());
-        meter(ui, "By FEC", counters.recovered_fec.to_string());
-        meter(ui, "By DRED", counters.recovered_dred.to_string());
-        ui.end_row();
-        meter(ui, "Input", format!("{:.1} dBFS", levels.input_rms_dbfs));
-        meter(ui, "Output", format!("{:.1} dBFS", levels.output_rms_dbfs));
-        if params.level_match.value() {
-            // The gain applied now (it glides), not the target.
-            let gain = if meters.sample_rate_hz < u64::from(roundtrip_engine::level_match::MIN_RATE_HZ) {
-                "needs 8 kHz+".to_owned()
-            } else {
-                format!("{:+.1} dB", levels.level_match_db)
-            };
-            meter(ui, "Match gain", gain);
+        loudness.push(("Match gain", gain));
+    }
+    vec![
+        vec![
+            ("Actual", format!("{:.1} kbps", levels.actual_bitrate_bps / 1000.0)),
+            ("Packet", format!("{:.0} B", levels.packet_bytes)),
+            ("SNR", snr),
+            ("Latency", latency),
+        ],
+        vec![
+            ("Sent", counters.packets_sent.to_string()),
+            ("Lost", format!("{} ({:.1} %)", counters.packets_lost, counters.loss_percent())),
+            ("Late", format!("{} ({:.1} %)", counters.packets_late, counters.late_percent())),
+            ("Burst", format!("{:.1} packets", counters.mean_burst_packets())),
+        ],
+        vec![
+            ("Concealed", counters.concealed.to_string()),
+            ("By FEC", counters.recovered_fec.to_string()),
+            ("By DRED", counters.recovered_dred.to_string()),
+        ],
+        loudness,
+        vec![
+            ("Peak in", dbfs(levels.aligned_peak_hold)),
+            ("Peak decoded", dbfs(levels.decoded_peak_hold)),
+            ("Overs", counters.decoded_overs.to_string()),
+        ],
+    ]
+}
+
+/// Shows the meters of slot A, and of slot B beside them while it runs (`b`), with warnings
+/// where a requested feature is not happening. `latency_held`: a latency-changing setting waits
+/// for the host to restart the plugin.
+pub fn show(
+    ui: &mut egui::Ui,
+    meters: &MeterSnapshot,
+    b: Option<&MeterSnapshot>,
+    params: &RoundtripParams,
+    latency_held: bool,
+) {
+    let level_match = params.level_match.value();
+    let rows = figures(meters, level_match);
+    match b {
+        None => {
+            egui::Grid::new("meters").num_columns(8).spacing([16.0, 4.0]).show(ui, |ui| {
+                for row in &rows {
+                    for (label, value) in row {
+                        meter(ui, label, value.clone());
+                    }
+                    ui.end_row();
+                }
+                codec_thread_row(ui, meters);
+            });
         }
-        ui.end_row();
-        meter(ui, "Peak in", dbfs(levels.aligned_peak_hold));
-        meter(ui, "Peak decoded", dbfs(levels.decoded_peak_hold));
-        meter(ui, "Overs", counters.decoded_overs.to_string());
-        ui.end_row();
-        let thread = &meters.codec_thread;
-        if thread.extra_latency_samples > 0 {
-            meter(ui, "Codec thread", format!("+{:.1} ms", ms(meters, thread.extra_latency_samples)));
-            meter(ui, "Late", format!("{} ({:.1} ms silent)", thread.late_callbacks, ms(meters, thread.silent_frames)));
-            ui.end_row();
+        Some(b) => {
+            // One row per figure, A and B side by side.
+            let rows_b = figures(b, level_match);
+            egui::Grid::new("meters-a-b").num_columns(6).spacing([16.0, 4.0]).striped(true).show(ui, |ui| {
+                let figures = rows.iter().flatten().zip(rows_b.iter().flatten()).collect::<Vec<_>>();
+                for pair in figures.chunks(2) {
+                    for ((label, a), (_, b)) in pair {
+                        ui.label(egui::RichText::new(*label).weak());
+                        ui.label(egui::RichText::new(format!("A  {a}")).monospace());
+                        ui.label(egui::RichText::new(format!("B  {b}")).monospace());
+                    }
+                    ui.end_row();
+                }
+            });
+            egui::Grid::new("meters-thread").num_columns(4).spacing([16.0, 4.0]).show(ui, |ui| {
+                codec_thread_row(ui, meters);
+            });
         }
-    });
+    }
     codec_thread_warnings(ui, meters, params, latency_held);
+    let (counters, levels) = (&meters.counters, &meters.levels);
     if counters.decoded_overs > 0 {
         let over_db = 20.0 * levels.decoded_peak_hold.log10();
         ui.colored_label(
@@ -77,11 +122,32 @@ pub fn show(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &RoundtripParams,
     for advice in Advice::for_run(&params.settings(), counters, delay_trace) {
         ui.colored_label(egui::Color32::YELLOW, advice.to_string());
     }
+    if let (Some(b), Some(settings)) = (b, params.comparison().b) {
+        for advice in Advice::for_run(&settings, &b.counters, delay_trace) {
+            ui.colored_label(egui::Color32::YELLOW, format!("B: {advice}"));
+        }
+        if b.counters.decoded_overs > 0 {
+            ui.colored_label(
+                egui::Color32::YELLOW,
+                format!("B: {} decoded samples beyond full scale.", b.counters.decoded_overs),
+            );
+        }
+    }
     if counters.sanitized_samples > 0 {
         ui.colored_label(
             egui::Color32::LIGHT_RED,
             format!("{} invalid input samples (NaN, infinite or huge) were replaced.", counters.sanitized_samples),
         );
+    }
+}
+
+/// The codec thread's added latency and late callbacks, while it runs.
+fn codec_thread_row(ui: &mut egui::Ui, meters: &MeterSnapshot) {
+    let thread = &meters.codec_thread;
+    if thread.extra_latency_samples > 0 {
+        meter(ui, "Codec thread", format!("+{:.1} ms", ms(meters, thread.extra_latency_samples)));
+        meter(ui, "Late", format!("{} ({:.1} ms silent)", thread.late_callbacks, ms(meters, thread.silent_frames)));
+        ui.end_row();
     }
 }
 
