@@ -35,7 +35,7 @@ use std::time::Duration;
 
 use rtrb::{Consumer, Producer, RingBuffer};
 
-use crate::comparison::Comparison;
+use crate::comparison::{Comparison, Listen};
 use crate::config::EngineConfig;
 use crate::engine::Engine;
 use crate::meters::{CodecThreadCounters, Meters};
@@ -56,7 +56,7 @@ pub const THREAD_NAME: &str = "opus-codec";
 /// Commands the ring holds; the audio thread only sends one when a setting changes.
 const COMMAND_CAPACITY: usize = 1024;
 
-/// What the worker hands each processed piece's latency-aligned input and decoded signal (see
+/// What the worker hands each processed piece's latency-aligned input and the source heard (see
 /// [`Engine::process_interleaved_tapped`]); it runs on the codec thread.
 pub type Tap = Box<dyn FnMut(&[f32], &[f32]) + Send>;
 
@@ -80,6 +80,7 @@ struct Stamped {
 enum Command {
     Settings(Settings),
     Comparison(Comparison),
+    BlindSwitch(Listen),
     Reset,
     /// Input frames dropped here: the engine restarts from silence and the output is silent
     /// for them.
@@ -88,7 +89,7 @@ enum Command {
 
 /// Commands the audio thread could not send because the command ring was full; sent first
 /// at the next call. Their order among themselves is kept only roughly (gap, reset, settings,
-/// comparison): the ring fills only when the worker has stalled through a thousand setting
+/// comparison, blind switch): the ring fills only when the worker has stalled through a thousand setting
 /// changes.
 #[derive(Debug, Clone, Copy, Default)]
 struct Pending {
@@ -96,6 +97,7 @@ struct Pending {
     reset: bool,
     settings: Option<Settings>,
     comparison: Option<Comparison>,
+    blind_switch: Option<Listen>,
 }
 
 /// The audio thread's end. Never allocates, locks, blocks or makes a system call.
@@ -234,6 +236,14 @@ impl AudioEnd {
         }
     }
 
+    /// Sends a blind test's switch (see [`Engine::switch_blind`]), to apply at the next frame
+    /// pushed.
+    pub fn switch_blind(&mut self, listen: Listen) {
+        self.sent_comparison.listen = listen;
+        self.pending.blind_switch = Some(listen);
+        self.send_pending();
+    }
+
     /// Resets the engine at the next frame pushed, and silences the output already computed
     /// before it (the added latency's worth): as with the engine in the callback, nothing from
     /// before a reset plays after it.
@@ -323,10 +333,16 @@ impl AudioEnd {
             }
             self.pending.settings = None;
         }
-        if let Some(comparison) = self.pending.comparison
-            && self.commands.push(Stamped { at_frame, command: Command::Comparison(comparison) }).is_ok()
-        {
+        if let Some(comparison) = self.pending.comparison {
+            if self.commands.push(Stamped { at_frame, command: Command::Comparison(comparison) }).is_err() {
+                return;
+            }
             self.pending.comparison = None;
+        }
+        if let Some(listen) = self.pending.blind_switch
+            && self.commands.push(Stamped { at_frame, command: Command::BlindSwitch(listen) }).is_ok()
+        {
+            self.pending.blind_switch = None;
         }
     }
 
@@ -425,6 +441,7 @@ impl Worker {
             match command {
                 Command::Settings(settings) => self.engine.set_settings(&settings),
                 Command::Comparison(comparison) => self.engine.set_comparison(&comparison),
+                Command::BlindSwitch(listen) => self.engine.switch_blind(listen),
                 Command::Reset => self.engine.reset(),
                 Command::Gap(frames) => {
                     self.engine.reset();
@@ -549,6 +566,11 @@ impl CodecThread {
     /// See [`AudioEnd::set_comparison`].
     pub fn set_comparison(&mut self, comparison: &Comparison) {
         self.audio.set_comparison(comparison);
+    }
+
+    /// See [`AudioEnd::switch_blind`].
+    pub fn switch_blind(&mut self, listen: Listen) {
+        self.audio.switch_blind(listen);
     }
 
     /// See [`AudioEnd::reset`].

@@ -20,8 +20,9 @@ pub enum Listen {
 pub struct Comparison {
     /// Slot B's settings, or `None` when B is off (one chain's work). Only their codec and
     /// network fields count: monitor, mix, gain and level matching are slot A's for both.
-    /// Turning B on or off, or changing its latency's shape, restarts both chains: the latency
-    /// is the slower chain's, the other waits for it.
+    /// Turning B on or off, or a change of B that needs a restart (its latency's shape, its
+    /// application), restarts both chains: the latency is the slower chain's, the other waits
+    /// for it.
     pub b: Option<Settings>,
     /// The source heard, switched with a 5 ms crossfade.
     pub listen: Listen,

@@ -198,7 +198,7 @@ impl Engine {
     }
 
     /// Takes what to compare and hear (see [`Comparison`]). Never allocates. Turning B on or
-    /// off, or a change of its latency's shape, restarts both chains as a latency change does;
+    /// off, or a change of B that needs a restart, restarts both chains as a latency change does;
     /// the rest of B's settings take effect at its next frame, and a change of source fades
     /// over 5 ms.
     pub fn set_comparison(&mut self, comparison: &Comparison) {
@@ -217,6 +217,15 @@ impl Engine {
         self.request_restart_if_needed();
     }
 
+    /// Plays `listen` as a blind test's switch does: what plays fades out and `listen` fades in
+    /// (5 ms each) even if it is what plays, so that every switch sounds alike (see
+    /// [`crate::listen`]). A later [`Engine::set_comparison`] with the same source changes
+    /// nothing. Never allocates.
+    pub fn switch_blind(&mut self, listen: Listen) {
+        self.listen = listen;
+        self.switch.relisten(self.heard_source());
+    }
+
     /// The source the switch plays: A in place of a B that is not running.
     fn heard_source(&self) -> Listen {
         if self.listen == Listen::B && !self.b_running { Listen::A } else { self.listen }
@@ -233,8 +242,12 @@ impl Engine {
     /// Rebuilds the chains that run with the settings in force, and aligns them.
     fn restart_chains(&mut self) {
         self.a.restart();
+        let b_starts = self.b_wanted && !self.b_running;
         self.b_running = self.b_wanted;
-        if self.b_running {
+        if b_starts {
+            // A new comparison: B's counters and meters start from zero.
+            self.b.reset();
+        } else if self.b_running {
             self.b.restart();
         }
         self.align_chains();
@@ -304,7 +317,8 @@ impl Engine {
     }
 
     /// Like [`Engine::process_interleaved`], and hands `tap` each processed piece's
-    /// latency-aligned input and decoded signal (interleaved, equal lengths), e.g. for a
+    /// latency-aligned input and the source heard (interleaved, equal lengths): slot A's
+    /// decoded signal, or B's, level-matched if asked (the input itself under Dry), e.g. for a
     /// spectrum display. `tap` runs on the calling thread and must not allocate either.
     pub fn process_interleaved_tapped(
         &mut self,
@@ -439,6 +453,8 @@ impl Engine {
         }
         let heard_is_a = self.switch.plays_only(Listen::A);
         let heard: &[f32] = if heard_is_a {
+            // B, unheard, still glides to its level-matching gain.
+            self.switch.skip(frames);
             &self.a.decoded[..len]
         } else {
             let b = if self.b_running { &self.b.decoded[..len] } else { &self.a.decoded[..len] };

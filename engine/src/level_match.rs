@@ -5,8 +5,8 @@
 //! decoded signal, over the last 3 s (short-term loudness) in 100 ms blocks. A block counts only
 //! when both signals are above [`GATE_LUFS`] and within [`MAX_GAIN_DB`] of each other, so a
 //! pause or a dropout does not move the gain; the gain is the difference of the counted blocks'
-//! loudness, within ±[`MAX_GAIN_DB`], and holds while no block counts. The mix glides to each new
-//! gain ([`crate::mix`]), never jumps.
+//! loudness, within ±[`MAX_GAIN_DB`], and holds while no block counts. The source switch glides to each
+//! new gain ([`crate::listen`]), never jumps; slot A and slot B each have a matcher of their own.
 //!
 //! Written here rather than taken from the `ebur128` crate (which `roundtrip-signal` uses
 //! offline): its short-term loudness re-sums the whole 3 s window on every read and its reset

@@ -8,6 +8,10 @@
 //! halfway, a bump a listener hears as the switch. Equal gain keeps correlated sources at their
 //! level and dips by at most 3 dB, for those 5 ms, between unrelated ones. The raised-cosine
 //! shape starts and ends flat, so the fade has no corner to click.
+//!
+//! A blind test switches differently ([`SourceSwitch::relisten`]): every press fades what plays
+//! out and the chosen source in, even when they are the same, so that no press can be told from
+//! another by whether the sound changed at the switch.
 
 use std::f32::consts::FRAC_PI_2;
 
@@ -41,6 +45,16 @@ impl Glide {
         self.current as f32
     }
 
+    /// `frames` steps of [`Glide::next`] at once.
+    fn skip(&mut self, coefficient: f64, frames: usize) {
+        if self.current != self.target {
+            self.current = self.target + (self.current - self.target) * (1.0 - coefficient).powi(frames as i32);
+            if (self.target - self.current).abs() < 1e-9 {
+                self.current = self.target;
+            }
+        }
+    }
+
     fn set_db(&mut self, gain_db: f32) {
         self.target = 10f64.powf(f64::from(gain_db) / 20.0);
     }
@@ -66,9 +80,11 @@ pub struct SourceSwitch {
     from: [f32; 3],
     /// The source faded to.
     to: Listen,
-    /// Frames into the fade; `fade_frames` once it is over.
+    /// Frames into the fade; [`SourceSwitch::fade_length`] once it is over.
     position: usize,
     fade_frames: usize,
+    /// Whether the current fade goes through silence (out, then in: twice `fade_frames`).
+    through_silence: bool,
     /// Level-matching gains of A and B (linear).
     gain_a: Glide,
     gain_b: Glide,
@@ -84,6 +100,7 @@ impl SourceSwitch {
             to: source,
             position: fade_frames,
             fade_frames,
+            through_silence: false,
             gain_a: Glide::UNITY,
             gain_b: Glide::UNITY,
             glide_coefficient: -(-1.0 / (LEVEL_MATCH_GLIDE_MS / 1000.0 * f64::from(sample_rate_hz))).exp_m1(),
@@ -96,7 +113,22 @@ impl SourceSwitch {
             self.from = self.weights();
             self.to = source;
             self.position = 0;
+            self.through_silence = false;
         }
+    }
+
+    /// Fades what plays out and `source` in, each over [`SWITCH_MS`], even if `source` is what
+    /// plays: a blind test's switch, the same whatever the sources.
+    pub fn relisten(&mut self, source: Listen) {
+        self.from = self.weights();
+        self.to = source;
+        self.position = 0;
+        self.through_silence = true;
+    }
+
+    /// Frames from the start of the current fade to its end.
+    fn fade_length(&self) -> usize {
+        if self.through_silence { 2 * self.fade_frames } else { self.fade_frames }
     }
 
     /// The source faded to.
@@ -117,9 +149,16 @@ impl SourceSwitch {
 
     /// Ends the fade and the glides at once.
     pub fn snap(&mut self) {
-        self.position = self.fade_frames;
+        self.position = self.fade_length();
         self.gain_a.current = self.gain_a.target;
         self.gain_b.current = self.gain_b.target;
+    }
+
+    /// Moves the glides on by `frames` without rendering: while [`SourceSwitch::plays_only`]
+    /// holds, the caller plays the source as it is.
+    pub fn skip(&mut self, frames: usize) {
+        self.gain_a.skip(self.glide_coefficient, frames);
+        self.gain_b.skip(self.glide_coefficient, frames);
     }
 
     /// Whether the switch plays `source` alone, at unity gain, and will until told otherwise:
@@ -127,7 +166,7 @@ impl SourceSwitch {
     pub fn plays_only(&self, source: Listen) -> bool {
         let unity = |glide: &Glide| glide.current == 1.0 && glide.target == 1.0;
         self.to == source
-            && self.position == self.fade_frames
+            && self.position >= self.fade_length()
             && match source {
                 Listen::Dry => true,
                 Listen::A => unity(&self.gain_a),
@@ -137,12 +176,18 @@ impl SourceSwitch {
 
     /// The weights of (dry, A, B) now.
     fn weights(&self) -> [f32; 3] {
-        if self.position >= self.fade_frames {
-            return only(self.to);
+        let (position, fade) = (self.position, self.fade_frames);
+        let rise = |frames: usize| (FRAC_PI_2 * frames as f32 / fade as f32).sin().powi(2);
+        let (to, from) = (only(self.to), self.from);
+        if position >= self.fade_length() {
+            to
+        } else if !self.through_silence {
+            std::array::from_fn(|source| from[source] * (1.0 - rise(position)) + to[source] * rise(position))
+        } else if position < fade {
+            from.map(|weight| weight * (1.0 - rise(position)))
+        } else {
+            to.map(|weight| weight * rise(position - fade))
         }
-        let rise = (FRAC_PI_2 * self.position as f32 / self.fade_frames as f32).sin().powi(2);
-        let to = only(self.to);
-        std::array::from_fn(|source| self.from[source] * (1.0 - rise) + to[source] * rise)
     }
 
     /// Writes what the listener hears into `heard`: `dry`, `a` and `b` weighted and
@@ -156,7 +201,7 @@ impl SourceSwitch {
                 let i = frame * channels + channel;
                 *heard = w_dry * dry[i] + w_a * a[i] + w_b * b[i];
             }
-            self.position = (self.position + 1).min(self.fade_frames);
+            self.position = (self.position + 1).min(self.fade_length());
         }
     }
 }
@@ -185,5 +230,21 @@ mod tests {
         let same = vec![0.5; len];
         switch.render(&mut heard, &same, &same, &same, 1);
         assert!(heard.iter().all(|&sample| (sample - 0.5).abs() < 1e-6));
+    }
+
+    #[test]
+    fn a_blind_switch_sounds_the_same_whether_or_not_the_source_changes() {
+        let len = 600;
+        let (dry, a, b) = (vec![0.25; len], vec![0.5; len], vec![0.5; len]);
+        let mut heard = [vec![0.0; len], vec![0.0; len]];
+        for (target, heard) in [Listen::A, Listen::B].into_iter().zip(&mut heard) {
+            let mut switch = SourceSwitch::new(Listen::A, 48_000);
+            switch.relisten(target);
+            switch.render(heard, &dry, &a, &b, 1);
+            assert!(switch.plays_only(target));
+        }
+        // Out over 240 frames to silence, in over 240: the same for A to A as for A to B.
+        assert_eq!(heard[0], heard[1]);
+        assert!(heard[0][240].abs() < 1e-6 && heard[0][480..].iter().all(|&sample| sample == 0.5));
     }
 }

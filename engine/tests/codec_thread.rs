@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::{engine, random_blocks};
 use roundtrip_codec::FrameDuration;
 use roundtrip_engine::codec_thread::{self, AudioEnd, CodecThread, Worker, extra_latency_frames};
-use roundtrip_engine::{Engine, EngineConfig, LossSettings, Settings};
+use roundtrip_engine::{Comparison, Engine, EngineConfig, Listen, LossSettings, Settings};
 use roundtrip_signal::test_signal;
 
 /// The settings a block starts with: a bitrate change, loss, and a frame change (a restart).
@@ -27,8 +27,23 @@ fn settings_at(block: usize) -> Settings {
     }
 }
 
-/// Runs `input` through `engine` directly in `blocks`, with [`settings_at`] and a reset before
-/// block 120.
+/// What a block compares and hears: B (shorter frames, a restart) from block 60, heard from 70,
+/// the dry input from 100, and a blind test's switch at [`BLIND_BLOCK`].
+fn comparison_at(block: usize) -> Comparison {
+    let b = Settings { bitrate_bps: 16_000, frame: FrameDuration::Ms10, ..Settings::DEFAULT };
+    match block {
+        0..60 => Comparison::default(),
+        60..70 => Comparison { b: Some(b), listen: Listen::A },
+        70..100 => Comparison { b: Some(b), listen: Listen::B },
+        _ => Comparison { b: Some(b), listen: Listen::Dry },
+    }
+}
+
+/// The block at which a blind test presses A.
+const BLIND_BLOCK: usize = 110;
+
+/// Runs `input` through `engine` directly in `blocks`, with [`settings_at`],
+/// [`comparison_at`] and a reset before block 120.
 fn direct(mut engine: Engine, input: &[f32], blocks: &[usize]) -> Vec<f32> {
     let channels = engine.config().channels;
     let mut output = vec![0.0; input.len()];
@@ -36,6 +51,10 @@ fn direct(mut engine: Engine, input: &[f32], blocks: &[usize]) -> Vec<f32> {
     for (index, &block) in blocks.iter().enumerate() {
         let len = (block * channels).min(input.len() - done);
         engine.set_settings(&settings_at(index));
+        engine.set_comparison(&comparison_at(index));
+        if index == BLIND_BLOCK {
+            engine.switch_blind(Listen::A);
+        }
         if index == RESET_BLOCK {
             engine.reset();
         }
@@ -105,6 +124,10 @@ fn the_output_is_the_engines_delayed_by_the_added_latency_for_hostile_blocks() {
     for (index, &block) in blocks.iter().enumerate() {
         let len = (block * 2).min(input.len() - done);
         thread.set_settings(&settings_at(index));
+        thread.set_comparison(&comparison_at(index));
+        if index == BLIND_BLOCK {
+            thread.switch_blind(Listen::A);
+        }
         if index == RESET_BLOCK {
             thread.reset();
         }
@@ -136,6 +159,10 @@ fn a_stalled_worker_costs_silence_counted_to_the_frame_and_keeps_the_alignment()
     let mut output = vec![0.0; input.len()];
     for (index, (block_in, block_out)) in input.chunks(BLOCK * 2).zip(output.chunks_mut(BLOCK * 2)).enumerate() {
         audio.set_settings(&settings_at(index));
+        audio.set_comparison(&comparison_at(index));
+        if index == BLIND_BLOCK {
+            audio.switch_blind(Listen::A);
+        }
         if index == RESET_BLOCK {
             audio.reset();
         }
@@ -206,6 +233,10 @@ fn a_real_codec_thread_paced_by_count_gives_the_same_output() {
     let give_up = Instant::now() + Duration::from_secs(300);
     for (index, (block_in, block_out)) in input.chunks(BLOCK * 2).zip(output.chunks_mut(BLOCK * 2)).enumerate() {
         thread.set_settings(&settings_at(index));
+        thread.set_comparison(&comparison_at(index));
+        if index == BLIND_BLOCK {
+            thread.switch_blind(Listen::A);
+        }
         if index == RESET_BLOCK {
             thread.reset();
         }

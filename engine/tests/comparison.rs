@@ -92,7 +92,8 @@ fn turning_b_on_and_off_restarts_at_the_slower_latency_and_back() {
 fn the_same_impulse_lands_on_the_same_sample_from_dry_a_and_b() {
     let rate = 48_000;
     let sharp = |frame| Settings { bitrate_bps: 510_000, frame, ..Settings::default() };
-    let mut engine = comparing(rate, 1, sharp(FrameDuration::Ms10), sharp(FrameDuration::Ms60), Listen::Dry);
+    let (a, b) = (sharp(FrameDuration::Ms10), sharp(FrameDuration::Ms60));
+    let mut engine = comparing(rate, 1, a, b, Listen::Dry);
     let latency = engine.latency_samples();
     let spacing = 24_000;
     let sources = [Listen::Dry, Listen::A, Listen::B, Listen::Dry, Listen::B, Listen::A];
@@ -105,15 +106,25 @@ fn the_same_impulse_lands_on_the_same_sample_from_dry_a_and_b() {
     for (&start, &source) in starts.iter().zip(&sources) {
         let switch_at = start + latency - spacing / 4;
         engine.process_interleaved(&input[done..switch_at], &mut output[done..switch_at]);
-        engine.set_comparison(&Comparison { b: Some(sharp(FrameDuration::Ms60)), listen: source });
+        engine.set_comparison(&Comparison { b: Some(b), listen: source });
         done = switch_at;
     }
     let end = input.len();
     engine.process_interleaved(&input[done..], &mut output[done..end]);
+    // What each source plays alone, to tell which one was heard: Dry, A and B differ in their
+    // last bits even at 510 kbps.
+    let alone = [Listen::Dry, Listen::A, Listen::B].map(|listen| {
+        let mut engine = comparing(rate, 1, a, b, listen);
+        (listen, run(&mut engine, &input, &[480]))
+    });
     for (&start, source) in starts.iter().zip(sources) {
-        let window = &output[start..start + latency + spacing / 4];
-        let delay = peak_position(window);
+        let window = start..start + latency + spacing / 4;
+        let delay = peak_position(&output[window.clone()]);
         assert!((delay - latency as f64).abs() < 0.1, "{source:?}: at {delay}, latency {latency}");
+        for (listen, heard) in &alone {
+            let same = output[window.clone()] == heard[window.clone()];
+            assert_eq!(same, *listen == source, "{source:?} switched in, compared with {listen:?} alone");
+        }
     }
 }
 
@@ -147,6 +158,18 @@ fn switching_sources_makes_no_step_the_sources_do_not_make() {
             engine.set_comparison(&Comparison { b: Some(b), listen: cycle[index / 10 % cycle.len()] });
         }
         engine.process_interleaved(block_in, block_out);
+    }
+    // Between switches (once each 5 ms fade is over), each source plays as it does alone.
+    let switches = (0..input.len() / 512).filter(|index| index * 256 > latency && index % 10 == 0);
+    for index in switches.filter(|index| 2 * (index * 256 + 2_560) <= input.len()) {
+        let source = cycle[index / 10 % cycle.len()];
+        let own = match source {
+            Listen::Dry => &own[0],
+            Listen::A => &own[1],
+            Listen::B => &own[2],
+        };
+        let settled = 2 * (index * 256 + 480)..2 * (index * 256 + 2_560);
+        assert!(switched[settled.clone()] == own[settled], "block {index}: not {source:?}, switched to");
     }
     // Each source's onset (silence to tone) is past by then.
     let from = latency + 2_400;

@@ -5,6 +5,7 @@
 //! reads parameters (lock-free), the engine's [`Meters`] (atomics) and the spectrum ring's
 //! consumer; it never touches the audio thread's state.
 
+mod abx_view;
 mod compare_view;
 mod meters_view;
 mod spectrum_view;
@@ -20,6 +21,8 @@ use nice_plug_egui::widgets::ParamSlider;
 use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier};
 use roundtrip_engine::{Choice, LossModel, Meters, Named, PRESETS};
 
+use crate::blind_monitor::BlindMonitor;
+use crate::editor::abx_view::AbxPanel;
 use crate::loss_trace::TraceSlot;
 use crate::menu::LossModelMenu;
 use crate::params::{RoundtripParams, SlotId, SlotParams};
@@ -40,6 +43,8 @@ pub struct EditorApp {
     meters: [Arc<Meters>; 2],
     /// The slot the controls edit.
     edited: SlotId,
+    /// The blind test.
+    abx: AbxPanel,
     /// Set by the audio thread while a latency change waits for the host's restart.
     latency_held: Arc<AtomicBool>,
     /// Set here while the window is open; the audio thread feeds the spectrum only then.
@@ -66,6 +71,8 @@ pub fn editor_state(params: &RoundtripParams) -> Arc<EguiEditorState> {
 pub struct EditorFeeds {
     pub spectrum: ConsumerSlot,
     pub timeline: TimelineSlot,
+    /// The blind test's way to what plays.
+    pub blind: Arc<BlindMonitor>,
 }
 
 /// Builds the editor. Called by the host on the main thread.
@@ -89,6 +96,7 @@ pub fn create(
         params,
         meters,
         edited: SlotId::A,
+        abx: AbxPanel::new(feeds.blind),
         latency_held,
         open,
         analyzer,
@@ -126,7 +134,7 @@ impl NiceEguiApp for EditorApp {
                     ui.heading("Opus Roundtrip");
                     ui.label(egui::RichText::new(roundtrip_codec::libopus_version()).weak());
                 });
-                compare_view::show(ui, params, &mut self.edited, &setter);
+                compare_view::show(ui, params, &mut self.edited, self.abx.is_testing(), &setter);
                 let edited = self.edited;
                 presets_row(ui, params, edited, &setter);
                 ui.separator();
@@ -167,14 +175,23 @@ impl NiceEguiApp for EditorApp {
                 });
                 trace_row(ui, &params.loss_trace, &mut self.trace_field);
                 ui.separator();
+                self.abx.show(ui, params);
+                ui.separator();
+                // Drained either way, so that nothing queued during a blind test shows after it.
+                let (timeline, spectra) = (self.timeline.update(), self.analyzer.update());
+                if self.abx.is_blind() {
+                    // Meters, timeline and spectrum show what plays: they would tell X.
+                    return;
+                }
                 let latency_held = self.latency_held.load(Ordering::Relaxed);
                 let snapshot = self.meters[0].snapshot();
-                let b = params.compare.value().then(|| self.meters[1].snapshot());
+                // B's figures once it runs: turning it on waits for the host's restart.
+                let b = (params.compare.value() && !latency_held).then(|| self.meters[1].snapshot());
                 meters_view::show(ui, &snapshot, b.as_ref(), params, latency_held);
                 ui.separator();
-                timeline_view::show(ui, self.timeline.update());
+                timeline_view::show(ui, timeline);
                 ui.separator();
-                spectrum_view::show(ui, self.analyzer.update());
+                spectrum_view::show(ui, spectra);
             });
         });
         ui.ctx().request_repaint_after(METER_REFRESH);
@@ -189,6 +206,8 @@ impl NiceEguiApp for EditorApp {
     }
 
     fn editor_closed(&mut self) {
+        // A test needs its window: closing it ends the test, and the Listen parameter decides.
+        self.abx.stop();
         self.gui = None;
         self.open.store(false, Ordering::Relaxed);
     }

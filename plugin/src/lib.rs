@@ -28,6 +28,8 @@
 // the types that hold them.
 #![allow(missing_debug_implementations)]
 
+pub mod abx;
+pub mod blind_monitor;
 pub mod clap_entry;
 mod editor;
 mod fault;
@@ -45,8 +47,9 @@ use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditor;
 use roundtrip_engine::{CodecThreadCounters, Comparison, Engine, EngineConfig, MAX_BLOCK_FRAMES, Meters, Settings};
 
+use crate::blind_monitor::{BlindMonitor, BlindReader};
 use crate::editor::EditorApp;
-use crate::params::RoundtripParams;
+use crate::params::{RoundtripParams, SlotId};
 use crate::runner::{Runner, ThreadMode};
 use crate::spectrum::ConsumerSlot;
 use crate::timeline::TimelineSlot;
@@ -85,10 +88,14 @@ pub struct OpusRoundtrip {
     latency_held: Arc<AtomicBool>,
     /// Set when `process` panicked (see [`fault`]): silent until the next activation.
     faulted: bool,
+    /// The editor's blind test presses here; the audio thread reads through `blind_reader`.
+    blind: Arc<BlindMonitor>,
+    blind_reader: BlindReader,
 }
 
 impl Default for OpusRoundtrip {
     fn default() -> Self {
+        let blind = Arc::new(BlindMonitor::default());
         Self {
             params: Arc::new(RoundtripParams::default()),
             runner: None,
@@ -104,6 +111,8 @@ impl Default for OpusRoundtrip {
             restart_requested: false,
             latency_held: Arc::new(AtomicBool::new(false)),
             faulted: false,
+            blind: blind.clone(),
+            blind_reader: BlindReader::new(blind),
         }
     }
 }
@@ -154,7 +163,11 @@ impl Plugin for OpusRoundtrip {
         let state = editor::editor_state(&self.params);
         let (params, latency_held) = (self.params.clone(), self.latency_held.clone());
         let meters = [self.meters.clone(), self.meters_b.clone()];
-        let feeds = editor::EditorFeeds { spectrum: self.spectrum_slot.clone(), timeline: self.timeline_slot.clone() };
+        let feeds = editor::EditorFeeds {
+            spectrum: self.spectrum_slot.clone(),
+            timeline: self.timeline_slot.clone(),
+            blind: self.blind.clone(),
+        };
         editor::create(params, meters, latency_held, self.editor_open.clone(), feeds, state)
     }
 
@@ -256,7 +269,11 @@ impl OpusRoundtrip {
             return;
         };
         let wanted = self.params.settings().clamped();
-        let comparison = self.params.comparison();
+        // A blind test's source, if one plays, in place of the Listen parameter's.
+        let (comparison, blind_switch) = self.blind_reader.heard(self.params.comparison());
+        if let Some(source) = blind_switch {
+            runner.switch_blind(source);
+        }
         let host_compensates = context.plugin_api() != PluginApi::Standalone;
         let codec_thread_changed = self.params.codec_thread.value() != self.activated_codec_thread;
         let b_shape_changed = match (comparison.b, self.activated_b) {
@@ -276,9 +293,11 @@ impl OpusRoundtrip {
                 context.request_restart();
             }
             runner.set_settings(&wanted.with_latency_of(&self.activated_settings));
-            // B runs, or not, as activated until the restart, with its latency's shape.
-            let b = self.activated_b.map(|held| comparison.b.map_or(held, |b| b.clamped().with_latency_of(&held)));
-            runner.set_comparison(&Comparison { b, ..comparison });
+            // B runs, or not, as activated until the restart, with B's current settings in its
+            // latency's shape; one turned off is not heard.
+            let current_b = self.params.settings_of(SlotId::B).clamped();
+            let b = self.activated_b.map(|held| current_b.with_latency_of(&held));
+            runner.set_comparison(&Comparison { b, listen: comparison.heard() });
         } else {
             runner.set_settings(&wanted);
             runner.set_comparison(&comparison);

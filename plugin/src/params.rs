@@ -336,8 +336,13 @@ impl RoundtripParams {
     /// What the engine compares and plays: slot B's settings (with the same trace in force as
     /// A's) while Compare B is on, and the source heard. Never allocates or locks.
     pub fn comparison(&self) -> Comparison {
-        let b = self.compare.value().then(|| self.with_trace(self.control_settings_of(SlotId::B)));
+        let b = self.compare.value().then(|| self.settings_of(SlotId::B));
         Comparison { b, listen: self.listen.value().0 }
+    }
+
+    /// A slot's settings as [`RoundtripParams::settings`] gives A's, whether or not B is on.
+    pub fn settings_of(&self, slot: SlotId) -> Settings {
+        self.with_trace(self.control_settings_of(slot))
     }
 
     /// `settings` with the loss trace's rate, if one is in force.
@@ -464,7 +469,8 @@ impl SlotParams {
                         ParamPtr::FloatParam(p) => ParamValue::F32((*p).default_plain_value()),
                         ParamPtr::IntParam(p) => ParamValue::I32((*p).default_plain_value()),
                         ParamPtr::BoolParam(p) => ParamValue::Bool((*p).default_plain_value()),
-                        // A menu's default as its index, as nice-plug saves an enum.
+                        // A menu's default by its index, which nice-plug loads as well as the
+                        // stable id it saves.
                         ParamPtr::EnumParam(p) => ParamValue::I32((*p).default_plain_value()),
                     }
                 };

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use roundtrip_engine::{CodecThread, Comparison, Engine, Settings};
+use roundtrip_engine::{CodecThread, Comparison, Engine, Listen, Settings};
 
 use crate::spectrum::SpectrumFeed;
 use crate::timeline::TimelineFeed;
@@ -79,6 +79,14 @@ impl Runner {
         match self {
             Self::InCallback { engine, .. } => engine.set_comparison(comparison),
             Self::CodecThread(thread) => thread.set_comparison(comparison),
+        }
+    }
+
+    /// A blind test's switch to `listen` (see `Engine::switch_blind`). Never allocates.
+    pub fn switch_blind(&mut self, listen: Listen) {
+        match self {
+            Self::InCallback { engine, .. } => engine.switch_blind(listen),
+            Self::CodecThread(thread) => thread.switch_blind(listen),
         }
     }
 

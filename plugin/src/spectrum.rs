@@ -1,5 +1,5 @@
-//! The spectrum display's data path: the audio thread hands latency-aligned input and decoded
-//! samples to the editor through a wait-free ring buffer; the editor's thread does the FFTs.
+//! The spectrum display's data path: the audio thread hands latency-aligned input and the
+//! decoded samples heard (slot A's or B's) to the editor through a wait-free ring buffer; the editor's thread does the FFTs.
 //!
 //! Thread ownership: [`SpectrumFeed`] lives on the audio thread and only pushes (never blocks;
 //! when the ring is full, samples are dropped). [`EditorSpectra`] lives on the GUI thread.

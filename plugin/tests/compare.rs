@@ -7,8 +7,7 @@
 mod common;
 
 use common::clap_host::{ClapHarness, PLUGIN_ID, built_plugin_path, param_named};
-use ebur128::{EbuR128, Mode};
-use roundtrip_signal::test_signal;
+use common::loudness::loudness_through;
 use test_support::{add_pulse, peak_position};
 
 const RATE: u32 = 48_000;
@@ -42,10 +41,10 @@ fn listen(host: &mut ClapHarness, source: &str) -> (u32, f64) {
 #[test]
 fn turning_b_on_waits_for_the_restart_and_switching_lands_each_impulse_on_the_latency() {
     let sharp = [("Bitrate", "510"), ("Frame", "10 ms"), ("B Bitrate", "510"), ("B Frame", "60 ms")];
-    let alone = with_params(&sharp);
+    let mut only_a = with_params(&sharp);
     let mut host = with_params(&[sharp.as_slice(), &[("Compare B", "On")]].concat());
-    let (mut alone, latency) = (alone, host.latency() as usize);
-    assert!(latency > alone.latency() as usize + 2_000, "B's 60 ms frames set the latency: {latency}");
+    let latency = host.latency() as usize;
+    assert!(latency > only_a.latency() as usize + 2_000, "B's 60 ms frames set the latency: {latency}");
     assert_eq!(host.restart_requests(), 1);
 
     let spacing = 24_000;
@@ -70,18 +69,23 @@ fn turning_b_on_waits_for_the_restart_and_switching_lands_each_impulse_on_the_la
             .collect();
         output.extend(host.process(block, block, &events).0);
     }
+    // Each source alone, to tell which one was heard (they differ in their last bits).
+    let alone = ["Dry", "A", "B"].map(|source| {
+        let mut host = with_params(&[sharp.as_slice(), &[("Compare B", "On"), ("Listen", source)]].concat());
+        let heard: Vec<f32> = input.chunks(BLOCK).flat_map(|block| host.process(block, block, &[]).0).collect();
+        (source, heard)
+    });
     for (&start, source) in starts.iter().zip(sources) {
-        let delay = peak_position(&output[start..start + latency + spacing / 4]);
+        let window = start..start + latency + spacing / 4;
+        let delay = peak_position(&output[window.clone()]);
         assert!((delay - latency as f64).abs() < 0.1, "{source}: at {delay:.2}, latency {latency}");
+        for (listen, heard) in &alone {
+            let same = output[window.clone()] == heard[window.clone()];
+            assert_eq!(same, *listen == source, "{source} switched in, compared with {listen} alone");
+        }
     }
     host.assert_protocol();
-    alone.assert_protocol();
-}
-
-fn loudness(left: &[f32], right: &[f32]) -> f64 {
-    let mut meter = EbuR128::new(2, RATE, Mode::I).unwrap();
-    meter.add_frames_planar_f32(&[left, right]).unwrap();
-    meter.loudness_global().unwrap()
+    only_a.assert_protocol();
 }
 
 /// Plays B (coding as mono a stereo input whose right channel is −0.268 times its left: 6 dB
@@ -91,15 +95,7 @@ fn b_quieter(on: bool) -> (f64, f64) {
     let level_match = if on { "On" } else { "Off" };
     let changes = [("Compare B", "On"), ("B Force mono", "On"), ("Listen", "B"), ("Level match", level_match)];
     let mut host = with_params(&changes);
-    let latency = host.latency() as usize;
-    let music = test_signal::music(RATE, 1, 12.0);
-    let left: Vec<f32> = music.iter().map(|&x| 0.5 * x).collect();
-    let right: Vec<f32> = left.iter().map(|&x| (3f32.sqrt() - 2.0) * x).collect();
-    let (out_left, out_right) = host.process(&left, &right, &[]);
-    let tail = left.len() - 4 * RATE as usize;
-    let aligned = (tail - latency)..(left.len() - latency);
-    host.assert_protocol();
-    (loudness(&left[aligned.clone()], &right[aligned]), loudness(&out_left[tail..], &out_right[tail..]))
+    loudness_through(&mut host, RATE, &[])
 }
 
 #[test]

@@ -8,8 +8,9 @@ use crate::menu::Menu;
 use crate::params::{RoundtripParams, SlotId};
 
 /// Shows the bar; `edited` is the slot the controls below act on (the editor's own state, not
-/// a parameter: which slot is on screen is no part of the sound).
-pub fn show(ui: &mut egui::Ui, params: &RoundtripParams, edited: &mut SlotId, setter: &ParamSetter) {
+/// a parameter: which slot is on screen is no part of the sound). While a blind test holds what
+/// plays (`testing`), Listen waits.
+pub fn show(ui: &mut egui::Ui, params: &RoundtripParams, edited: &mut SlotId, testing: bool, setter: &ParamSetter) {
     ui.horizontal_wrapped(|ui| {
         ui.label(egui::RichText::new("Edit").strong());
         for (slot, label) in [(SlotId::A, "A"), (SlotId::B, "B")] {
@@ -23,8 +24,9 @@ pub fn show(ui: &mut egui::Ui, params: &RoundtripParams, edited: &mut SlotId, se
         let heard = params.listen.value().0;
         for &Named { value, label, .. } in Listen::ALL {
             let button = egui::Button::new(egui::RichText::new(label).size(16.0)).selected(heard == value);
-            let available = value != Listen::B || comparing;
-            let response = ui.add_enabled(available, button).on_disabled_hover_text("Turn on B first");
+            let available = (value != Listen::B || comparing) && !testing;
+            let why = if testing { "A blind test chooses what plays" } else { "Turn on B first" };
+            let response = ui.add_enabled(available, button).on_disabled_hover_text(why);
             if response.clicked() && heard != value {
                 setter.begin_set_parameter(&params.listen);
                 setter.set_parameter(&params.listen, Menu(value));

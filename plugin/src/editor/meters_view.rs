@@ -88,7 +88,9 @@ pub fn show(
                     for ((label, a), (_, b)) in pair {
                         ui.label(egui::RichText::new(*label).weak());
                         ui.label(egui::RichText::new(format!("A  {a}")).monospace());
-                        ui.label(egui::RichText::new(format!("B  {b}")).monospace());
+                        // The output is what is heard, one signal for both.
+                        let b = if *label == "Output" { "(the same)".to_owned() } else { format!("B  {b}") };
+                        ui.label(egui::RichText::new(b).monospace());
                     }
                     ui.end_row();
                 }
