@@ -177,6 +177,14 @@ impl Engine {
     pub fn use_meters_b(&mut self, meters: Arc<Meters>) {
         self.b.meters = meters;
         self.publish_meters();
+        if !self.b_running {
+            self.publish_b_stopped();
+        }
+    }
+
+    /// Slot B's meters say it stops (see [`Slot::publish_stopped`]).
+    fn publish_b_stopped(&self) {
+        self.b.publish_stopped(&self.config);
     }
 
     /// Takes new settings (out-of-range values are clamped). Never allocates. Settings that
@@ -249,6 +257,8 @@ impl Engine {
             self.b.reset();
         } else if self.b_running {
             self.b.restart();
+        } else {
+            self.publish_b_stopped();
         }
         self.align_chains();
         self.switch.listen(self.heard_source());
@@ -307,6 +317,9 @@ impl Engine {
         self.sanitized_samples = 0;
         self.rejected_blocks = 0;
         self.publish_meters();
+        if !self.b_running {
+            self.publish_b_stopped();
+        }
     }
 
     /// Processes interleaved audio: `output` receives `input.len()` samples. Any length is

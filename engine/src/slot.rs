@@ -8,7 +8,7 @@ use crate::chain::CodecChain;
 use crate::config::{EngineConfig, EngineError};
 use crate::level_match::LevelMatcher;
 use crate::levels::LevelMeter;
-use crate::meters::{Counters, Meters};
+use crate::meters::{Counters, Levels, Meters};
 use crate::pipeline::prefaulted;
 use crate::round_trip::PacketObserver;
 use crate::settings::Settings;
@@ -118,6 +118,12 @@ impl Slot {
             decoded_overs: self.level_meter.decoded_overs(),
             ..*self.chain.counters()
         }
+    }
+
+    /// Publishes that the slot does not run: zero counters and levels, and a latency of 0
+    /// (which a running slot never has), so that readers leave its figures out.
+    pub fn publish_stopped(&self, config: &EngineConfig) {
+        self.meters.publish(&Counters::default(), &Levels::default(), 0, config);
     }
 
     /// Publishes the counters (with `engine`'s) and levels.

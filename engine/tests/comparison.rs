@@ -77,15 +77,24 @@ fn turning_b_on_and_off_restarts_at_the_slower_latency_and_back() {
     let input = test_signal::music(48_000, 2, 1.0);
     let mut engine = engine(48_000, 2, fast());
     let alone = engine.latency_samples();
+    assert_eq!(engine.meters_b().snapshot().latency_samples, 0, "B does not run: its meters say so");
     let mut output = vec![0.0; input.len()];
     engine.set_comparison(&Comparison { b: Some(slow()), listen: Listen::B });
     engine.process_interleaved(&input[..9_600], &mut output[..9_600]);
     let slower = engine.latency_samples();
     assert!(slower > alone, "{slower} after B came in, {alone} before");
     assert_eq!(engine.comparison(), Comparison { b: Some(slow().clamped()), listen: Listen::B });
+    let b_meters = engine.meters_b().snapshot();
+    assert_eq!(b_meters.latency_samples as usize, slower);
+    assert!(b_meters.counters.packets_sent > 0);
     engine.set_comparison(&Comparison { b: None, listen: Listen::B });
     engine.process_interleaved(&input[9_600..19_200], &mut output[9_600..19_200]);
     assert_eq!(engine.latency_samples(), alone);
+    assert_eq!(engine.meters_b().snapshot().latency_samples, 0);
+    // B back: its counts start again from zero.
+    engine.set_comparison(&Comparison { b: Some(slow()), listen: Listen::B });
+    engine.process_interleaved(&input[19_200..19_200 + 480], &mut output[19_200..19_200 + 480]);
+    assert!(engine.counters_b().packets_sent < b_meters.counters.packets_sent);
 }
 
 #[test]

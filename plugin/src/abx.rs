@@ -84,7 +84,7 @@ impl AbxTest {
     pub fn new(pair: Pair, count: usize, mut random_bit: impl FnMut() -> bool) -> Self {
         let count = count.clamp(TRIALS_RANGE.0, TRIALS_RANGE.1);
         let trials = (0..count).map(|_| Trial { x_is_b: random_bit(), answered_b: None, plays: [0; 3] }).collect();
-        Self { pair, trials, current: 0, playing: Button::A }
+        Self { pair, trials, current: 0, playing: Button::X }
     }
 
     /// The pair under test.
@@ -112,7 +112,7 @@ impl AbxTest {
         self.current == self.trials.len()
     }
 
-    /// What plays now (the listener's last choice).
+    /// What plays now: X when a trial starts, then the listener's last choice.
     pub fn playing(&self) -> Button {
         self.playing
     }
@@ -139,14 +139,16 @@ impl AbxTest {
         }
     }
 
-    /// Answers the current trial ("X is B" if `b`) and moves to the next, which starts by
-    /// playing X; returns the source that must play now.
+    /// Answers the current trial ("X is B" if `b`) and moves to the next, which starts on X
+    /// (not counted as a play: the listener did not choose it); returns the source that must
+    /// play now. After the last, A plays.
     pub fn answer(&mut self, b: bool) -> Listen {
         if let Some(trial) = self.trials.get_mut(self.current) {
             trial.answered_b = Some(b);
             self.current += 1;
         }
-        self.play(if self.is_finished() { Button::A } else { Button::X })
+        self.playing = if self.is_finished() { Button::A } else { Button::X };
+        self.source_of(self.playing)
     }
 
     /// Right answers and answers so far. Only for the end: shown earlier, it would tell what
@@ -178,10 +180,15 @@ impl AbxTest {
         }
         if let Some(p) = self.p_value() {
             let (right, answered) = self.score();
-            let _ = writeln!(log, "score: {right} of {answered}, p = {p:.4} ({})", verdict(p));
+            let _ = writeln!(log, "score: {right} of {answered}, p = {} ({})", format_p(p), verdict(p));
         }
         log
     }
+}
+
+/// A p-value to four significant figures: 0.03841, 0.002090, 1.526e-5 (16 of 16).
+pub fn format_p(p: f64) -> String {
+    if p >= 0.001 { format!("{p:.4}") } else { format!("{p:.3e}") }
 }
 
 /// What a p-value says, in words.
@@ -196,8 +203,8 @@ pub fn verdict(p: f64) -> &'static str {
 }
 
 /// The one-sided binomial tail: the chance of `right` or more right answers out of `trials`
-/// by guessing (each right with probability ½). Exact to f64 rounding: the binomial
-/// coefficients are summed as f64 (C(64, 32) ≈ 1.8·10¹⁸ is exact to 2⁻⁵²).
+/// by guessing (each right with probability ½), in f64: exact up to 53 trials (every
+/// coefficient below 2⁵³), within a relative 10⁻¹⁴ at 64.
 pub fn binomial_tail(right: usize, trials: usize) -> f64 {
     if right == 0 {
         return 1.0;
@@ -247,9 +254,10 @@ mod tests {
         assert!((binomial_tail(12, 16) - 0.0384).abs() < 1e-4);
         assert!((binomial_tail(14, 16) - 0.0021).abs() < 1e-4);
         let row = pascal_row(64);
-        for right in [0, 32, 40, 64] {
+        for right in 0..=64 {
             let exact = row[right..].iter().sum::<u128>() as f64 / 2f64.powi(64);
-            assert!((binomial_tail(right, 64) - exact).abs() <= 1e-15, "{right} of 64");
+            let error = (binomial_tail(right, 64) - exact).abs() / exact;
+            assert!(error < 1e-14, "{right} of 64: relative error {error}");
         }
     }
 
@@ -271,8 +279,10 @@ mod tests {
         assert_eq!(test.p_value(), Some(5.0 / 16.0));
         let log = test.log();
         assert!(log.contains("1\tB\tB\tyes\t1\t1\t1"), "{log}");
-        assert!(log.contains("2\tA\tB\tno"), "{log}");
+        // Trial 2 started on X by itself: no plays counted.
+        assert!(log.contains("2\tA\tB\tno\t0\t0\t0"), "{log}");
         assert!(log.contains("score: 3 of 4, p = 0.3125"), "{log}");
+        assert_eq!(format_p(binomial_tail(16, 16)), "1.526e-5");
     }
 
     #[test]

@@ -47,8 +47,6 @@ pub struct EditorApp {
     abx: AbxPanel,
     /// Set by the audio thread while a latency change waits for the host's restart.
     latency_held: Arc<AtomicBool>,
-    /// Set here while the window is open; the audio thread feeds the spectrum only then.
-    open: Arc<AtomicBool>,
     /// Turns the audio thread's samples into spectra.
     analyzer: EditorSpectra,
     /// The packets' fates for the timeline.
@@ -80,7 +78,6 @@ pub fn create(
     params: Arc<RoundtripParams>,
     meters: [Arc<Meters>; 2],
     latency_held: Arc<AtomicBool>,
-    open: Arc<AtomicBool>,
     feeds: EditorFeeds,
     state: Arc<EguiEditorState>,
 ) -> Option<EguiEditor<EditorApp>> {
@@ -98,7 +95,6 @@ pub fn create(
         edited: SlotId::A,
         abx: AbxPanel::new(feeds.blind),
         latency_held,
-        open,
         analyzer,
         timeline,
         state: state.clone(),
@@ -120,7 +116,6 @@ impl NiceEguiApp for EditorApp {
         // Nothing was fed while the window was closed: start the timeline afresh rather than
         // join old marks to new ones.
         self.timeline.clear();
-        self.open.store(true, Ordering::Relaxed);
         Ok(())
     }
 
@@ -175,7 +170,10 @@ impl NiceEguiApp for EditorApp {
                 });
                 trace_row(ui, &params.loss_trace, &mut self.trace_field);
                 ui.separator();
-                self.abx.show(ui, params);
+                // B runs once its meters say so (a host restarts the plugin for it first).
+                let b_snapshot = self.meters[1].snapshot();
+                let b_running = params.compare.value() && b_snapshot.latency_samples > 0;
+                self.abx.show(ui, params, b_running);
                 ui.separator();
                 // Drained either way, so that nothing queued during a blind test shows after it.
                 let (timeline, spectra) = (self.timeline.update(), self.analyzer.update());
@@ -185,8 +183,7 @@ impl NiceEguiApp for EditorApp {
                 }
                 let latency_held = self.latency_held.load(Ordering::Relaxed);
                 let snapshot = self.meters[0].snapshot();
-                // B's figures once it runs: turning it on waits for the host's restart.
-                let b = (params.compare.value() && !latency_held).then(|| self.meters[1].snapshot());
+                let b = b_running.then_some(b_snapshot);
                 meters_view::show(ui, &snapshot, b.as_ref(), params, latency_held);
                 ui.separator();
                 timeline_view::show(ui, timeline);
@@ -206,10 +203,9 @@ impl NiceEguiApp for EditorApp {
     }
 
     fn editor_closed(&mut self) {
-        // A test needs its window: closing it ends the test, and the Listen parameter decides.
-        self.abx.stop();
+        // (nice-plug-egui 0.6 never calls this: the audio thread reads whether the window is
+        // open from the editor state, and a blind test pauses while it is closed.)
         self.gui = None;
-        self.open.store(false, Ordering::Relaxed);
     }
 }
 

@@ -44,7 +44,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use nice_plug::prelude::*;
-use nice_plug_egui::EguiEditor;
+use nice_plug_egui::{EguiEditor, EguiEditorState};
 use roundtrip_engine::{CodecThreadCounters, Comparison, Engine, EngineConfig, MAX_BLOCK_FRAMES, Meters, Settings};
 
 use crate::blind_monitor::{BlindMonitor, BlindReader};
@@ -71,9 +71,12 @@ pub struct OpusRoundtrip {
     spectrum_slot: ConsumerSlot,
     /// The same for the packet timeline's ring.
     timeline_slot: TimelineSlot,
-    /// Whether the editor's window is open (the editor sets it); the audio thread feeds the
-    /// spectrum only then, and reads nothing of the GUI's but this atomic.
+    /// Whether the editor's window is open: the audio thread copies it from `editor_state` at
+    /// each block (nice-plug-egui never tells the app that its window closed, but keeps this
+    /// state), and feeds the spectrum and the timeline only then.
     editor_open: Arc<AtomicBool>,
+    /// The editor window's state, once the host asked for the editor (main thread, once).
+    editor_state: Option<Arc<EguiEditorState>>,
     /// The latency last reported to the host, in samples.
     reported_latency: u32,
     /// The settings of the last activation: their latency is the one the host compensates.
@@ -104,6 +107,7 @@ impl Default for OpusRoundtrip {
             spectrum_slot: Arc::new(Mutex::new(None)),
             timeline_slot: Arc::new(Mutex::new(None)),
             editor_open: Arc::new(AtomicBool::new(false)),
+            editor_state: None,
             reported_latency: 0,
             activated_settings: Settings::default(),
             activated_b: None,
@@ -161,6 +165,7 @@ impl Plugin for OpusRoundtrip {
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         let state = editor::editor_state(&self.params);
+        self.editor_state = Some(state.clone());
         let (params, latency_held) = (self.params.clone(), self.latency_held.clone());
         let meters = [self.meters.clone(), self.meters_b.clone()];
         let feeds = editor::EditorFeeds {
@@ -168,7 +173,7 @@ impl Plugin for OpusRoundtrip {
             timeline: self.timeline_slot.clone(),
             blind: self.blind.clone(),
         };
-        editor::create(params, meters, latency_held, self.editor_open.clone(), feeds, state)
+        editor::create(params, meters, latency_held, feeds, state)
     }
 
     fn activate(
@@ -269,8 +274,11 @@ impl OpusRoundtrip {
             return;
         };
         let wanted = self.params.settings().clamped();
-        // A blind test's source, if one plays, in place of the Listen parameter's.
-        let (comparison, blind_switch) = self.blind_reader.heard(self.params.comparison());
+        let editor_open = self.editor_state.as_ref().is_some_and(|state| state.is_open());
+        self.editor_open.store(editor_open, Ordering::Relaxed);
+        // A blind test's source, if one plays (only while its window is open), in place of the
+        // Listen parameter's.
+        let (comparison, blind_switch) = self.blind_reader.heard(self.params.comparison(), editor_open);
         if let Some(source) = blind_switch {
             runner.switch_blind(source);
         }
@@ -302,7 +310,7 @@ impl OpusRoundtrip {
             runner.set_settings(&wanted);
             runner.set_comparison(&comparison);
         }
-        runner.process(buffer.as_slice(), self.editor_open.load(Ordering::Relaxed));
+        runner.process(buffer.as_slice(), editor_open);
         let latency = runner.latency_samples() as u32;
         if latency != self.reported_latency {
             // Only without a host (the standalone app): the latency changed at once.

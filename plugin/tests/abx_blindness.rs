@@ -83,7 +83,7 @@ fn run(pair: Pair, x_is_b: bool) -> (Vec<String>, Vec<f32>) {
     // The plugin's audio path: the parameters, with the test's source in place of Listen's.
     let mut play_a_while = |engine: &mut Engine, reader: &mut BlindReader| {
         for _ in 0..20 {
-            let (comparison, switch) = reader.heard(params.comparison());
+            let (comparison, switch) = reader.heard(params.comparison(), true);
             if let Some(source) = switch {
                 engine.switch_blind(source);
             }
@@ -137,7 +137,7 @@ fn every_press_switches_through_silence_even_to_what_plays() {
         if index == 60 {
             monitor.press(roundtrip_engine::Listen::A);
         }
-        let (comparison, switch) = reader.heard(params.comparison());
+        let (comparison, switch) = reader.heard(params.comparison(), true);
         if let Some(source) = switch {
             engine.switch_blind(source);
         }

@@ -4,6 +4,7 @@ mod bench_report;
 mod dist;
 mod lossgen_weights;
 mod memory;
+mod screenshots;
 mod system_packages;
 mod throughput;
 mod windows;
@@ -35,6 +36,8 @@ commands:
           grows by 10 % or more with the length
   throughput  `batch` with the release app, one run: 2 workers against 1 (fails under 1.8x),
           1,000 files of 1 s against one of 1,000 s (fails under 85 % of its audio per second)
+  screenshots  the editor's pictures in assets/, under Xvfb with speech flowing and xdotool
+          working the controls (A/B, a packet timeline with losses, a blind test)
   dist    release zips for Linux and Windows (bundles, app, README, licence) in target/dist/
   lossgen-weights  write engine/src/lossgen_weights.rs from the libopus that opusic-sys bundles
           (after an opusic-sys update); `--check` only compares
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Some("memory") => system_packages::ensure_installed().and_then(|()| memory::run()),
         Some("throughput") => system_packages::ensure_installed().and_then(|()| throughput::run()),
         Some("lossgen-weights") => lossgen_weights::run(&args[1..]),
+        Some("screenshots") => system_packages::ensure_installed().and_then(|()| screenshots::run()),
         Some("dist") => system_packages::ensure_installed().and_then(|()| dist::run()),
         Some("bench") => system_packages::ensure_installed().and_then(|()| bench_report::run(&args[1..])),
         Some("bundle" | "bundle-universal" | "known-packages") => system_packages::ensure_installed()

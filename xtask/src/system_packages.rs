@@ -25,6 +25,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("xauth", "xvfb-run needs it"),
     ("libgl1-mesa-dri", "Mesa's software OpenGL under Xvfb"),
     ("imagemagick", "`import` takes the editor's screenshot under Xvfb"),
+    ("xdotool", "`cargo xtask screenshots` works the editor's controls under Xvfb"),
     ("opus-tools", "opusdec: the tests check that a standard player decodes our Ogg Opus files"),
     ("flac", "the reference FLAC encoder and decoder: the tests read its files and check ours with it"),
     ("gcc-mingw-w64-x86-64", "cross-compiles libopus and links the Windows builds (`cargo xtask windows`)"),

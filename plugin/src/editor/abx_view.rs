@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::abx::{AbxTest, Button, DEFAULT_TRIALS, Pair, TRIALS_RANGE, verdict};
+use crate::abx::{AbxTest, Button, DEFAULT_TRIALS, Pair, TRIALS_RANGE, format_p, verdict};
 use crate::blind_monitor::BlindMonitor;
 use crate::params::RoundtripParams;
 
@@ -55,26 +55,26 @@ impl AbxPanel {
     fn start(&mut self) {
         let mut random = fastrand::Rng::new();
         let test = AbxTest::new(self.pair, self.trials, || random.bool());
+        // Each trial starts on X.
+        self.monitor.press(test.source_of(Button::X));
         self.saved = None;
         self.test = Some(test);
-        // Each trial starts on X.
-        self.play(Button::X);
     }
 
-    /// Shows the panel. A test of a pair with B stops if B is turned off.
-    pub fn show(&mut self, ui: &mut egui::Ui, params: &RoundtripParams) {
-        let b_on = params.compare.value();
-        if self.test.as_ref().is_some_and(|test| test.pair().needs_b() && !b_on) {
+    /// Shows the panel; `b_running`: slot B is coded now. A test of a pair with B stops if B
+    /// is turned off.
+    pub fn show(&mut self, ui: &mut egui::Ui, params: &RoundtripParams, b_running: bool) {
+        if self.test.as_ref().is_some_and(|test| test.pair().needs_b() && !params.compare.value()) {
             self.stop();
         }
         match &self.test {
-            None => self.setup(ui, b_on),
+            None => self.setup(ui, b_running),
             Some(test) if test.is_finished() => self.result(ui),
             Some(_) => self.running(ui, params.level_match.value()),
         }
     }
 
-    fn setup(&mut self, ui: &mut egui::Ui, b_on: bool) {
+    fn setup(&mut self, ui: &mut egui::Ui, b_running: bool) {
         ui.horizontal_wrapped(|ui| {
             ui.label(egui::RichText::new("Blind test").strong());
             egui::ComboBox::from_id_salt("abx-pair").selected_text(self.pair.label()).show_ui(ui, |ui| {
@@ -83,8 +83,10 @@ impl AbxPanel {
                 }
             });
             ui.add(egui::DragValue::new(&mut self.trials).range(TRIALS_RANGE.0..=TRIALS_RANGE.1).suffix(" trials"));
-            let ready = b_on || !self.pair.needs_b();
-            let start = ui.add_enabled(ready, egui::Button::new("Start")).on_disabled_hover_text("Turn on B first");
+            let ready = b_running || !self.pair.needs_b();
+            let start = ui
+                .add_enabled(ready, egui::Button::new("Start"))
+                .on_disabled_hover_text("Turn on B first (in a host, B runs from the host's restart)");
             if start.clicked() {
                 self.start();
             }
@@ -98,9 +100,17 @@ impl AbxPanel {
         let Some(test) = self.test.as_ref() else { return };
         let (pair, number, count, playing) =
             (test.pair(), test.trial_number().unwrap_or(0), test.len(), test.playing());
-        // Keys, unless a text field has them.
+        // Keys, unless a text field has them: each press once (a key held down repeats, and
+        // would answer trial after trial unheard), and without modifiers (shortcuts).
         if !ui.ctx().egui_wants_keyboard_input() {
-            let pressed = |key| ui.input(|input| input.key_pressed(key));
+            let pressed = |wanted: egui::Key| {
+                ui.input(|input| {
+                    input.events.iter().any(|event| {
+                        matches!(event, egui::Event::Key { key, pressed: true, repeat: false, modifiers, .. }
+                            if *key == wanted && modifiers.is_none())
+                    })
+                })
+            };
             for (key, button) in [(egui::Key::A, Button::A), (egui::Key::B, Button::B), (egui::Key::X, Button::X)] {
                 if pressed(key) {
                     self.play(button);
@@ -153,9 +163,13 @@ impl AbxPanel {
         let (log, pair) = (test.log(), test.pair().label());
         ui.group(|ui| {
             ui.label(
-                egui::RichText::new(format!("Result ({pair}): {right} of {answered}, p = {p:.4} — {}", verdict(p)))
-                    .strong()
-                    .size(16.0),
+                egui::RichText::new(format!(
+                    "Result ({pair}): {right} of {answered}, p = {} — {}",
+                    format_p(p),
+                    verdict(p)
+                ))
+                .strong()
+                .size(16.0),
             );
             ui.label(
                 egui::RichText::new(

@@ -40,10 +40,10 @@ pub fn show(ui: &mut egui::Ui, params: &RoundtripParams, edited: &mut SlotId, te
             setter.set_parameter(&params.compare, on);
             setter.end_set_parameter(&params.compare);
         }
-        if ui.button("Copy A → B").clicked() {
+        if ui.button("Copy A to B").clicked() {
             params.b.set_from_settings(setter, &params.control_settings_of(SlotId::A));
         }
-        if ui.button("Copy B → A").clicked() {
+        if ui.button("Copy B to A").clicked() {
             params.a.set_from_settings(setter, &params.control_settings_of(SlotId::B));
         }
     });
