@@ -435,6 +435,11 @@ impl Engine {
             let (aligned, decoded) = (&self.buffers.aligned[..len], &self.a.decoded[..len]);
             tap(aligned, if heard_is_a { decoded } else { &self.buffers.heard[..len] });
             packets.piece(aligned, decoded);
+            if self.b_running
+                && let Some(observer) = packets.slot_b()
+            {
+                observer.piece(aligned, &self.b.decoded[..len]);
+            }
             done += piece;
             if self.restart.is_due() {
                 self.restart_chains();
@@ -456,7 +461,9 @@ impl Engine {
         let aligned = &mut buffers.aligned[..len];
         self.a.process(clean, aligned, packets);
         if self.b_running {
-            self.b.process(clean, &mut buffers.aligned_b[..len], &mut ());
+            let mut unobserved = ();
+            let observer = packets.slot_b().unwrap_or(&mut unobserved);
+            self.b.process(clean, &mut buffers.aligned_b[..len], observer);
         }
         let matching = self.a.settings.level_match;
         if matching {

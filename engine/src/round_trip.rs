@@ -51,6 +51,12 @@ pub trait PacketObserver {
     fn piece(&mut self, aligned: &[f32], decoded: &[f32]) {
         let _ = (aligned, decoded);
     }
+
+    /// The observer of slot B's packets and pieces while an A/B comparison runs (see
+    /// [`crate::comparison`]), if this one wants them told apart; every other call is slot A's.
+    fn slot_b(&mut self) -> Option<&mut dyn PacketObserver> {
+        None
+    }
 }
 
 /// What an observer learns of a packet sent.

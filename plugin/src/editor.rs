@@ -49,8 +49,9 @@ pub struct EditorApp {
     latency_held: Arc<AtomicBool>,
     /// Turns the audio thread's samples into spectra.
     analyzer: EditorSpectra,
-    /// The packets' fates for the timeline.
+    /// The packets' fates for the timeline: slot A's, and slot B's.
     timeline: EditorTimeline,
+    timeline_b: EditorTimeline,
     /// The window's size, which `resized` saves with the session.
     state: Arc<EguiEditorState>,
     /// nice-plug's handle for setting parameters; present while the window is open.
@@ -69,6 +70,7 @@ pub fn editor_state(params: &RoundtripParams) -> Arc<EguiEditorState> {
 pub struct EditorFeeds {
     pub spectrum: ConsumerSlot,
     pub timeline: TimelineSlot,
+    pub timeline_b: TimelineSlot,
     /// The blind test's way to what plays.
     pub blind: Arc<BlindMonitor>,
 }
@@ -86,6 +88,7 @@ pub fn create(
         .with_resize_hint(ResizeHint::resizable().with_min_logical_size(LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1)));
     let analyzer = EditorSpectra::new(feeds.spectrum);
     let timeline = EditorTimeline::new(feeds.timeline);
+    let timeline_b = EditorTimeline::new(feeds.timeline_b);
     // The trace menu starts at the kind of the trace in force (a session may have brought one).
     let trace_field =
         TraceField { delays: params.loss_trace.summary().is_some_and(|trace| trace.delays), ..TraceField::default() };
@@ -97,6 +100,7 @@ pub fn create(
         latency_held,
         analyzer,
         timeline,
+        timeline_b,
         state: state.clone(),
         gui: None,
         trace_field,
@@ -116,6 +120,7 @@ impl NiceEguiApp for EditorApp {
         // Nothing was fed while the window was closed: start the timeline afresh rather than
         // join old marks to new ones.
         self.timeline.clear();
+        self.timeline_b.clear();
         Ok(())
     }
 
@@ -177,6 +182,7 @@ impl NiceEguiApp for EditorApp {
                 ui.separator();
                 // Drained either way, so that nothing queued during a blind test shows after it.
                 let (timeline, spectra) = (self.timeline.update(), self.analyzer.update());
+                let timeline_b = self.timeline_b.update();
                 if self.abx.is_blind() {
                     // Meters, timeline and spectrum show what plays: they would tell X.
                     return;
@@ -186,7 +192,12 @@ impl NiceEguiApp for EditorApp {
                 let b = b_running.then_some(b_snapshot);
                 meters_view::show(ui, &snapshot, b.as_ref(), params, latency_held);
                 ui.separator();
-                timeline_view::show(ui, timeline);
+                if b_running {
+                    timeline_view::show(ui, "Packets of A, last 10 s", timeline);
+                    timeline_view::show(ui, "Packets of B, last 10 s", timeline_b);
+                } else {
+                    timeline_view::show(ui, "Packets, last 10 s", timeline);
+                }
                 ui.separator();
                 spectrum_view::show(ui, spectra);
             });

@@ -69,8 +69,9 @@ pub struct OpusRoundtrip {
     meters_b: Arc<Meters>,
     /// Where `activate` leaves the ring's other end for the editor (main and GUI threads only).
     spectrum_slot: ConsumerSlot,
-    /// The same for the packet timeline's ring.
+    /// The same for the packet timeline's rings, slot A's and slot B's.
     timeline_slot: TimelineSlot,
+    timeline_slot_b: TimelineSlot,
     /// Whether the editor's window is open: the audio thread copies it from `editor_state` at
     /// each block (nice-plug-egui never tells the app that its window closed, but keeps this
     /// state), and feeds the spectrum and the timeline only then.
@@ -106,6 +107,7 @@ impl Default for OpusRoundtrip {
             meters_b: Arc::new(Meters::default()),
             spectrum_slot: Arc::new(Mutex::new(None)),
             timeline_slot: Arc::new(Mutex::new(None)),
+            timeline_slot_b: Arc::new(Mutex::new(None)),
             editor_open: Arc::new(AtomicBool::new(false)),
             editor_state: None,
             reported_latency: 0,
@@ -171,6 +173,7 @@ impl Plugin for OpusRoundtrip {
         let feeds = editor::EditorFeeds {
             spectrum: self.spectrum_slot.clone(),
             timeline: self.timeline_slot.clone(),
+            timeline_b: self.timeline_slot_b.clone(),
             blind: self.blind.clone(),
         };
         editor::create(params, meters, latency_held, feeds, state)
@@ -208,8 +211,8 @@ impl Plugin for OpusRoundtrip {
                 self.activated_b = engine.comparison().b;
                 self.activated_codec_thread = self.params.codec_thread.value();
                 let spectrum = spectrum::new_feed(&self.spectrum_slot);
-                let timeline =
-                    timeline::new_feed(&self.timeline_slot, self.editor_open.clone(), config.sample_rate_hz, channels);
+                let feed = |slot| timeline::new_feed(slot, self.editor_open.clone(), config.sample_rate_hz, channels);
+                let timeline = feed(&self.timeline_slot).with_b(feed(&self.timeline_slot_b));
                 let runner = if self.activated_codec_thread {
                     // An offline bounce must not depend on how busy the machine is.
                     let mode = match buffer_config.process_mode {

@@ -58,6 +58,7 @@ pub fn new_feed(slot: &TimelineSlot, editor_open: Arc<AtomicBool>, rate_hz: u32,
         level_frames: ((rate_hz as f32 * LEVEL_SECONDS) as usize).max(1),
         energy: 0.0,
         frames: 0,
+        b: None,
     }
 }
 
@@ -75,9 +76,16 @@ pub struct TimelineFeed {
     level_frames: usize,
     energy: f64,
     frames: usize,
+    /// Slot B's feed, while an A/B comparison may run.
+    b: Option<Box<TimelineFeed>>,
 }
 
 impl TimelineFeed {
+    /// This feed for slot A, and `b` for slot B's packets and levels.
+    pub fn with_b(self, b: TimelineFeed) -> Self {
+        Self { b: Some(Box::new(b)), ..self }
+    }
+
     fn push(&mut self, item: TimelineItem) {
         if self.editor_open.load(Ordering::Relaxed) {
             // A full ring (an editor that stopped reading) drops the item.
@@ -109,6 +117,10 @@ impl PacketObserver for TimelineFeed {
                 self.push(TimelineItem::Level((10.0 * mean.max(1e-12).log10()) as f32));
             }
         }
+    }
+
+    fn slot_b(&mut self) -> Option<&mut dyn PacketObserver> {
+        self.b.as_deref_mut().map(|b| b as &mut dyn PacketObserver)
     }
 }
 
@@ -254,6 +266,35 @@ mod tests {
         assert_eq!(counters.packets_sent - packets as u64, 5);
         // A level every 10 ms of the 4 s.
         assert_eq!(levels, 400);
+    }
+
+    #[test]
+    fn slot_b_has_a_timeline_of_its_own() {
+        use roundtrip_engine::{Comparison, Listen};
+        let (slot, slot_b): (TimelineSlot, TimelineSlot) = (Arc::new(Mutex::new(None)), Arc::new(Mutex::new(None)));
+        let open = Arc::new(AtomicBool::new(true));
+        let mut feed = new_feed(&slot, open.clone(), 48_000, 1).with_b(new_feed(&slot_b, open, 48_000, 1));
+        let (mut timeline, mut timeline_b) = (EditorTimeline::new(slot), EditorTimeline::new(slot_b));
+        timeline.update();
+        timeline_b.update();
+        let config = EngineConfig { sample_rate_hz: 48_000, channels: 1, max_block_frames: 480 };
+        let mut engine = Engine::new(config, Settings::DEFAULT).unwrap();
+        let lossy =
+            Settings { loss: LossSettings { loss_percent: 20.0, ..LossSettings::DEFAULT }, ..Settings::DEFAULT };
+        engine.set_comparison(&Comparison { b: Some(lossy), listen: Listen::B });
+        engine.reset();
+        let mut speech = roundtrip_signal::test_signal::speech(48_000, 2.0);
+        for block in speech.chunks_mut(480) {
+            nice_assert_no_alloc::assert_no_alloc(|| {
+                engine.process_planar_observed(&mut [block], &mut |_, _| {}, &mut feed);
+            });
+        }
+        let (a, a_levels) = timeline.update();
+        assert_eq!(count_fates(a)[3], 0, "A loses nothing");
+        assert!(a.len() > 90 && a_levels.len() == 200);
+        let (b, b_levels) = timeline_b.update();
+        assert_eq!(count_fates(b)[3] as u64, engine.counters_b().concealed);
+        assert!(count_fates(b)[3] > 10 && b.len() == a.len() && b_levels.len() == 200);
     }
 
     #[test]

@@ -41,7 +41,7 @@ for i in $(seq 120); do
     w=$(xdotool search --name "Opus Roundtrip" | head -1); [ -n "$w" ] && break; sleep 1
 done
 [ -n "$w" ] || { kill $pid; echo "the editor did not open; see $out/app.log"; exit 1; }
-xdotool windowsize "$w" 900 1340
+xdotool windowsize "$w" 900 1420
 sleep 3
 click() { xdotool mousemove "$1" "$2" click 1; sleep 1; }
 click 303 45    # B on
@@ -81,7 +81,7 @@ pub fn run() -> Result<(), String> {
     std::thread::spawn(move || keep_full(&feeder, &bytes));
     std::fs::write(home.join(".asoundrc"), asoundrc(&pipe)).map_err(|error| format!("{error}"))?;
     let status = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1000x1400x24", "sh", "-c", SCRIPT, "screenshots"])
+        .args(["-a", "-s", "-screen 0 1000x1480x24", "sh", "-c", SCRIPT, "screenshots"])
         .args([&app, &out, &home])
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
         .status()

@@ -21,11 +21,11 @@ const FATE_NAMES: [&str; 4] = ["decoded", "rebuilt by FEC", "rebuilt by DRED", "
 const LEVEL_RANGE_DB: (f32, f32) = (-60.0, 0.0);
 
 /// Draws the `packets` (fate, seconds; oldest first) and the decoded `levels_db` (oldest first,
-/// one per [`LEVEL_SECONDS`]) of the last [`SPAN_SECONDS`].
-pub fn show(ui: &mut egui::Ui, (packets, levels_db): (&VecDeque<(PacketFate, f32)>, &VecDeque<f32>)) {
+/// one per [`LEVEL_SECONDS`]) of the last [`SPAN_SECONDS`], under `title`.
+pub fn show(ui: &mut egui::Ui, title: &str, (packets, levels_db): (&VecDeque<(PacketFate, f32)>, &VecDeque<f32>)) {
     let counts = count_fates(packets);
     ui.horizontal(|ui| {
-        ui.label(egui::RichText::new("Packets, last 10 s").strong());
+        ui.label(egui::RichText::new(title).strong());
         for (index, name) in FATE_NAMES.iter().enumerate() {
             ui.colored_label(FATE_COLOURS[index], format!("{name} {}", counts[index]));
         }
