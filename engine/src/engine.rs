@@ -343,7 +343,8 @@ impl Engine {
     }
 
     /// Like [`Engine::process_interleaved_tapped`], and tells `packets` of every packet sent and
-    /// played out (an offline renderer records them; the plugin passes nothing).
+    /// played out, slot A's (and slot B's to the observer [`PacketObserver::slot_b`] gives): an
+    /// offline renderer records them, the plugin's packet timeline shows them.
     pub fn process_interleaved_observed(
         &mut self,
         input: &[f32],

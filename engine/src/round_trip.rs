@@ -53,7 +53,8 @@ pub trait PacketObserver {
     }
 
     /// The observer of slot B's packets and pieces while an A/B comparison runs (see
-    /// [`crate::comparison`]), if this one wants them told apart; every other call is slot A's.
+    /// [`crate::comparison`]); every other call is slot A's. With `None` (the default) no one
+    /// is told of slot B's.
     fn slot_b(&mut self) -> Option<&mut dyn PacketObserver> {
         None
     }

@@ -186,9 +186,16 @@ impl AbxTest {
     }
 }
 
-/// A p-value to four significant figures: 0.03841, 0.002090, 1.526e-5 (16 of 16).
+/// A p-value to four significant figures: 0.03841 (12 of 16), 0.002090 (14 of 16), 1.526e-5
+/// (16 of 16).
 pub fn format_p(p: f64) -> String {
-    if p >= 0.001 { format!("{p:.4}") } else { format!("{p:.3e}") }
+    if p >= 0.001 {
+        // Decimals for four significant figures: 3 below the first digit's place.
+        let decimals = (3 - p.log10().floor() as i32).max(0) as usize;
+        format!("{p:.decimals$}")
+    } else {
+        format!("{p:.3e}")
+    }
 }
 
 /// What a p-value says, in words.
@@ -283,6 +290,9 @@ mod tests {
         assert!(log.contains("2\tA\tB\tno\t0\t0\t0"), "{log}");
         assert!(log.contains("score: 3 of 4, p = 0.3125"), "{log}");
         assert_eq!(format_p(binomial_tail(16, 16)), "1.526e-5");
+        assert_eq!(format_p(binomial_tail(12, 16)), "0.03841");
+        assert_eq!(format_p(binomial_tail(14, 16)), "0.002090");
+        assert_eq!(format_p(1.0), "1.000");
     }
 
     #[test]

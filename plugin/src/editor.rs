@@ -182,6 +182,10 @@ impl NiceEguiApp for EditorApp {
                 ui.separator();
                 // Drained either way, so that nothing queued during a blind test shows after it.
                 let (timeline, spectra) = (self.timeline.update(), self.analyzer.update());
+                if !b_running {
+                    // B's marks from before it stopped must not join those after it restarts.
+                    self.timeline_b.clear();
+                }
                 let timeline_b = self.timeline_b.update();
                 if self.abx.is_blind() {
                     // Meters, timeline and spectrum show what plays: they would tell X.

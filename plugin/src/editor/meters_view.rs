@@ -116,7 +116,7 @@ pub fn show(
     if latency_held {
         ui.colored_label(
             egui::Color32::YELLOW,
-            "The new frame size, low delay, playout, FEC, DRED or codec thread setting changes the latency: it applies \
+            "The new frame size, low delay, playout, FEC, DRED, codec thread or B setting changes the latency: it applies \
              when the host restarts the plugin (most do at once; otherwise stop and start playback).",
         );
     }
@@ -159,9 +159,10 @@ fn codec_thread_warnings(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &Rou
     let thread = &meters.codec_thread;
     let running = thread.extra_latency_samples > 0;
     let (rate, block) = (meters.sample_rate_hz as u32, meters.max_block_frames as usize);
-    let settings = params.settings();
-    if !running && rate > 0 && may_overrun(&settings, rate, block) {
-        let worst = worst_callback_estimate(&settings, rate).as_secs_f64() * 1000.0;
+    // Slot A's chain, and B's while comparing.
+    let chains: Vec<_> = std::iter::once(params.settings()).chain(params.comparison().b).collect();
+    if !running && rate > 0 && may_overrun(&chains, rate, block) {
+        let worst = worst_callback_estimate(&chains, rate).as_secs_f64() * 1000.0;
         let deadline = block as f64 * 1000.0 / f64::from(rate);
         ui.colored_label(
             egui::Color32::YELLOW,
