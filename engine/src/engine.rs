@@ -176,15 +176,7 @@ impl Engine {
     /// previous handle is dropped here.
     pub fn use_meters_b(&mut self, meters: Arc<Meters>) {
         self.b.meters = meters;
-        self.publish_meters();
-        if !self.b_running {
-            self.publish_b_stopped();
-        }
-    }
-
-    /// Slot B's meters say it stops (see [`Slot::publish_stopped`]).
-    fn publish_b_stopped(&self) {
-        self.b.publish_stopped(&self.config);
+        self.publish_all_meters();
     }
 
     /// Takes new settings (out-of-range values are clamped). Never allocates. Settings that
@@ -258,7 +250,7 @@ impl Engine {
         } else if self.b_running {
             self.b.restart();
         } else {
-            self.publish_b_stopped();
+            self.b.publish_stopped(&self.config);
         }
         self.align_chains();
         self.switch.listen(self.heard_source());
@@ -316,10 +308,7 @@ impl Engine {
         self.mix.snap();
         self.sanitized_samples = 0;
         self.rejected_blocks = 0;
-        self.publish_meters();
-        if !self.b_running {
-            self.publish_b_stopped();
-        }
+        self.publish_all_meters();
     }
 
     /// Processes interleaved audio: `output` receives `input.len()` samples. Any length is
@@ -468,8 +457,8 @@ impl Engine {
         }
         let matching = self.a.settings.level_match;
         if matching {
-            let a_db = self.a.level_match_db(aligned, channels, true);
-            let b_db = if self.b_running { self.b.level_match_db(aligned, channels, true) } else { 0.0 };
+            let a_db = self.a.level_match_db(aligned, channels);
+            let b_db = if self.b_running { self.b.level_match_db(aligned, channels) } else { 0.0 };
             self.switch.set_level_match_db(a_db, b_db);
         }
         let heard_is_a = self.switch.plays_only(Listen::A);
@@ -512,6 +501,16 @@ impl Engine {
             sanitized_samples: self.sanitized_samples,
             rejected_blocks: self.rejected_blocks,
             ..Counters::default()
+        }
+    }
+
+    /// Publishes every meter, slot B's as stopped when it does not run (see
+    /// [`Slot::publish_stopped`]): after a reset or a new handle. Each block publishes only the
+    /// slots that run.
+    fn publish_all_meters(&self) {
+        self.publish_meters();
+        if !self.b_running {
+            self.b.publish_stopped(&self.config);
         }
     }
 

@@ -131,11 +131,6 @@ impl SourceSwitch {
         if self.through_silence { 2 * self.fade_frames } else { self.fade_frames }
     }
 
-    /// The source faded to.
-    pub fn source(&self) -> Listen {
-        self.to
-    }
-
     /// The level-matching gains of A and B to glide to, in dB.
     pub fn set_level_match_db(&mut self, a_db: f32, b_db: f32) {
         self.gain_a.set_db(a_db);

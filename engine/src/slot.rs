@@ -91,9 +91,9 @@ impl Slot {
     }
 
     /// The level-matching gain for the piece just processed (against `aligned`), in dB, or 0
-    /// when matching is off.
-    pub fn level_match_db(&mut self, aligned: &[f32], channels: usize, matching: bool) -> f32 {
-        match self.level_matcher.as_mut().filter(|_| matching) {
+    /// below the matcher's lowest rate.
+    pub fn level_match_db(&mut self, aligned: &[f32], channels: usize) -> f32 {
+        match self.level_matcher.as_mut() {
             Some(matcher) => matcher.add(aligned, &self.decoded[..aligned.len()], channels),
             None => 0.0,
         }

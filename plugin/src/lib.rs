@@ -306,7 +306,7 @@ impl OpusRoundtrip {
             runner.set_settings(&wanted.with_latency_of(&self.activated_settings));
             // B runs, or not, as activated until the restart, with B's current settings in its
             // latency's shape; one turned off is not heard.
-            let current_b = self.params.settings_of(SlotId::B).clamped();
+            let current_b = comparison.b.unwrap_or_else(|| self.params.settings_of(SlotId::B)).clamped();
             let b = self.activated_b.map(|held| current_b.with_latency_of(&held));
             runner.set_comparison(&Comparison { b, listen: comparison.heard() });
         } else {

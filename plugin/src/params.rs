@@ -330,7 +330,7 @@ impl RoundtripParams {
     /// its loss rate as the loss stated (and expected by the encoder, on Auto). Never allocates
     /// or locks: called on the audio thread every block.
     pub fn settings(&self) -> Settings {
-        self.with_trace(self.control_settings())
+        self.settings_of(SlotId::A)
     }
 
     /// What the engine compares and plays: slot B's settings (with the same trace in force as
@@ -351,11 +351,6 @@ impl RoundtripParams {
             settings.loss.loss_percent = percent;
         }
         settings
-    }
-
-    /// Slot A's settings as the controls say, whatever trace is in force.
-    pub fn control_settings(&self) -> Settings {
-        self.control_settings_of(SlotId::A)
     }
 
     /// A slot's settings as the controls say, whatever trace is in force: what presets start
