@@ -44,7 +44,7 @@ fn raw_second(raw: &mut RawRoundTrip, input: &[f32], packet: &mut [u8], output: 
 }
 
 /// Benchmarks the engine on one second of `input` at `rate`, and, with `with_raw`, bare libopus
-/// on the same music at 48 kHz.
+/// on the same music at 48 kHz, and the two timed in alternation ([`paired_ratio`]).
 fn bench_group(c: &mut Criterion, group_name: &str, rate: u32, settings: Settings, input: &[f32], with_raw: bool) {
     let raw_input = second_of_music(48_000);
     let mut output = vec![0.0f32; input.len().max(raw_input.len())];
@@ -63,6 +63,61 @@ fn bench_group(c: &mut Criterion, group_name: &str, rate: u32, settings: Setting
         });
     }
     group.finish();
+    if with_raw {
+        paired_ratio(group_name, rate, settings, input);
+    }
+}
+
+/// Where `cargo xtask bench` wants the paired ratios written (one folder per group); unset when
+/// the bench runs by itself, which then only prints them.
+const PAIRED_DIR_VAR: &str = "ROUNDTRIP_BENCH_PAIRED_DIR";
+
+/// The engine against raw libopus timed in alternation, one second of audio each, round after
+/// round. Criterion measures the two in separate windows of several seconds, so a change of the
+/// machine's speed between them (clock, a neighbour's load) falls on one side only: raw libopus
+/// alone varied by ±2 % from run to run. Here a drift falls on both sides of every round alike,
+/// and the median of the rounds' ratios is the figure `cargo xtask bench` holds to its limit.
+fn paired_ratio(group_name: &str, rate: u32, settings: Settings, input: &[f32]) {
+    const WARM_UP_ROUNDS: usize = 5;
+    const ROUNDS: usize = 201;
+    let filter = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
+    if filter.is_some_and(|filter| !group_name.contains(&filter)) {
+        return;
+    }
+    let raw_input = second_of_music(48_000);
+    let mut output = vec![0.0f32; input.len().max(raw_input.len())];
+    let mut packet = vec![0u8; MAX_PACKET_BYTES];
+    let mut ours = engine(rate, settings);
+    let mut raw = RawRoundTrip::new(48_000, 2, BITRATE_BPS, 10).with_constrained_vbr();
+    let mut ratios = Vec::with_capacity(ROUNDS);
+    for round in 0..WARM_UP_ROUNDS + ROUNDS {
+        let start = Instant::now();
+        engine_second(&mut ours, black_box(input), &mut output);
+        let engine_time = start.elapsed();
+        let start = Instant::now();
+        raw_second(&mut raw, black_box(&raw_input), &mut packet, &mut output);
+        let raw_time = start.elapsed();
+        if round >= WARM_UP_ROUNDS {
+            ratios.push(engine_time.as_secs_f64() / raw_time.as_secs_f64());
+        }
+    }
+    ratios.sort_by(f64::total_cmp);
+    let quantile = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
+    let median = quantile(0.5);
+    println!(
+        "{group_name}: engine / raw libopus, timed in alternation: median {median:.4} of {ROUNDS} rounds \
+         (quartiles {:.4} to {:.4})",
+        quantile(0.25),
+        quantile(0.75)
+    );
+    if let Some(dir) = std::env::var_os(PAIRED_DIR_VAR) {
+        let path = std::path::Path::new(&dir).join(group_name).join("paired_ratio.txt");
+        let written = std::fs::create_dir_all(path.parent().unwrap_or(&path))
+            .and_then(|()| std::fs::write(&path, format!("{median}\n")));
+        if let Err(error) = written {
+            eprintln!("cannot write {}: {error}", path.display());
+        }
+    }
 }
 
 /// Benchmarks one chain against an A/B comparison of two chains with the same settings (the

@@ -27,6 +27,16 @@ const RATIOS: &[Ratio] = &[
     Ratio { group: "render_48k_stereo_20ms_64k", ours: "render", baseline: "raw_libopus", limit: 1.10 },
 ];
 
+/// The variable through which the engine bench learns where to write its paired ratios.
+const PAIRED_DIR_VAR: &str = "ROUNDTRIP_BENCH_PAIRED_DIR";
+
+/// Removes the paired ratios a previous run wrote.
+fn remove_paired_ratios(criterion_dir: &Path) {
+    for ratio in RATIOS {
+        let _ = std::fs::remove_file(criterion_dir.join(ratio.group).join("paired_ratio.txt"));
+    }
+}
+
 /// Seconds of audio in one iteration of the render group (its benchmark renders a 10 s file).
 const RENDER_SECONDS: f64 = 10.0;
 
@@ -37,6 +47,12 @@ fn mean_ns(criterion_dir: &Path, group: &str, id: &str) -> Result<f64, String> {
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|error| format!("{} is not JSON: {error}", path.display()))?;
     json["mean"]["point_estimate"].as_f64().ok_or_else(|| format!("{} has no mean estimate", path.display()))
+}
+
+/// The engine bench's ratio for `group` timed in alternation with raw libopus, where it wrote one
+/// (see `paired_ratio` in `engine/benches/engine.rs`): steadier than two separate criterion means.
+fn paired_ratio(criterion_dir: &Path, group: &str) -> Option<f64> {
+    std::fs::read_to_string(criterion_dir.join(group).join("paired_ratio.txt")).ok()?.trim().parse().ok()
 }
 
 /// Prints every engine group's cost per second of audio and its real-time factor on one core.
@@ -78,12 +94,16 @@ pub fn run(extra: &[String]) -> Result<(), String> {
     let mut args = vec!["bench"];
     args.extend(packages);
     let linux_dir = crate::target_dir()?.join("criterion");
+    // Written afresh by this run, so that a filtered run does not report an old one.
+    remove_paired_ratios(&linux_dir);
     let criterion_dir = if windows {
         crate::windows::ensure_target()?;
         let wine = crate::wine::Wine::prepare(&crate::windows::release_dir()?)?;
         let criterion_dir = crate::target_dir()?.join("criterion-windows");
+        remove_paired_ratios(&criterion_dir);
         let mut env = wine.cargo_env();
         env.push(("CRITERION_HOME".to_owned(), criterion_dir.to_string_lossy().into_owned()));
+        env.push((PAIRED_DIR_VAR.to_owned(), criterion_dir.to_string_lossy().into_owned()));
         args.extend(["--target", crate::windows::TARGET, "--"]);
         args.extend(extra);
         crate::cargo_with_env(&args, &env)?;
@@ -91,12 +111,12 @@ pub fn run(extra: &[String]) -> Result<(), String> {
     } else {
         args.push("--");
         args.extend(extra);
-        crate::cargo(&args)?;
+        crate::cargo_with_env(&args, &[(PAIRED_DIR_VAR, &linux_dir)])?;
         linux_dir.clone()
     };
     print_engine_costs(&criterion_dir);
     print_render_speed(&criterion_dir);
-    println!("\n{:<28} {:>14} {:>14} {:>8} {:>7}", "group", "ours µs", "base µs", "ratio", "limit");
+    println!("\n{:<28} {:>14} {:>14} {:>8} {:>8} {:>7}", "group", "ours µs", "base µs", "ratio", "paired", "limit");
     let mut over = Vec::new();
     for ratio in RATIOS {
         let (Ok(ours), Ok(baseline)) =
@@ -104,13 +124,16 @@ pub fn run(extra: &[String]) -> Result<(), String> {
         else {
             continue; // filtered out of this run
         };
-        let value = ours / baseline;
+        let paired = paired_ratio(&criterion_dir, ratio.group);
+        // The limit holds the paired ratio where there is one.
+        let value = paired.unwrap_or(ours / baseline);
         println!(
-            "{:<28} {:>14.2} {:>14.2} {:>8.4} {:>7.2}",
+            "{:<28} {:>14.2} {:>14.2} {:>8.4} {:>8} {:>7.2}",
             ratio.group,
             ours / 1e3,
             baseline / 1e3,
-            value,
+            ours / baseline,
+            paired.map_or_else(|| "-".to_owned(), |paired| format!("{paired:.4}")),
             ratio.limit
         );
         if value > ratio.limit {
