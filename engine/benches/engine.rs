@@ -1,7 +1,8 @@
 //! The engine against raw libopus on the same audio, in one run: one second of audio per
 //! iteration, so criterion's time per iteration is the cost of a second of audio.
-//! `cargo xtask bench` prints the ratios; this binary also prints the worst single call and the
-//! real-time factors.
+//! `cargo xtask bench` prints the ratios; this binary also prints the engine's ratios timed in
+//! alternation with raw libopus (which `cargo xtask bench` holds to the limits), the worst single
+//! call and the real-time factors.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -52,20 +53,31 @@ fn bench_group(c: &mut Criterion, group_name: &str, rate: u32, settings: Setting
     let mut group = c.benchmark_group(group_name);
     group.sample_size(20).measurement_time(Duration::from_secs(8));
 
+    // Which of the two criterion ran: its filter decides whether the paired ratio is wanted.
+    let (mut engine_ran, mut raw_ran) = (false, false);
     let mut ours = engine(rate, settings);
     group.bench_function(BenchmarkId::from_parameter("engine"), |b| {
+        engine_ran = true;
         b.iter(|| engine_second(&mut ours, black_box(input), &mut output))
     });
     if with_raw {
         let mut raw = RawRoundTrip::new(48_000, 2, BITRATE_BPS, 10).with_constrained_vbr();
         group.bench_function(BenchmarkId::from_parameter("raw_libopus"), |b| {
+            raw_ran = true;
             b.iter(|| raw_second(&mut raw, black_box(&raw_input), &mut packet, &mut output))
         });
     }
     group.finish();
-    if with_raw {
+    if engine_ran && raw_ran && measuring() {
         paired_ratio(group_name, rate, settings, input);
     }
+}
+
+/// Whether criterion runs to measure: not to profile (`--profile-time`), nor once each as a test
+/// (`cargo test --benches`), where the paired rounds would only cost time.
+fn measuring() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().any(|arg| arg == "--bench") && !args.iter().any(|arg| arg.starts_with("--profile-time"))
 }
 
 /// Where `cargo xtask bench` wants the paired ratios written (one folder per group); unset when
@@ -77,13 +89,11 @@ const PAIRED_DIR_VAR: &str = "ROUNDTRIP_BENCH_PAIRED_DIR";
 /// machine's speed between them (clock, a neighbour's load) falls on one side only: raw libopus
 /// alone varied by ±2 % from run to run. Here a drift falls on both sides of every round alike,
 /// and the median of the rounds' ratios is the figure `cargo xtask bench` holds to its limit.
+/// Which of the two goes first alternates too, so that neither always finds the caches as the
+/// other left them.
 fn paired_ratio(group_name: &str, rate: u32, settings: Settings, input: &[f32]) {
     const WARM_UP_ROUNDS: usize = 5;
     const ROUNDS: usize = 201;
-    let filter = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
-    if filter.is_some_and(|filter| !group_name.contains(&filter)) {
-        return;
-    }
     let raw_input = second_of_music(48_000);
     let mut output = vec![0.0f32; input.len().max(raw_input.len())];
     let mut packet = vec![0u8; MAX_PACKET_BYTES];
@@ -91,12 +101,13 @@ fn paired_ratio(group_name: &str, rate: u32, settings: Settings, input: &[f32]) 
     let mut raw = RawRoundTrip::new(48_000, 2, BITRATE_BPS, 10).with_constrained_vbr();
     let mut ratios = Vec::with_capacity(ROUNDS);
     for round in 0..WARM_UP_ROUNDS + ROUNDS {
-        let start = Instant::now();
-        engine_second(&mut ours, black_box(input), &mut output);
-        let engine_time = start.elapsed();
-        let start = Instant::now();
-        raw_second(&mut raw, black_box(&raw_input), &mut packet, &mut output);
-        let raw_time = start.elapsed();
+        let (engine_time, raw_time) = if round % 2 == 0 {
+            let engine_time = timed(|| engine_second(&mut ours, black_box(input), &mut output));
+            (engine_time, timed(|| raw_second(&mut raw, black_box(&raw_input), &mut packet, &mut output)))
+        } else {
+            let raw_time = timed(|| raw_second(&mut raw, black_box(&raw_input), &mut packet, &mut output));
+            (timed(|| engine_second(&mut ours, black_box(input), &mut output)), raw_time)
+        };
         if round >= WARM_UP_ROUNDS {
             ratios.push(engine_time.as_secs_f64() / raw_time.as_secs_f64());
         }
@@ -111,6 +122,7 @@ fn paired_ratio(group_name: &str, rate: u32, settings: Settings, input: &[f32]) 
         quantile(0.75)
     );
     if let Some(dir) = std::env::var_os(PAIRED_DIR_VAR) {
+        // The file name is `PAIRED_FILE` in `xtask/src/bench_report.rs`.
         let path = std::path::Path::new(&dir).join(group_name).join("paired_ratio.txt");
         let written = std::fs::create_dir_all(path.parent().unwrap_or(&path))
             .and_then(|()| std::fs::write(&path, format!("{median}\n")));
@@ -118,6 +130,13 @@ fn paired_ratio(group_name: &str, rate: u32, settings: Settings, input: &[f32]) 
             eprintln!("cannot write {}: {error}", path.display());
         }
     }
+}
+
+/// How long `work` takes.
+fn timed(work: impl FnOnce()) -> Duration {
+    let start = Instant::now();
+    work();
+    start.elapsed()
 }
 
 /// Benchmarks one chain against an A/B comparison of two chains with the same settings (the

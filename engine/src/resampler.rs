@@ -135,7 +135,7 @@ impl ChunkResampler {
         match channels {
             1 => self.planar_in.copy_from_slice(input),
             2 => deinterleave_stereo(input, &mut self.planar_in),
-            _ => deinterleave_any(input, &mut self.planar_in, channels),
+            _ => deinterleave_any(input, &mut self.planar_in, in_frames),
         }
         let done = SequentialSlice::new(&self.planar_in[..], channels, in_frames).ok().and_then(|input| {
             let mut output = SequentialSlice::new_mut(&mut self.planar_out[..], channels, out_frames).ok()?;
@@ -148,7 +148,7 @@ impl ChunkResampler {
         match channels {
             1 => output.copy_from_slice(&self.planar_out),
             2 => interleave_stereo(&self.planar_out, output),
-            _ => interleave_any(&self.planar_out, output, channels),
+            _ => interleave_any(&self.planar_out, output, out_frames),
         }
         true
     }
@@ -179,9 +179,9 @@ fn interleave_stereo(planar: &[f32], interleaved: &mut [f32]) {
     }
 }
 
-/// Interleaved frames of `channels` into one channel after the other.
-fn deinterleave_any(interleaved: &[f32], planar: &mut [f32], channels: usize) {
-    let frames = interleaved.len() / channels;
+/// Interleaved `frames` into one channel after the other (each channel `frames` long).
+fn deinterleave_any(interleaved: &[f32], planar: &mut [f32], frames: usize) {
+    let channels = planar.len() / frames.max(1);
     for (channel_idx, planar) in planar.chunks_exact_mut(frames).enumerate() {
         for (sample, frame) in planar.iter_mut().zip(interleaved.chunks_exact(channels)) {
             *sample = frame[channel_idx];
@@ -189,9 +189,9 @@ fn deinterleave_any(interleaved: &[f32], planar: &mut [f32], channels: usize) {
     }
 }
 
-/// One channel after the other into interleaved frames of `channels`.
-fn interleave_any(planar: &[f32], interleaved: &mut [f32], channels: usize) {
-    let frames = interleaved.len() / channels;
+/// One channel after the other (each `frames` long) into interleaved frames.
+fn interleave_any(planar: &[f32], interleaved: &mut [f32], frames: usize) {
+    let channels = planar.len() / frames.max(1);
     for (channel_idx, planar) in planar.chunks_exact(frames).enumerate() {
         for (&sample, frame) in planar.iter().zip(interleaved.chunks_exact_mut(channels)) {
             frame[channel_idx] = sample;
