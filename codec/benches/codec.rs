@@ -1,5 +1,6 @@
 //! Encode + decode of one frame through our types vs direct libopus calls on the same frames,
-//! in one run. `cargo xtask bench` prints the ratios.
+//! in one run, and the two timed in alternation. `cargo xtask bench` prints the ratios and holds
+//! the limits to the ones timed in alternation.
 
 use std::hint::black_box;
 
@@ -8,6 +9,7 @@ use roundtrip_codec::{
     Application, Bitrate, Channels, Decoder, Dred, DredDecoder, Encoder, MAX_PACKET_BYTES, raw::RawRoundTrip,
 };
 use roundtrip_signal::test_signal;
+use test_support::paired_timing;
 
 const SAMPLE_RATE_HZ: u32 = 48_000;
 const BITRATE_BPS: i32 = 64_000;
@@ -20,6 +22,9 @@ fn ours(channels: Channels) -> (Encoder, Decoder) {
     (encoder, Decoder::new(SAMPLE_RATE_HZ, channels).unwrap())
 }
 
+/// Frames per round of [`paired_ratio`]: one second of audio at 20 ms.
+const PAIRED_ROUND_FRAMES: usize = 50;
+
 fn bench_frame(c: &mut Criterion, group_name: &str, frame_samples: usize) {
     let channels = Channels::Stereo;
     let pcm = test_signal::music(SAMPLE_RATE_HZ, channels.count(), 2.0);
@@ -28,27 +33,64 @@ fn bench_frame(c: &mut Criterion, group_name: &str, frame_samples: usize) {
     let mut out = vec![0.0f32; frame_samples * channels.count()];
     let mut group = c.benchmark_group(group_name);
 
+    // Which of the two criterion ran: its filter decides whether the paired ratio is wanted.
+    let (mut ours_ran, mut raw_ran) = (false, false);
     let (mut encoder, mut decoder) = ours(channels);
     let mut index = 0;
     group.bench_function(BenchmarkId::from_parameter("ours"), |b| {
+        ours_ran = true;
         b.iter(|| {
-            let frame = frames[index % frames.len()];
+            ours_round_trip(&mut encoder, &mut decoder, frames[index % frames.len()], &mut packet, &mut out);
             index += 1;
-            let len = encoder.encode_float(black_box(frame), &mut packet).unwrap();
-            black_box(decoder.decode_float(Some(&packet[..len]), &mut out, false).unwrap())
         })
     });
 
     let mut raw = RawRoundTrip::new(SAMPLE_RATE_HZ, channels.count(), BITRATE_BPS, COMPLEXITY);
     let mut index = 0;
     group.bench_function(BenchmarkId::from_parameter("raw_libopus"), |b| {
+        raw_ran = true;
         b.iter(|| {
-            let frame = frames[index % frames.len()];
+            black_box(raw.round_trip(black_box(frames[index % frames.len()]), &mut packet, &mut out));
             index += 1;
-            black_box(raw.round_trip(black_box(frame), &mut packet, &mut out))
         })
     });
     group.finish();
+    if ours_ran && raw_ran && paired_timing::criterion_measures() {
+        paired_ratio(group_name, &frames);
+    }
+}
+
+/// Encodes and decodes one frame through our types.
+fn ours_round_trip(encoder: &mut Encoder, decoder: &mut Decoder, frame: &[f32], packet: &mut [u8], out: &mut [f32]) {
+    let len = encoder.encode_float(black_box(frame), packet).unwrap();
+    black_box(decoder.decode_float(Some(&packet[..len]), out, false).unwrap());
+}
+
+/// Our types against raw libopus timed in alternation, [`PAIRED_ROUND_FRAMES`] frames each per
+/// round, from fresh states (see `test_support::paired_timing`).
+fn paired_ratio(group_name: &str, frames: &[&[f32]]) {
+    let (mut encoder, mut decoder) = ours(Channels::Stereo);
+    let mut raw = RawRoundTrip::new(SAMPLE_RATE_HZ, Channels::Stereo.count(), BITRATE_BPS, COMPLEXITY);
+    let (mut ours_packet, mut raw_packet) = (vec![0u8; MAX_PACKET_BYTES], vec![0u8; MAX_PACKET_BYTES]);
+    let (mut ours_out, mut raw_out) = (vec![0.0f32; frames[0].len()], vec![0.0f32; frames[0].len()]);
+    let (mut ours_index, mut raw_index) = (0, 0);
+    let ratio = paired_timing::time_in_alternation(
+        || {
+            for _ in 0..PAIRED_ROUND_FRAMES {
+                let frame = frames[ours_index % frames.len()];
+                ours_round_trip(&mut encoder, &mut decoder, frame, &mut ours_packet, &mut ours_out);
+                ours_index += 1;
+            }
+        },
+        || {
+            for _ in 0..PAIRED_ROUND_FRAMES {
+                let frame = frames[raw_index % frames.len()];
+                black_box(raw.round_trip(black_box(frame), &mut raw_packet, &mut raw_out));
+                raw_index += 1;
+            }
+        },
+    );
+    paired_timing::report(group_name, "ours", "raw libopus", ratio);
 }
 
 fn print_state_sizes() {

@@ -12,6 +12,7 @@ use roundtrip_codec::raw::RawRoundTrip;
 use roundtrip_codec::{Application, MAX_PACKET_BYTES};
 use roundtrip_engine::{Comparison, Engine, EngineConfig, Listen, Settings};
 use roundtrip_signal::test_signal;
+use test_support::paired_timing;
 
 const BLOCK_FRAMES: usize = 64;
 const BITRATE_BPS: i32 = 64_000;
@@ -68,75 +69,24 @@ fn bench_group(c: &mut Criterion, group_name: &str, rate: u32, settings: Setting
         });
     }
     group.finish();
-    if engine_ran && raw_ran && measuring() {
+    if engine_ran && raw_ran && paired_timing::criterion_measures() {
         paired_ratio(group_name, rate, settings, input);
     }
 }
 
-/// Whether criterion runs to measure: not to profile (`--profile-time`), nor once each as a test
-/// (`cargo test --benches`), where the paired rounds would only cost time.
-fn measuring() -> bool {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().any(|arg| arg == "--bench") && !args.iter().any(|arg| arg.starts_with("--profile-time"))
-}
-
-/// Where `cargo xtask bench` wants the paired ratios written (one folder per group); unset when
-/// the bench runs by itself, which then only prints them.
-const PAIRED_DIR_VAR: &str = "ROUNDTRIP_BENCH_PAIRED_DIR";
-
-/// The engine against raw libopus timed in alternation, one second of audio each, round after
-/// round. Criterion measures the two in separate windows of several seconds, so a change of the
-/// machine's speed between them (clock, a neighbour's load) falls on one side only: raw libopus
-/// alone varied by ±2 % from run to run. Here a drift falls on both sides of every round alike,
-/// and the median of the rounds' ratios is the figure `cargo xtask bench` holds to its limit.
-/// Which of the two goes first alternates too, so that neither always finds the caches as the
-/// other left them.
+/// The engine against raw libopus timed in alternation, one second of audio each per round
+/// (see `test_support::paired_timing`).
 fn paired_ratio(group_name: &str, rate: u32, settings: Settings, input: &[f32]) {
-    const WARM_UP_ROUNDS: usize = 5;
-    const ROUNDS: usize = 201;
     let raw_input = second_of_music(48_000);
-    let mut output = vec![0.0f32; input.len().max(raw_input.len())];
+    let (mut engine_output, mut raw_output) = (vec![0.0f32; input.len()], vec![0.0f32; raw_input.len()]);
     let mut packet = vec![0u8; MAX_PACKET_BYTES];
     let mut ours = engine(rate, settings);
     let mut raw = RawRoundTrip::new(48_000, 2, BITRATE_BPS, 10).with_constrained_vbr();
-    let mut ratios = Vec::with_capacity(ROUNDS);
-    for round in 0..WARM_UP_ROUNDS + ROUNDS {
-        let (engine_time, raw_time) = if round % 2 == 0 {
-            let engine_time = timed(|| engine_second(&mut ours, black_box(input), &mut output));
-            (engine_time, timed(|| raw_second(&mut raw, black_box(&raw_input), &mut packet, &mut output)))
-        } else {
-            let raw_time = timed(|| raw_second(&mut raw, black_box(&raw_input), &mut packet, &mut output));
-            (timed(|| engine_second(&mut ours, black_box(input), &mut output)), raw_time)
-        };
-        if round >= WARM_UP_ROUNDS {
-            ratios.push(engine_time.as_secs_f64() / raw_time.as_secs_f64());
-        }
-    }
-    ratios.sort_by(f64::total_cmp);
-    let quantile = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
-    let median = quantile(0.5);
-    println!(
-        "{group_name}: engine / raw libopus, timed in alternation: median {median:.4} of {ROUNDS} rounds \
-         (quartiles {:.4} to {:.4})",
-        quantile(0.25),
-        quantile(0.75)
+    let ratio = paired_timing::time_in_alternation(
+        || engine_second(&mut ours, black_box(input), &mut engine_output),
+        || raw_second(&mut raw, black_box(&raw_input), &mut packet, &mut raw_output),
     );
-    if let Some(dir) = std::env::var_os(PAIRED_DIR_VAR) {
-        // The file name is `PAIRED_FILE` in `xtask/src/bench_report.rs`.
-        let path = std::path::Path::new(&dir).join(group_name).join("paired_ratio.txt");
-        let written = std::fs::create_dir_all(path.parent().unwrap_or(&path))
-            .and_then(|()| std::fs::write(&path, format!("{median}\n")));
-        if let Err(error) = written {
-            eprintln!("cannot write {}: {error}", path.display());
-        }
-    }
-}
-
-/// How long `work` takes.
-fn timed(work: impl FnOnce()) -> Duration {
-    let start = Instant::now();
-    work();
-    start.elapsed()
+    paired_timing::report(group_name, "engine", "raw libopus", ratio);
 }
 
 /// Benchmarks one chain against an A/B comparison of two chains with the same settings (the

@@ -1,5 +1,7 @@
 //! Test-only helpers shared by the workspace's tests and benchmarks: reproducible random numbers
-//! and block lengths, and where an impulse's peak lies.
+//! and block lengths, where an impulse's peak lies, and benchmarks' ratios timed in alternation.
+
+pub mod paired_timing;
 
 /// A fixed-seed xorshift64 generator. Written out (three shifts) rather than taken from a crate
 /// so that a failing seed reproduces the same sequence whatever crate versions come later.
