@@ -70,21 +70,20 @@ fn bench_group(c: &mut Criterion, group_name: &str, rate: u32, settings: Setting
     }
     group.finish();
     if engine_ran && raw_ran && paired_timing::criterion_measures() {
-        paired_ratio(group_name, rate, settings, input);
+        paired_ratio(group_name, rate, settings, input, &raw_input);
     }
 }
 
-/// The engine against raw libopus timed in alternation, one second of audio each per round
-/// (see `test_support::paired_timing`).
-fn paired_ratio(group_name: &str, rate: u32, settings: Settings, input: &[f32]) {
-    let raw_input = second_of_music(48_000);
+/// The engine on `input` against raw libopus on `raw_input` timed in alternation, one second of
+/// audio each per round, from fresh states (see `test_support::paired_timing`).
+fn paired_ratio(group_name: &str, rate: u32, settings: Settings, input: &[f32], raw_input: &[f32]) {
     let (mut engine_output, mut raw_output) = (vec![0.0f32; input.len()], vec![0.0f32; raw_input.len()]);
     let mut packet = vec![0u8; MAX_PACKET_BYTES];
     let mut ours = engine(rate, settings);
     let mut raw = RawRoundTrip::new(48_000, 2, BITRATE_BPS, 10).with_constrained_vbr();
     let ratio = paired_timing::time_in_alternation(
         || engine_second(&mut ours, black_box(input), &mut engine_output),
-        || raw_second(&mut raw, black_box(&raw_input), &mut packet, &mut raw_output),
+        || raw_second(&mut raw, black_box(raw_input), &mut packet, &mut raw_output),
     );
     paired_timing::report(group_name, "engine", "raw libopus", ratio);
 }

@@ -181,7 +181,7 @@ fn interleave_stereo(planar: &[f32], interleaved: &mut [f32]) {
 
 /// Interleaved `frames` into one channel after the other (each channel `frames` long).
 fn deinterleave_any(interleaved: &[f32], planar: &mut [f32], frames: usize) {
-    let channels = planar.len() / frames.max(1);
+    let channels = planar.len() / frames;
     for (channel_idx, planar) in planar.chunks_exact_mut(frames).enumerate() {
         for (sample, frame) in planar.iter_mut().zip(interleaved.chunks_exact(channels)) {
             *sample = frame[channel_idx];
@@ -191,7 +191,7 @@ fn deinterleave_any(interleaved: &[f32], planar: &mut [f32], frames: usize) {
 
 /// One channel after the other (each `frames` long) into interleaved frames.
 fn interleave_any(planar: &[f32], interleaved: &mut [f32], frames: usize) {
-    let channels = planar.len() / frames.max(1);
+    let channels = planar.len() / frames;
     for (channel_idx, planar) in planar.chunks_exact(frames).enumerate() {
         for (&sample, frame) in planar.iter().zip(interleaved.chunks_exact_mut(channels)) {
             frame[channel_idx] = sample;
