@@ -148,7 +148,8 @@ impl Decoder {
     /// Recovers lost audio from deep redundancy (DRED) that [`crate::DredDecoder::parse`] found
     /// in a later packet. `offset_samples` is how far before the start of that packet's audio the
     /// wanted audio begins; `out` receives `out.len() / channels` samples, a multiple of 2.5 ms.
-    /// Never allocates.
+    /// An offset beyond the redundancy's reach is no error: libopus uses the features it has for
+    /// the span and conceals the rest. Never allocates.
     pub fn decode_dred_float(&mut self, dred: &Dred, offset_samples: usize, out: &mut [f32]) -> Result<usize> {
         const NAME: &str = "opus_decoder_dred_decode_float";
         let (_, _, frame_size) = self.prepare(NAME, None, out.len(), false)?;

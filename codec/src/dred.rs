@@ -34,7 +34,9 @@ pub struct Dred {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DredAvailable {
     /// How many samples per channel before the packet's own audio the redundancy reaches back;
-    /// 0 when the packet carries none.
+    /// 0 when the packet carries none. A lost frame that starts further back is still worth
+    /// decoding from it: libopus places its 10 ms features with a lead this figure does not
+    /// show, and conceals whatever they do not cover.
     pub offset_samples: usize,
     /// Samples at the end of that span that were silence and carry nothing.
     pub end_samples: usize,
@@ -65,6 +67,11 @@ impl DredDecoder {
     /// Parses the redundancy in `packet` into `dred`, looking back at most `max_samples` per
     /// channel at `sample_rate_hz`, and runs the DRED model on it, so that `dred` is ready to
     /// decode. This is the expensive step. Never allocates.
+    ///
+    /// `max_samples` is not only a bound: libopus decodes just the latents (40 ms each) it
+    /// needs for that span, and features it did not decode are missing when decoding, so the
+    /// audio rebuilt depends on it. Pass the gap to fill (the lost samples up to `packet`), as
+    /// libopus's `opus_demo` does, to rebuild what it rebuilds.
     pub fn parse(
         &mut self,
         dred: &mut Dred,

@@ -23,7 +23,7 @@
 //! - [`mem`]: the allocator trait, [`GlobalAllocator`], [`Arena`], [`StateBuffer`].
 //! - [`Encoder`], [`Decoder`]: the codec states with typed CTLs.
 //! - [`DredDecoder`], [`Dred`]: deep-redundancy recovery.
-//! - [`PacketInfo`]: what a packet holds, read from its bytes.
+//! - [`PacketInfo`], [`CodingMode`]: what a packet holds, read from its bytes.
 //! - [`settings`]: typed CTL values and frame-size rules.
 //! - [`Error`], [`ErrorCode`]: libopus's error codes, exactly, plus ours.
 //! - `raw` (feature `library-managed`): bare libopus calls, the benchmarks' baseline.
@@ -45,7 +45,7 @@ pub use dred::{Dred, DredAvailable, DredDecoder};
 pub use encoder::Encoder;
 pub use error::{Error, ErrorCode, Result};
 pub use mem::{Arena, GlobalAllocator, StateAllocator, StateBuffer};
-pub use packet::PacketInfo;
+pub use packet::{CodingMode, PacketInfo};
 pub use settings::{
     Application, Bandwidth, Bitrate, Channels, FrameDuration, MAX_PACKET_BYTES, OPUS_SAMPLE_RATES_HZ, RateControl,
     Signal,

@@ -143,6 +143,17 @@ impl Bandwidth {
         Self::ALL.into_iter().find(|bandwidth| bandwidth.raw() == raw)
     }
 
+    /// The abbreviation RFC 6716 uses (§2, Table 1), for people: `NB`, `MB`, `WB`, `SWB`, `FB`.
+    pub const fn abbreviation(self) -> &'static str {
+        match self {
+            Self::Narrowband => "NB",
+            Self::Mediumband => "MB",
+            Self::Wideband => "WB",
+            Self::Superwideband => "SWB",
+            Self::Fullband => "FB",
+        }
+    }
+
     /// The audio bandwidth in hertz.
     pub const fn audio_hz(self) -> u32 {
         match self {

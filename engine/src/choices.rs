@@ -119,7 +119,8 @@ choice!(FrameDuration, FRAMES);
 
 const APPLICATIONS: [Named<Application>; 3] = [
     Named::new(Application::Voip, "voip", "VoIP"),
-    Named::new(Application::Audio, "audio", "Audio"),
+    // "music" is what people call it who know the use and not libopus's name for it.
+    Named::new(Application::Audio, "audio", "Audio").with_aliases(&["music"]),
     Named::new(Application::RestrictedLowDelay, "lowdelay", "Low delay").with_aliases(&["low-delay"]),
 ];
 choice!(Application, APPLICATIONS);

@@ -6,8 +6,9 @@ use std::fmt;
 use crate::resampler::ResamplerError;
 
 /// Lowest and highest host rates, in hertz: from telephone-bandwidth experiments to DXD and
-/// beyond.
-pub const HOST_RATE_RANGE_HZ: (u32, u32) = (1_000, 768_000);
+/// beyond. The top is above any rate a host runs at, because hosts' validators try odd rates:
+/// Steinberg's VST3 validator activates at 1,234,567.8 Hz and fails a plugin that refuses it.
+pub const HOST_RATE_RANGE_HZ: (u32, u32) = (1_000, 2_000_000);
 
 /// The largest `max_block_frames` accepted. Longer host blocks are still processed, in pieces.
 pub const MAX_BLOCK_FRAMES: usize = 1 << 16;
@@ -15,7 +16,7 @@ pub const MAX_BLOCK_FRAMES: usize = 1 << 16;
 /// What the engine is created for; fixed until it is created again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EngineConfig {
-    /// The host's sample rate, 1 to 768 kHz.
+    /// The host's sample rate, 1 kHz to 2 MHz.
     pub sample_rate_hz: u32,
     /// 1 (mono) or 2 (stereo, interleaved).
     pub channels: usize,

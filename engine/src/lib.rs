@@ -1,5 +1,5 @@
 //! The real-time Opus round trip that the plugin, the standalone app and the offline renderer
-//! all run: host blocks of any size at any rate from 1 to 768 kHz, Opus frames of 2.5 to 120 ms,
+//! all run: host blocks of any size at any rate from 1 kHz to 2 MHz, Opus frames of 2.5 to 120 ms,
 //! simulated packet loss with concealment, FEC and DRED recovery, and lock-free meters.
 //!
 //! # Real-time contract
@@ -53,6 +53,7 @@ pub mod callback_budget;
 pub mod chain;
 pub mod choices;
 pub mod codec_thread;
+pub mod coded;
 pub mod comparison;
 pub mod config;
 pub mod engine;
@@ -83,6 +84,7 @@ pub use advice::Advice;
 pub use chain::CodecChain;
 pub use choices::{Choice, Named};
 pub use codec_thread::CodecThread;
+pub use coded::CodedCounts;
 pub use comparison::{Comparison, Listen};
 pub use config::{EngineConfig, EngineError, HOST_RATE_RANGE_HZ, MAX_BLOCK_FRAMES};
 pub use engine::Engine;

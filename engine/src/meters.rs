@@ -9,7 +9,9 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use atomic_float::AtomicF32;
+use roundtrip_codec::{Bandwidth, CodingMode};
 
+use crate::coded::CodedCounts;
 use crate::config::EngineConfig;
 
 /// Declares a plain struct of meter values and its lock-free mirror of atomics, field for field,
@@ -82,6 +84,24 @@ meter_block! {
         /// Output samples the pipeline could not supply in time (always 0 unless the engine's
         /// latency arithmetic is wrong; the tests check it).
         underruns,
+        /// Packets sent that libopus coded with SILK only (read from each packet's TOC byte; see
+        /// [`crate::CodedCounts`]). The three modes add up to `packets_sent` less the encodes
+        /// that failed, and so do the five bandwidths.
+        coded_silk,
+        /// Packets sent coded hybrid (SILK below 8 kHz, CELT above).
+        coded_hybrid,
+        /// Packets sent coded with CELT only.
+        coded_celt,
+        /// Packets sent at narrowband (4 kHz audio).
+        coded_narrowband,
+        /// Packets sent at mediumband (6 kHz).
+        coded_mediumband,
+        /// Packets sent at wideband (8 kHz).
+        coded_wideband,
+        /// Packets sent at super-wideband (12 kHz).
+        coded_superwideband,
+        /// Packets sent at fullband (20 kHz).
+        coded_fullband,
     }
 }
 
@@ -94,6 +114,36 @@ impl Counters {
     /// Late packets over packets sent, in percent.
     pub fn late_percent(&self) -> f64 {
         if self.packets_sent == 0 { 0.0 } else { self.packets_late as f64 * 100.0 / self.packets_sent as f64 }
+    }
+
+    /// Counts a packet sent that libopus coded in `mode` at `bandwidth`. Never allocates.
+    pub fn count_coded(&mut self, mode: CodingMode, bandwidth: Bandwidth) {
+        *match mode {
+            CodingMode::Silk => &mut self.coded_silk,
+            CodingMode::Hybrid => &mut self.coded_hybrid,
+            CodingMode::Celt => &mut self.coded_celt,
+        } += 1;
+        *match bandwidth {
+            Bandwidth::Narrowband => &mut self.coded_narrowband,
+            Bandwidth::Mediumband => &mut self.coded_mediumband,
+            Bandwidth::Wideband => &mut self.coded_wideband,
+            Bandwidth::Superwideband => &mut self.coded_superwideband,
+            Bandwidth::Fullband => &mut self.coded_fullband,
+        } += 1;
+    }
+
+    /// The packets sent per coding mode and per bandwidth, together.
+    pub fn coded(&self) -> CodedCounts {
+        CodedCounts {
+            modes: [self.coded_silk, self.coded_hybrid, self.coded_celt],
+            bandwidths: [
+                self.coded_narrowband,
+                self.coded_mediumband,
+                self.coded_wideband,
+                self.coded_superwideband,
+                self.coded_fullband,
+            ],
+        }
     }
 
     /// Mean length of a run of lost packets.
@@ -250,6 +300,14 @@ mod tests {
             rejected_blocks: 12,
             underruns: 13,
             decoded_overs: 15,
+            coded_silk: 21,
+            coded_hybrid: 22,
+            coded_celt: 23,
+            coded_narrowband: 24,
+            coded_mediumband: 25,
+            coded_wideband: 26,
+            coded_superwideband: 27,
+            coded_fullband: 28,
         };
         let levels = Levels {
             actual_bitrate_bps: 1.0,
@@ -291,5 +349,19 @@ mod tests {
             }
         );
         assert_eq!(snapshot.latency_ms(), Some(30.0 / 48.0));
+        assert_eq!(snapshot.counters.coded(), CodedCounts { modes: [21, 22, 23], bandwidths: [24, 25, 26, 27, 28] });
+    }
+
+    #[test]
+    fn a_packet_counted_as_coded_lands_in_its_mode_and_its_bandwidth() {
+        let mut counters = Counters::default();
+        counters.count_coded(CodingMode::Hybrid, Bandwidth::Superwideband);
+        counters.count_coded(CodingMode::Celt, Bandwidth::Fullband);
+        counters.count_coded(CodingMode::Celt, Bandwidth::Narrowband);
+        let mut expected = CodedCounts::default();
+        expected.add(CodingMode::Hybrid, Bandwidth::Superwideband);
+        expected.add(CodingMode::Celt, Bandwidth::Fullband);
+        expected.add(CodingMode::Celt, Bandwidth::Narrowband);
+        assert_eq!(counters.coded(), expected);
     }
 }

@@ -9,7 +9,7 @@ use rubato::{Fft, FixedSync, Resampler as _};
 /// rate pair allows. Smaller chunks mean less delay and (measured) less CPU, but rubato's
 /// anti-aliasing filter narrows with the FFT block, so the smallest chunk that still passes the
 /// audio band is taken. Every rate from 8 to 192 kHz passes by 2048; the larger ones serve high
-/// ratios (768 kHz to 48 kHz is 16 : 1) and hosts below 8 kHz.
+/// ratios (768 kHz to 48 kHz is 16 : 1, 2 MHz 125 : 3) and hosts below 8 kHz.
 const CHUNK_CANDIDATES_FRAMES: [usize; 9] = [64, 128, 256, 512, 1024, 2048, 4096, 8192, 16_384];
 
 /// The band a resampler must pass: Opus's fullband (20 kHz), or 90 % of the lower Nyquist

@@ -75,6 +75,9 @@ pub struct SentPacket<'a> {
     pub carries_fec: bool,
     /// Whether it carries deep redundancy (checked only when DRED is on).
     pub carries_dred: bool,
+    /// The coding mode and bandwidth libopus chose for it, from its TOC byte (`None` when the
+    /// encoder failed).
+    pub coded: Option<(roundtrip_codec::CodingMode, roundtrip_codec::Bandwidth)>,
 }
 
 /// The observer that ignores everything.
@@ -297,8 +300,13 @@ impl RoundTrip {
         let delay_ms = self.loss.traced_delay_ms().unwrap_or_else(|| self.jitter.next_delay_ms(frame_ms));
         packet.arrival_ms = sequence as f64 * frame_ms + delay_ms;
         let len = packet.bytes().len();
-        packet.has_fec = PacketInfo::parse(packet.bytes(), self.sample_rate_hz).is_ok_and(|info| info.has_fec);
+        let info = PacketInfo::parse(packet.bytes(), self.sample_rate_hz).ok();
+        packet.has_fec = info.is_some_and(|info| info.has_fec);
+        let coded = info.map(|info| (info.mode, info.bandwidth));
         let counters = &mut self.counters;
+        if let Some((mode, bandwidth)) = coded {
+            counters.count_coded(mode, bandwidth);
+        }
         counters.codec_errors += u64::from(failed);
         counters.packets_sent += 1;
         counters.bytes_sent += len as u64;
@@ -321,7 +329,15 @@ impl RoundTrip {
         counters.loss_bursts += u64::from(lost && !self.previous_lost);
         self.previous_lost = lost;
         let carries_fec = packet.has_fec;
-        observer.sent(&SentPacket { sequence, bytes: packet.bytes(), lost, delay_ms, carries_fec, carries_dred });
+        observer.sent(&SentPacket {
+            sequence,
+            bytes: packet.bytes(),
+            lost,
+            delay_ms,
+            carries_fec,
+            carries_dred,
+            coded,
+        });
     }
 
     /// Decodes the oldest packet in the queue into `output`, or rebuilds or conceals it: at its
@@ -374,23 +390,38 @@ impl RoundTrip {
         if self.applied.dred_duration_ms > 0 {
             let later = (1..self.queue.len()).filter_map(|offset| self.queue.get(offset)).find(|p| arrived(p));
             if let Some(later) = later {
+                // How far before `later`'s audio the lost frame starts.
                 let needed = (later.sequence - lost_sequence) as usize * self.frame_samples;
                 let reach = match self.dred_source {
-                    Some((sequence, reach)) if sequence == later.sequence => Some(reach),
+                    Some((sequence, reach)) if sequence == later.sequence => reach,
                     _ => {
-                        let max_samples = self.recovery_frames * self.frame_samples;
+                        // Parsed once per gap, at its first frame (the furthest back), for that
+                        // gap only, at most 1 s, as opus_demo does: how much is asked for decides
+                        // how many latents libopus decodes, and so the audio it rebuilds.
+                        let wanted = needed.min(self.sample_rate_hz as usize);
                         let parsed =
-                            self.dred_decoder.parse(&mut self.dred, later.bytes(), max_samples, self.sample_rate_hz);
+                            self.dred_decoder.parse(&mut self.dred, later.bytes(), wanted, self.sample_rate_hz);
                         let reach = parsed.map_or(0, |found| found.offset_samples);
                         self.dred_source = Some((later.sequence, reach));
-                        Some(reach)
+                        reach
                     }
                 };
-                if reach.is_some_and(|reach| reach >= needed)
+                // Any redundancy at all is handed to libopus, as opus_demo does, even when its
+                // reach falls short of the frame's start: libopus takes the features it has
+                // for the frame (its 10 ms features are placed with a lead that the reach does
+                // not show; at low expected loss the encoder sends one 40 ms latent, whose reach
+                // of 15 ms before the packet still covers the whole 20 ms frame before it) and
+                // conceals the rest. The frame counts as rebuilt by DRED when the reach overlaps
+                // it, as concealed when it lies wholly before the reach.
+                if reach > 0
                     && let Ok(samples) = self.decoder.decode_dred_float(&self.dred, needed, output)
                 {
-                    self.counters.recovered_dred += 1;
-                    return (Ok(samples), PacketFate::RecoveredDred);
+                    if reach + self.frame_samples > needed {
+                        self.counters.recovered_dred += 1;
+                        return (Ok(samples), PacketFate::RecoveredDred);
+                    }
+                    self.counters.concealed += 1;
+                    return (Ok(samples), PacketFate::Concealed);
                 }
             }
         }

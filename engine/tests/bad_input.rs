@@ -13,10 +13,10 @@ fn create(sample_rate_hz: u32, channels: usize, max_block_frames: usize) -> Resu
 
 #[test]
 fn unsupported_configurations_are_refused_with_a_message() {
-    for rate in [0, 500, 999, 768_001, 1_000_000] {
+    for rate in [0, 500, 999, 2_000_001, 10_000_000] {
         let error = create(rate, 2, 512).unwrap_err();
         assert_eq!(error, EngineError::UnsupportedSampleRate(rate));
-        assert!(error.to_string().contains("1000 to 768000"), "{error}");
+        assert!(error.to_string().contains("1000 to 2000000"), "{error}");
     }
     for channels in [0, 3, 6] {
         assert_eq!(create(48_000, channels, 512).unwrap_err(), EngineError::UnsupportedChannels(channels));

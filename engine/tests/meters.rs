@@ -3,7 +3,7 @@
 mod common;
 
 use common::{engine, run};
-use roundtrip_codec::RateControl;
+use roundtrip_codec::{Application, Bandwidth, CodingMode, RateControl};
 use roundtrip_engine::{LossModel, LossSettings, Settings};
 use roundtrip_signal::test_signal;
 
@@ -30,4 +30,40 @@ fn meters_report_bitrate_levels_snr_counts_and_latency() {
     assert_eq!(snapshot.counters.packets_sent, 150, "3 s is exactly 150 packets of 20 ms");
     assert!(snapshot.counters.packets_lost > 0);
     assert_eq!(snapshot.latency_samples, engine.latency_samples() as u64);
+}
+
+/// The mode and bandwidth counts of a run of `input` with `settings`, checked to add up to the
+/// packets sent, as the meters publish them.
+fn coded_after(settings: Settings, channels: usize, input: &[f32]) -> roundtrip_engine::CodedCounts {
+    let mut engine = engine(48_000, channels, settings);
+    let meters = engine.meters();
+    run(&mut engine, input, &[480]);
+    let counters = meters.snapshot().counters;
+    let coded = counters.coded();
+    assert!(counters.packets_sent > 0 && counters.codec_errors == 0, "{counters:?}");
+    assert_eq!(coded.modes.iter().sum::<u64>(), counters.packets_sent, "{coded:?}");
+    assert_eq!(coded.bandwidths.iter().sum::<u64>(), counters.packets_sent, "{coded:?}");
+    coded
+}
+
+#[test]
+fn every_packet_sent_is_counted_once_by_mode_and_once_by_bandwidth() {
+    let speech = test_signal::speech(48_000, 3.0);
+    let plain = coded_after(Settings { bitrate_bps: 64_000, ..Settings::default() }, 1, &speech);
+    assert_eq!(plain.main_mode(), Some((CodingMode::Celt, 100.0)), "{plain}");
+    // With deep redundancy sent (it needs loss expected, or libopus sends none), libopus codes
+    // most of the same speech hybrid: a cost of DRED that the bitrate does not show.
+    let dred =
+        Settings { bitrate_bps: 64_000, dred_duration_ms: 100, expected_loss_percent: Some(10), ..Settings::default() };
+    let dred = coded_after(dred, 1, &speech);
+    assert_eq!(dred.main_mode().map(|(mode, _)| mode), Some(CodingMode::Hybrid), "{dred}");
+    let narrow = Settings {
+        bitrate_bps: 12_000,
+        application: Application::Voip,
+        bandwidth: Some(Bandwidth::Narrowband),
+        ..Settings::default()
+    };
+    let narrow = coded_after(narrow, 1, &speech);
+    assert_eq!(narrow.main_mode(), Some((CodingMode::Silk, 100.0)), "{narrow}");
+    assert_eq!(narrow.main_bandwidth(), Some((Bandwidth::Narrowband, 100.0)), "{narrow}");
 }

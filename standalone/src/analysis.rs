@@ -1,6 +1,9 @@
 //! What a render and a report measure of the decoded audio against its input, block by block,
 //! in memory independent of the length: the quality figures and the report's three spectrograms
 //! (input, decoded, difference).
+//!
+//! The output gain is applied after the decoder, so the decoded audio is compared with the input
+//! at that gain: the figures measure the codec, not the level the user chose for the output.
 
 use roundtrip_signal::peaks::PeakMeter;
 use roundtrip_signal::running::RunningQuality;
@@ -16,14 +19,26 @@ pub struct Analysis {
     /// The input's peaks and the decoded audio's, with the quality figures.
     peaks: Option<[PeakMeter; 2]>,
     spectrograms: Option<[SpectrogramBuilder; 3]>,
-    /// The latest block's difference, input − decoded.
+    /// The output gain, linear: the input is compared at this level.
+    reference_gain: f32,
+    /// The latest block's input at the output gain (empty at unity, where the input is used).
+    reference: Vec<f32>,
+    /// The latest block's difference, input at the output gain − decoded.
     difference: Vec<f32>,
+    /// The output gain in dB, for the peak figures.
+    output_gain_db: f32,
 }
 
 impl Analysis {
-    /// Measures of `frames` frames of `channels` at `sample_rate_hz`: the quality figures if
-    /// `quality`, the spectrograms if `spectrograms`. This allocates.
-    pub fn new((sample_rate_hz, channels, frames): (u32, usize, usize), quality: bool, spectrograms: bool) -> Self {
+    /// Measures of `frames` frames of `channels` at `sample_rate_hz`, rendered with an output
+    /// gain of `output_gain_db`: the quality figures if `quality`, the spectrograms if
+    /// `spectrograms`. This allocates.
+    pub fn new(
+        (sample_rate_hz, channels, frames): (u32, usize, usize),
+        output_gain_db: f32,
+        quality: bool,
+        spectrograms: bool,
+    ) -> Self {
         let builder = || SpectrogramBuilder::new(frames, channels, sample_rate_hz, SPECTROGRAM_COLUMNS);
         Self {
             quality: quality.then(|| Quality::running(sample_rate_hz)),
@@ -31,17 +46,29 @@ impl Analysis {
                 .then(|| Some([PeakMeter::new(sample_rate_hz, channels)?, PeakMeter::new(sample_rate_hz, channels)?]))
                 .flatten(),
             spectrograms: spectrograms.then(|| [builder(), builder(), builder()]),
+            reference_gain: 10f32.powf(output_gain_db / 20.0),
+            reference: Vec::new(),
             difference: Vec::new(),
+            output_gain_db,
         }
     }
 
-    /// Adds the next samples of the input and of the decoded audio; returns their difference.
+    /// Adds the next samples of the input and of the decoded audio; returns their difference
+    /// (the input at the output gain − the decoded audio).
     pub fn push(&mut self, input: &[f32], decoded: &[f32]) -> &[f32] {
+        let reference = if self.reference_gain == 1.0 {
+            input
+        } else {
+            self.reference.clear();
+            self.reference.extend(input.iter().map(|x| x * self.reference_gain));
+            &self.reference
+        };
         self.difference.clear();
-        self.difference.extend(input.iter().zip(decoded).map(|(x, y)| x - y));
+        self.difference.extend(reference.iter().zip(decoded).map(|(x, y)| x - y));
         if let Some(quality) = &mut self.quality {
-            quality.push(input, decoded);
+            quality.push(reference, decoded);
         }
+        // The input's peaks are what the encoder received: at its own level.
         if let Some([input_peaks, decoded_peaks]) = &mut self.peaks {
             input_peaks.push(input);
             decoded_peaks.push(decoded);
@@ -56,8 +83,9 @@ impl Analysis {
 
     /// The quality figures and the spectrograms, those that were asked for.
     pub fn finish(self) -> (Option<Quality>, Option<[Spectrogram; 3]>) {
-        let peaks = self.peaks.map(|[input, decoded]| PeakFigures::new(&input.peaks(), &decoded.peaks()));
-        let quality = self.quality.map(|running| Quality::from_figures(&running.figures(), peaks));
+        let gain_db = f64::from(self.output_gain_db);
+        let peaks = self.peaks.map(|[input, decoded]| PeakFigures::new(&input.peaks(), &decoded.peaks(), gain_db));
+        let quality = self.quality.map(|running| Quality::from_figures(&running.figures(), gain_db, peaks));
         (quality, self.spectrograms.map(|builders| builders.map(SpectrogramBuilder::finish)))
     }
 }

@@ -1,17 +1,28 @@
 //! Audio files of either format the app reads and writes, WAV or FLAC: an input is known by its
 //! first bytes (a FLAC named `.wav` is still read), an output by its name (`.flac` writes FLAC).
 
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use crate::error::{AppError, InputProblem, Result};
+use crate::file_identity::is_standard_stream;
 use crate::flac::{FlacSink, FlacSource};
 use crate::render::SampleSource;
 use crate::wav::{WavFormat, WavSink, WavSource};
 
 /// An input file being read.
 #[derive(Debug)]
-pub enum InputFile {
+pub struct InputFile {
+    source: Source,
+    /// Where a stream that cannot seek (standard input, a pipe) was copied to be read: WAV and
+    /// FLAC readers seek (to find the data chunk, to learn the length before the render), and
+    /// the render needs the length up front. Deleted when the input is dropped.
+    _spooled: Option<tempfile::NamedTempFile>,
+}
+
+/// The reader of either format.
+#[derive(Debug)]
+enum Source {
     Wav(WavSource),
     /// Boxed: a FLAC decoder's state is several times a WAV reader's.
     Flac(Box<FlacSource>),
@@ -19,8 +30,48 @@ pub enum InputFile {
 
 impl InputFile {
     /// Opens `path` as FLAC if it starts as one, as WAV otherwise (whose reader names any other
-    /// format it finds).
+    /// format it finds). `-` is standard input; it, and any other stream that cannot seek
+    /// (`/dev/stdin` on a pipe), is first copied to a temporary file.
     pub fn open(path: &Path) -> Result<Self> {
+        let unreadable = |error| AppError::input(path, InputProblem::Unreadable(error));
+        let spooled = if is_standard_stream(path) {
+            Some(spool(&mut std::io::stdin().lock()).map_err(unreadable)?)
+        } else {
+            let mut file = std::fs::File::open(path).map_err(unreadable)?;
+            match file.seek(SeekFrom::Start(0)) {
+                Ok(_) => None,
+                Err(_) => Some(spool(&mut file).map_err(unreadable)?),
+            }
+        };
+        let Some(spooled) = spooled else {
+            return Ok(Self { source: Source::open(path)?, _spooled: None });
+        };
+        // Read from the copy; every message still names the input as the user gave it.
+        let rename = |error: AppError| match error {
+            AppError::Input { problem, .. } => AppError::input(path, problem),
+            other => other,
+        };
+        let mut source = Source::open(spooled.path()).map_err(rename)?;
+        source.shown_as(path);
+        Ok(Self { source, _spooled: Some(spooled) })
+    }
+
+    /// The sample format outputs take by default: the input's, as WAV names it.
+    pub fn format(&self) -> WavFormat {
+        match &self.source {
+            Source::Wav(source) => source.format,
+            Source::Flac(source) => source.format(),
+        }
+    }
+
+    /// Duration in seconds.
+    pub fn seconds(&self) -> f64 {
+        self.frames() as f64 / f64::from(self.sample_rate_hz().max(1))
+    }
+}
+
+impl Source {
+    fn open(path: &Path) -> Result<Self> {
         let mut head = [0; 4];
         let mut file =
             std::fs::File::open(path).map_err(|error| AppError::input(path, InputProblem::Unreadable(error)))?;
@@ -33,32 +84,11 @@ impl InputFile {
         }
     }
 
-    /// The sample format outputs take by default: the input's, as WAV names it.
-    pub fn format(&self) -> WavFormat {
+    /// Names the input `path` in the messages of later reads.
+    fn shown_as(&mut self, path: &Path) {
         match self {
-            Self::Wav(source) => source.format,
-            Self::Flac(source) => source.format(),
-        }
-    }
-
-    /// Duration in seconds.
-    pub fn seconds(&self) -> f64 {
-        self.frames() as f64 / f64::from(self.sample_rate_hz().max(1))
-    }
-}
-
-impl SampleSource for InputFile {
-    fn sample_rate_hz(&self) -> u32 {
-        match self {
-            Self::Wav(source) => source.sample_rate_hz,
-            Self::Flac(source) => source.sample_rate_hz,
-        }
-    }
-
-    fn channels(&self) -> usize {
-        match self {
-            Self::Wav(source) => source.channels,
-            Self::Flac(source) => source.channels,
+            Self::Wav(source) => source.shown_as(path),
+            Self::Flac(source) => source.shown_as(path),
         }
     }
 
@@ -68,11 +98,39 @@ impl SampleSource for InputFile {
             Self::Flac(source) => source.frames,
         }
     }
+}
+
+/// Copies all of `stream` into a new temporary file.
+fn spool(stream: &mut impl Read) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut copy = tempfile::NamedTempFile::new()?;
+    std::io::copy(stream, copy.as_file_mut())?;
+    copy.as_file_mut().flush()?;
+    Ok(copy)
+}
+
+impl SampleSource for InputFile {
+    fn sample_rate_hz(&self) -> u32 {
+        match &self.source {
+            Source::Wav(source) => source.sample_rate_hz,
+            Source::Flac(source) => source.sample_rate_hz,
+        }
+    }
+
+    fn channels(&self) -> usize {
+        match &self.source {
+            Source::Wav(source) => source.channels,
+            Source::Flac(source) => source.channels,
+        }
+    }
+
+    fn frames(&self) -> usize {
+        self.source.frames()
+    }
 
     fn read(&mut self, out: &mut [f32]) -> Result<usize> {
-        match self {
-            Self::Wav(source) => source.read(out),
-            Self::Flac(source) => source.read(out),
+        match &mut self.source {
+            Source::Wav(source) => source.read(out),
+            Source::Flac(source) => source.read(out),
         }
     }
 }

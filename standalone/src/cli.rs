@@ -29,8 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Monitor an input device live through the codec, with the plugin's editor open.
     Live(LiveArgs),
-    /// Render a WAV file through the codec into another WAV file (and, optionally, the
-    /// difference and the packets as Ogg Opus).
+    /// Render a WAV or FLAC file through the codec into another WAV or FLAC file (and,
+    /// optionally, the difference and the packets as Ogg Opus); - is standard input or output.
     Render(RenderArgs),
     /// Summarise a render and draw its spectrograms and loss pattern into a PNG.
     Report(ReportArgs),
@@ -65,7 +65,7 @@ pub enum Backend {
 pub struct LiveArgs {
     /// Audio backend.
     // No short flag: `-b` is the bitrate elsewhere.
-    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = Backend::Auto)]
     pub backend: Backend,
     /// Input device (the microphone), by the PCM id or name `--list-devices` shows (`default`,
     /// `pipewire`, `hw:CARD=…`); the system default when omitted.
@@ -103,14 +103,14 @@ pub struct CodecArgs {
     #[arg(long, help = help::complexity(), value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.complexity)]
     pub complexity: u8,
     /// Encoder application.
-    #[arg(long, value_parser = choice::<Application>(), default_value = Settings::DEFAULT.application.key())]
+    #[arg(long, value_parser = choice::<Application>(), ignore_case = true, default_value = Settings::DEFAULT.application.key())]
     pub application: Application,
     /// Bandwidth limit (auto lets the encoder choose).
     // Spelled out so that clap takes `None` (auto) as a value, not as "flag absent".
-    #[arg(long, value_parser = choice::<Option<Bandwidth>>(), default_value = Settings::DEFAULT.bandwidth.key())]
+    #[arg(long, value_parser = choice::<Option<Bandwidth>>(), ignore_case = true, default_value = Settings::DEFAULT.bandwidth.key())]
     pub bandwidth: std::option::Option<Bandwidth>,
     /// Rate control.
-    #[arg(long, value_parser = choice::<RateControl>(), default_value = Settings::DEFAULT.rate_control.key())]
+    #[arg(long, value_parser = choice::<RateControl>(), ignore_case = true, default_value = Settings::DEFAULT.rate_control.key())]
     pub rate_control: RateControl,
     /// Discontinuous transmission: send almost nothing during silence.
     #[arg(long)]
@@ -121,11 +121,12 @@ pub struct CodecArgs {
     /// Deep redundancy (DRED).
     #[arg(long, value_parser = units::parse_dred, default_value = "0ms", help = help::dred())]
     pub dred: u16,
-    /// The loss the encoder is told to expect (sizes FEC and DRED); defaults to --loss.
-    #[arg(long, value_parser = units::parse_percent)]
-    pub expect_loss: Option<f32>,
-    /// Decoder complexity: 0, or 5 and up for deep PLC and OSCE enhancement.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.decoder_complexity)]
+    /// The loss the encoder is told to expect, 0 to 100 % (sizes FEC and DRED), or auto: the
+    /// simulated loss (--loss).
+    #[arg(long, value_parser = expected_loss, default_value = "auto")]
+    pub expect_loss: ExpectedLoss,
+    /// Decoder complexity: 0, or 5 to 10 (5 and up for deep PLC, 6 and up OSCE enhancement).
+    #[arg(long, value_parser = decoder_complexity, default_value_t = Settings::DEFAULT.decoder_complexity)]
     pub decoder_complexity: u8,
     /// Code a stereo input as mono.
     #[arg(long)]
@@ -133,9 +134,9 @@ pub struct CodecArgs {
     /// Packet loss in percent, 0 to 100: 5 or 5%.
     #[arg(long, short = 'l', value_parser = units::parse_percent, default_value = "0%")]
     pub loss: f32,
-    /// Loss model: random (independent), bursty (Gilbert–Elliott) or realistic (libopus's model
-    /// learned from real networks). --burst implies bursty.
-    #[arg(long, value_parser = choice::<LossModel>())]
+    /// Loss model: random (independent; the default), bursty (Gilbert–Elliott) or realistic
+    /// (libopus's model learned from real networks). --burst implies bursty.
+    #[arg(long, value_parser = choice::<LossModel>(), ignore_case = true)]
     pub loss_model: Option<LossModel>,
     /// Mean burst length for bursty loss.
     #[arg(long, value_parser = units::parse_burst, help = help::burst())]
@@ -172,7 +173,7 @@ impl CodecArgs {
             rate_control: self.rate_control,
             dtx: self.dtx,
             fec: self.fec,
-            expected_loss_percent: self.expect_loss.map(|percent| percent.round() as u8),
+            expected_loss_percent: self.expect_loss.percent(),
             dred_duration_ms: self.dred,
             decoder_complexity: self.decoder_complexity,
             force_mono: self.force_mono,
@@ -191,6 +192,42 @@ impl CodecArgs {
         };
         settings.conflict().map_or(Ok(settings), |conflict| Err(FlagConflict::Settings(conflict)))
     }
+
+    /// Flags that are taken but do nothing as given, to say so before the work.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.burst.is_some() && self.loss == 0.0 {
+            warnings.push("--burst without --loss loses nothing: give the loss, e.g. --loss 5%".to_owned());
+        }
+        warnings
+    }
+}
+
+/// The loss the encoder is told to expect: a percentage, or automatic (the simulated loss).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExpectedLoss(pub Option<f32>);
+
+impl ExpectedLoss {
+    /// The engine's setting: whole percent, `None` for automatic.
+    pub fn percent(self) -> Option<u8> {
+        self.0.map(|percent| percent.round() as u8)
+    }
+}
+
+/// `auto` (the plugin's word) or a percentage.
+fn expected_loss(text: &str) -> Result<ExpectedLoss, String> {
+    if text.trim().eq_ignore_ascii_case("auto") {
+        return Ok(ExpectedLoss(None));
+    }
+    units::parse_percent(text).map(|percent| ExpectedLoss(Some(percent)))
+}
+
+/// 0, or 5 to 10: libopus's decoder does nothing more at 1 to 4 than at 0, so those are
+/// refused rather than taken for a setting that changes something.
+fn decoder_complexity(text: &str) -> Result<u8, String> {
+    let refused = || format!("{text}: the decoder complexity is 0, or 5 to {MAX_COMPLEXITY} (1 to 4 act as 0)");
+    let value: u8 = text.trim().parse().map_err(|_| refused())?;
+    if value == 0 || (5..=MAX_COMPLEXITY).contains(&value) { Ok(value) } else { Err(refused()) }
 }
 
 /// The network's delays and the receiver's wait, for `render` and `batch`.
@@ -199,7 +236,7 @@ pub struct DelayArgs {
     /// Mean random delay of each packet (exponential), e.g. 10ms; late ones count apart from lost.
     #[arg(long, value_parser = jitter_ms, default_value = "0ms", help = help::jitter())]
     pub jitter: f32,
-    /// Share of packets that start a delay spike, e.g. 1%.
+    /// Share of packets that start a delay spike, 0 to 100 % (1 or 1%).
     #[arg(long, value_parser = units::parse_percent, default_value = "0%")]
     pub spikes: f32,
     /// A delay spike's extra delay; the packets behind it arrive with it.
@@ -241,8 +278,8 @@ mod help {
     use roundtrip_codec::FrameDuration;
     use roundtrip_engine::Choice;
     use roundtrip_engine::settings::{
-        BITRATE_RANGE_BPS, DRED_STEP_MS, MAX_COMPLEXITY, MAX_DRED_DURATION_MS, MAX_JITTER_MS, MAX_PLAYOUT_MS,
-        MAX_SPIKE_MS, MEAN_BURST_RANGE_PACKETS, OUTPUT_GAIN_RANGE_DB,
+        BITRATE_RANGE_BPS, DRED_STEP_MS, MAX_COMPLEXITY, MAX_DRED_DURATION_MS, MAX_DRED_WAIT_MS, MAX_JITTER_MS,
+        MAX_PLAYOUT_MS, MAX_SPIKE_MS, MEAN_BURST_RANGE_PACKETS, OUTPUT_GAIN_RANGE_DB,
     };
 
     pub fn bitrate() -> String {
@@ -261,7 +298,8 @@ mod help {
     pub fn dred() -> String {
         format!(
             "Deep redundancy (DRED): how far back each packet can rebuild, 0 (off) or {DRED_STEP_MS} to \
-             {MAX_DRED_DURATION_MS} ms in steps of {DRED_STEP_MS} ms"
+             {MAX_DRED_DURATION_MS} ms in steps of {DRED_STEP_MS} ms. The receiver waits for it at most \
+             {MAX_DRED_WAIT_MS} ms (or the playout delay, if longer) and uses none from further back"
         )
     }
 
@@ -318,23 +356,26 @@ impl std::fmt::Display for FlagConflict {
 impl std::error::Error for FlagConflict {}
 
 /// The value parser of a flag that takes an engine [`Choice`]: `--help` lists each key with its
-/// name; the other spellings are accepted but not listed.
+/// name; the other spellings are accepted but not listed. Every flag using it also sets
+/// `ignore_case`, so that `VOIP` and `FB` are taken as people type them.
 fn choice<T: Choice>() -> impl TypedValueParser<Value = T> {
     let values = T::ALL
         .iter()
         .map(|named| PossibleValue::new(named.key).help(named.label).aliases(named.aliases.iter().copied()));
-    // The parser admits only those spellings, so the fallback is never taken.
-    PossibleValuesParser::new(values).map(|key| T::from_key(&key).unwrap_or(T::ALL[0].value))
+    // The parser admits only those spellings, in any case, and hands on the text as typed:
+    // keys and aliases are lower case, so the fallback is never taken.
+    PossibleValuesParser::new(values).map(|key| T::from_key(&key.to_lowercase()).unwrap_or(T::ALL[0].value))
 }
 
 /// `render` flags.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// The WAV or FLAC file to render (WAV: 8/16/24/32-bit integer or 32-bit float; mono or
-    /// stereo, 1–768 kHz).
+    /// stereo, 1 kHz–2 MHz), or - for a WAV on standard input.
     pub input: PathBuf,
     /// Where to write the decoded audio (FLAC if named .flac, else WAV; the input's length,
-    /// latency removed).
+    /// latency removed); - writes a WAV to standard output (the summary then goes to standard
+    /// error, and no stats file is written).
     #[arg(long, short = 'o')]
     pub output: PathBuf,
     /// Also write the difference, input minus decoded, here (FLAC if named .flac, else WAV).
@@ -344,7 +385,7 @@ pub struct RenderArgs {
     #[arg(long, short = 'r')]
     pub record: Option<PathBuf>,
     /// Sample format of the written audio (default: the input's; FLAC takes integers only).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub format: Option<WavFormat>,
     /// Also draw the report (spectrograms and loss pattern) into this PNG.
     #[arg(long)]
@@ -380,7 +421,7 @@ pub struct RenderArgs {
 /// `report` flags.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The WAV or FLAC a render wrote (its `.stats.json` must sit beside it).
+    /// The WAV or FLAC a render wrote (its `.stats.json` must sit beside it), or that stats file.
     pub rendered: PathBuf,
     /// The input of the render, if it has moved since.
     #[arg(long, short = 'i')]
@@ -399,7 +440,7 @@ pub struct DemoArgs {
     /// The folder to write into (created if missing).
     #[arg(long = "output", short = 'o', alias = "out", default_value = "opus-roundtrip-demo")]
     pub out: PathBuf,
-    /// Length of each built-in signal in seconds, e.g. 8 or 8s.
+    /// Length of each built-in signal in seconds, 0.5 to 600 (8, 8s or 8000ms).
     #[arg(long = "duration", value_parser = units::parse_seconds_as_millis, default_value = "8s")]
     pub duration_ms: f64,
     /// Hide the progress bar.
@@ -491,6 +532,38 @@ mod tests {
     }
 
     #[test]
+    fn values_are_taken_as_people_type_them() {
+        assert_eq!(settings_of(&["--application", "VOIP"]).unwrap().application, Application::Voip);
+        assert_eq!(settings_of(&["--application", "Music"]).unwrap().application, Application::Audio);
+        assert_eq!(settings_of(&["--bandwidth", "FB"]).unwrap().bandwidth, Some(Bandwidth::Fullband));
+        assert_eq!(settings_of(&["--rate-control", "VBR"]).unwrap().rate_control, RateControl::Vbr);
+        assert_eq!(settings_of(&["--loss-model", "Bursty"]).unwrap().loss.model, LossModel::GilbertElliott);
+        assert_eq!(settings_of(&["--dred", "off"]).unwrap().dred_duration_ms, 0);
+        assert_eq!(settings_of(&["--dred", "OFF"]).unwrap().dred_duration_ms, 0);
+        assert_eq!(settings_of(&["--expect-loss", "auto"]).unwrap().expected_loss_percent, None);
+        assert_eq!(settings_of(&["--expect-loss", "5%"]).unwrap().expected_loss_percent, Some(5));
+        assert_eq!(settings_of(&["--decoder-complexity", "5"]).unwrap().decoder_complexity, 5);
+        for refused in ["1", "3", "4", "11"] {
+            let error = settings_of(&["--decoder-complexity", refused]).unwrap_err();
+            assert!(error.contains("the decoder complexity is 0, or 5 to 10"), "{refused}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_burst_without_loss_is_warned_about() {
+        let codec = |flags: &[&str]| {
+            let args = ["opus-roundtrip", "render", "in.wav", "-o", "out.wav"].iter().chain(flags);
+            match Cli::try_parse_from(args).unwrap().command {
+                Some(Command::Render(render)) => render.codec,
+                other => panic!("parsed as {other:?}"),
+            }
+        };
+        assert!(codec(&["--burst", "3"]).warnings()[0].contains("--burst without --loss"));
+        assert!(codec(&["--burst", "3", "--loss", "5%"]).warnings().is_empty());
+        assert!(codec(&[]).warnings().is_empty());
+    }
+
+    #[test]
     fn the_engine_rule_against_redundancy_in_low_delay_is_the_app_rule() {
         let refused = settings_of(&["--fec", "--application", "lowdelay"]).unwrap_err();
         assert!(refused.starts_with(&SettingsConflict::RedundancyInLowDelay.to_string()), "{refused}");
@@ -532,26 +605,53 @@ pub struct BatchArgs {
     pub burst: Option<crate::augment::Spec<f32>>,
     /// Loss model: random, bursty (mean burst 3 unless --burst draws one) or realistic
     /// (libopus's model learned from real networks). --burst alone means bursty.
-    #[arg(long, value_parser = choice::<LossModel>(), conflicts_with = "burst")]
+    #[arg(long, value_parser = choice::<LossModel>(), ignore_case = true, conflicts_with = "burst")]
     pub loss_model: Option<LossModel>,
     /// Deep redundancy: 100ms, 0,100ms or 0..200ms.
     #[arg(long, value_parser = crate::augment::dred, default_value = "0ms")]
     pub dred: crate::augment::Spec<u16>,
     /// Encoder application.
-    #[arg(long, value_parser = choice::<Application>(), default_value = Settings::DEFAULT.application.key())]
+    #[arg(long, value_parser = choice::<Application>(), ignore_case = true, default_value = Settings::DEFAULT.application.key())]
     pub application: Application,
     /// In-band forward error correction.
     #[arg(long)]
     pub fec: bool,
-    /// The loss the encoder is told to expect; defaults to each file's loss.
-    #[arg(long, value_parser = units::parse_percent)]
-    pub expect_loss: Option<f32>,
+    /// The loss the encoder is told to expect, 0 to 100 %, or auto: each file's loss.
+    #[arg(long, value_parser = expected_loss, default_value = "auto")]
+    pub expect_loss: ExpectedLoss,
     /// Encoder complexity, 0 to 10.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.complexity)]
     pub complexity: u8,
-    /// Decoder complexity: 0, or 5 and up for deep PLC and OSCE enhancement.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.decoder_complexity)]
+    /// Decoder complexity: 0, or 5 to 10 (5 and up for deep PLC, 6 and up OSCE enhancement).
+    #[arg(long, value_parser = decoder_complexity, default_value_t = Settings::DEFAULT.decoder_complexity)]
     pub decoder_complexity: u8,
+    /// Bandwidth limit (auto lets the encoder choose), for every file.
+    #[arg(long, value_parser = choice::<Option<Bandwidth>>(), ignore_case = true, default_value = Settings::DEFAULT.bandwidth.key())]
+    pub bandwidth: std::option::Option<Bandwidth>,
+    /// Rate control, for every file.
+    #[arg(long, value_parser = choice::<RateControl>(), ignore_case = true, default_value = Settings::DEFAULT.rate_control.key())]
+    pub rate_control: RateControl,
+    /// Discontinuous transmission: send almost nothing during silence.
+    #[arg(long)]
+    pub dtx: bool,
+    /// Code a stereo input as mono.
+    #[arg(long)]
+    pub force_mono: bool,
+    /// Output gain, for every file.
+    #[arg(long, value_parser = units::parse_gain_db, default_value = "0dB", allow_hyphen_values = true, help = help::gain())]
+    pub gain: f32,
+    /// Lose the packets this trace marks, in every file, instead of drawing them (as render's
+    /// --loss-trace).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["loss", "loss_model", "burst"])]
+    pub loss_trace: Option<PathBuf>,
+    /// Lose and delay the packets as this delay trace says, in every file (as render's
+    /// --delay-trace).
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["loss", "loss_model", "burst", "loss_trace", "jitter", "spikes", "spike_delay"]
+    )]
+    pub delay_trace: Option<PathBuf>,
     /// The network's delays and the receiver's wait (the same for every file).
     #[command(flatten)]
     pub delays: DelayArgs,

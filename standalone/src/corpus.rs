@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{AppError, Result};
+use crate::file_identity::resolved;
 use crate::manifest::{self, Overrides};
 
 /// Extensions of files taken into a corpus (case ignored). Not only WAV: a FLAC or MP3 in a
@@ -111,28 +112,6 @@ pub fn scan(folder: &Path, output: &Path) -> Result<Vec<CorpusFile>> {
     }
     files.sort_by(|a, b| a.relative.cmp(&b.relative));
     Ok(files)
-}
-
-/// `path` with links, `.` and `..` resolved as far as it exists (an output folder may not yet),
-/// in lower case where the file system ignores case.
-pub fn resolved(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut existing = absolute.as_path();
-    let mut rest = Vec::new();
-    let canonical = loop {
-        if let Ok(canonical) = existing.canonicalize() {
-            break canonical;
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_owned());
-                existing = parent;
-            }
-            _ => break absolute.clone(),
-        }
-    };
-    let full = rest.iter().rev().fold(canonical, |path, name| path.join(name));
-    if cfg!(any(windows, target_os = "macos")) { PathBuf::from(full.to_string_lossy().to_lowercase()) } else { full }
 }
 
 #[cfg(test)]

@@ -61,8 +61,11 @@ pub enum InputProblem {
     UnsupportedRate(u32),
     /// It ends before its header says.
     Truncated,
-    /// A streaming WAV (length left open) with no audio after its header.
+    /// A WAV with no audio after its header (a data chunk of 0 bytes, or a streaming WAV that
+    /// ends there).
     NoAudio,
+    /// A file of 0 bytes.
+    Empty,
     /// A streaming WAV holding more than the 4 GiB a WAV header can state.
     OverFourGib,
     /// It ends before the audio that its header declares.
@@ -85,6 +88,11 @@ impl fmt::Display for InputProblem {
         match self {
             Self::Unreadable(error) => write!(f, "{error}"),
             Self::NotWav(what) => write!(f, "not a WAV file ({what})"),
+            Self::OtherFormat(format) if format.starts_with("Ogg") => write!(
+                f,
+                "this is an {format} file, not WAV or FLAC; decode it first (Ogg Opus: `opusdec IN.opus OUT.wav`, \
+                 from opus-tools; any Ogg: `ffmpeg -i IN OUT.wav`)"
+            ),
             Self::OtherFormat(format) => {
                 write!(f, "this is a {format} file, not WAV or FLAC; convert it first (e.g. `ffmpeg -i IN OUT.wav`)")
             }
@@ -106,7 +114,8 @@ impl fmt::Display for InputProblem {
                 write!(f, "sample rate {hz} Hz is not supported; use {low} to {high} Hz")
             }
             Self::Truncated => f.write_str("the file is truncated (it ends before its header says)"),
-            Self::NoAudio => f.write_str("the file holds no audio (a streaming WAV that ends after its header)"),
+            Self::NoAudio => f.write_str("the file holds no audio (its data chunk is empty)"),
+            Self::Empty => f.write_str("the file is empty (0 bytes)"),
             Self::OverFourGib => {
                 f.write_str("this streaming WAV holds more than the 4 GiB a WAV can state; split it into parts")
             }

@@ -72,6 +72,11 @@ impl FlacSource {
 
     /// The WAV sample format that holds this file's samples without loss: its bit depth, or the
     /// next one up for depths WAV does not have (12 or 20 bits).
+    /// Names the file `path` in the messages of later reads (a copy standing for it).
+    pub fn shown_as(&mut self, path: &Path) {
+        self.path = path.to_path_buf();
+    }
+
     pub fn format(&self) -> WavFormat {
         match self.bits {
             ..=8 => WavFormat::Int8,

@@ -18,6 +18,7 @@ pub mod commands;
 pub mod corpus;
 pub mod devices;
 pub mod error;
+pub mod file_identity;
 pub mod flac;
 pub mod manifest;
 pub mod ogg_opus;

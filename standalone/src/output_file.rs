@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
 use crate::error::{AppError, Result};
+use crate::file_identity::is_standard_stream;
 
 /// Deletes what a killed run left of `targets`: their temporary files (a run that ends, even in
 /// an error, deletes its own). Each folder is read once however many targets it holds, so a
@@ -57,8 +58,14 @@ pub struct OutputFile {
 
 impl OutputFile {
     /// Starts writing `target`. Fails if its folder does not exist or cannot be written, or
-    /// `target` is a folder.
+    /// `target` is a folder. `-` is standard output: the file is written in the system's
+    /// temporary folder and copied out whole on [`OutputFile::commit`] (a WAV header states the
+    /// length, known only at the end, and a failed run then writes nothing).
     pub fn create(target: &Path) -> Result<Self> {
+        if is_standard_stream(target) {
+            let temporary = NamedTempFile::new().map_err(|err| AppError::output(target, err))?;
+            return Ok(Self { temporary, target: target.to_path_buf() });
+        }
         if target.is_dir() {
             return Err(AppError::output(target, "it is a folder; give a file name"));
         }
@@ -101,6 +108,12 @@ impl OutputFile {
     /// more than a tenth of a render's time on some disks.
     pub fn commit(self) -> Result<()> {
         let target = self.target;
+        if is_standard_stream(&target) {
+            let fail = |err| AppError::output(&target, err);
+            let mut file = self.temporary.reopen().map_err(fail)?;
+            let mut stdout = std::io::stdout().lock();
+            return std::io::copy(&mut file, &mut stdout).and_then(|_| stdout.flush()).map(drop).map_err(fail);
+        }
         self.temporary.persist(&target).map_err(|err| AppError::output(&target, err.error))?;
         Ok(())
     }

@@ -25,6 +25,8 @@ const BANDS_PLOT_HEIGHT: u32 = 190;
 const BAND_DIFFERENCE_RANGE_DB: (f32, f32) = (-24.0, 12.0);
 /// The delay plot's height, added below the losses when the network delayed packets.
 const DELAY_PLOT_HEIGHT: u32 = 220;
+/// The header's height: the title and two lines of figures.
+const HEADER_HEIGHT: u32 = 100;
 const FONT: &str = "sans-serif";
 /// Right margin of every chart: room for the dB colour scale, and the same for all so that their
 /// time axes line up.
@@ -71,7 +73,7 @@ type Error = Box<dyn std::error::Error>;
 fn draw(pixels: &mut [u8], height: u32, stats: &RenderStats, spectrograms: &[Spectrogram; 3]) -> Result<(), Error> {
     let root = BitMapBackend::with_buffer(pixels, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE)?;
-    let (header, body) = root.split_vertically(78);
+    let (header, body) = root.split_vertically(HEADER_HEIGHT);
     let title = format!("Opus Roundtrip — {}", stats.description);
     header.draw_text(&title, &(FONT, 22).into_font().color(&BLACK), (16, 10))?;
     let lost_percent =
@@ -92,7 +94,7 @@ fn draw(pixels: &mut [u8], height: u32, stats: &RenderStats, spectrograms: &[Spe
     };
     let late = if stats.packets_late > 0 { format!(", {} late", stats.packets_late) } else { String::new() };
     let line = format!(
-        "{:.1} kbps actual · {} packets, {} lost ({lost_percent:.1} %){late}: {} FEC, {} DRED, {} concealed · latency {} samples · {snr}",
+        "{:.1} kbps actual · {} packets, {} lost ({lost_percent:.1} %){late}: {} FEC, {} DRED, {} concealed · latency {} samples",
         stats.bitrate_bps / 1000.0,
         stats.packets_sent,
         stats.packets_lost,
@@ -101,10 +103,17 @@ fn draw(pixels: &mut [u8], height: u32, stats: &RenderStats, spectrograms: &[Spe
         stats.concealed,
         stats.latency_samples,
     );
-    header.draw_text(&line, &(FONT, 16).into_font().color(&RGBColor(60, 60, 60)), (16, 44))?;
+    let figures = (FONT, 16).into_font().color(&RGBColor(60, 60, 60));
+    header.draw_text(&line, &figures, (16, 44))?;
+    // The mode and bandwidth libopus chose, beside the quality they explain.
+    let coded = match stats.coded.map(|coded| coded.counts()).filter(|coded| coded.packets() > 0) {
+        Some(coded) => format!("coded {coded} · "),
+        None => String::new(),
+    };
+    header.draw_text(&format!("{coded}{snr}"), &figures, (16, 70))?;
 
-    let (body, delays) = body.split_vertically(HEIGHT - 78);
-    let (spectra, below) = body.split_vertically(HEIGHT - 78 - 150 - BANDS_PLOT_HEIGHT);
+    let (body, delays) = body.split_vertically(HEIGHT - HEADER_HEIGHT);
+    let (spectra, below) = body.split_vertically(HEIGHT - HEADER_HEIGHT - 150 - BANDS_PLOT_HEIGHT);
     let (bands, losses) = below.split_vertically(BANDS_PLOT_HEIGHT);
     let panels = spectra.split_evenly((3, 1));
     let seconds = (stats.frames as f64 / f64::from(stats.sample_rate_hz.max(1))).max(1e-3);

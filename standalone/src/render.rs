@@ -7,7 +7,9 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
-use roundtrip_engine::{Counters, Engine, EngineConfig, LossTrace, PacketFate, PacketObserver, SentPacket, Settings};
+use roundtrip_engine::{
+    CodedCounts, Counters, Engine, EngineConfig, LossTrace, PacketFate, PacketObserver, SentPacket, Settings,
+};
 
 use crate::error::{AppError, InputProblem, Result};
 use crate::ogg_opus::GRANULE_RATE_HZ;
@@ -165,6 +167,8 @@ pub struct Rendered {
     pub with_fec: u64,
     pub with_dred: u64,
     pub covering_bytes: u64,
+    /// Of those: how many libopus coded in each mode and at each bandwidth.
+    pub coded: CodedCounts,
     /// The engine's counters at the end (all packets, the flushing ones too).
     pub counters: Counters,
     /// The latency that was removed, in samples at the file's rate.
@@ -229,6 +233,9 @@ impl PacketObserver for Recorder {
             rendered.with_fec += u64::from(packet.carries_fec);
             rendered.with_dred += u64::from(packet.carries_dred);
             rendered.covering_bytes += packet.bytes.len() as u64;
+            if let Some((mode, bandwidth)) = packet.coded {
+                rendered.coded.add(mode, bandwidth);
+            }
             if self.keep_packets {
                 self.pending.push(packet.bytes.to_vec());
             }
@@ -288,6 +295,7 @@ pub fn render(
             with_fec: 0,
             with_dred: 0,
             covering_bytes: 0,
+            coded: CodedCounts::default(),
             counters: Counters::default(),
             latency_samples: latency,
             pre_skip,

@@ -52,6 +52,13 @@ pub struct ResultRow {
     pub recovered_dred: Option<u64>,
     pub concealed: Option<u64>,
     pub latency_samples: Option<usize>,
+    /// The coding mode (`silk`, `hybrid`, `celt`) and audio bandwidth (`nb` to `fb`) libopus
+    /// chose for the most packets, and their shares of the packets in percent (empty when the
+    /// stats reused predate the counts).
+    pub coded_mode: Option<String>,
+    pub coded_mode_percent: Option<f64>,
+    pub coded_bandwidth: Option<String>,
+    pub coded_bandwidth_percent: Option<f64>,
     /// Waveform and spectral SNR in dB (empty for a silent input).
     pub snr_db: Option<f64>,
     pub spectral_snr_db: Option<f64>,
@@ -62,7 +69,7 @@ pub struct ResultRow {
 
 impl ResultRow {
     /// The CSV header: the fields, in order (a test checks them against serde's).
-    pub const FIELDS: [&str; 32] = [
+    pub const FIELDS: [&str; 36] = [
         "path",
         "status",
         "error",
@@ -91,6 +98,10 @@ impl ResultRow {
         "recovered_dred",
         "concealed",
         "latency_samples",
+        "coded_mode",
+        "coded_mode_percent",
+        "coded_bandwidth",
+        "coded_bandwidth_percent",
         "snr_db",
         "spectral_snr_db",
         "decoded_true_peak_dbtp",
@@ -101,6 +112,9 @@ impl ResultRow {
     pub fn rendered(path: &str, drawn: &Drawn, settings: &Settings, stats: &RenderStats) -> Self {
         let quality = stats.quality.as_ref();
         let peaks = quality.and_then(|quality| quality.peaks.as_ref());
+        let coded = stats.coded.map(|coded| coded.counts());
+        let main_mode = coded.and_then(|coded| coded.main_mode());
+        let main_bandwidth = coded.and_then(|coded| coded.main_bandwidth());
         Self {
             seconds: Some(stats.frames as f64 / f64::from(stats.sample_rate_hz)),
             actual_bitrate_bps: Some(stats.bitrate_bps),
@@ -111,6 +125,10 @@ impl ResultRow {
             recovered_dred: Some(stats.recovered_dred),
             concealed: Some(stats.concealed),
             latency_samples: Some(stats.latency_samples),
+            coded_mode: main_mode.map(|(mode, _)| mode.key().to_owned()),
+            coded_mode_percent: main_mode.map(|(_, percent)| round_percent(percent)),
+            coded_bandwidth: main_bandwidth.map(|(bandwidth, _)| Some(bandwidth).key().to_owned()),
+            coded_bandwidth_percent: main_bandwidth.map(|(_, percent)| round_percent(percent)),
             snr_db: quality.map(|quality| quality.snr_db).filter(|db| db.is_finite()),
             spectral_snr_db: quality.map(|quality| quality.spectral_snr_db).filter(|db| db.is_finite()),
             decoded_true_peak_dbtp: peaks.map(|peaks| peaks.decoded_true_peak_dbtp).filter(|db| db.is_finite()),
@@ -157,6 +175,10 @@ impl ResultRow {
             recovered_dred: None,
             concealed: None,
             latency_samples: None,
+            coded_mode: None,
+            coded_mode_percent: None,
+            coded_bandwidth: None,
+            coded_bandwidth_percent: None,
             snr_db: None,
             spectral_snr_db: None,
             decoded_true_peak_dbtp: None,
@@ -167,6 +189,11 @@ impl ResultRow {
     pub fn is_ok(&self) -> bool {
         self.error.is_none()
     }
+}
+
+/// A share to 0.1 %, which is all a table needs (and what reads back the same from CSV).
+fn round_percent(percent: f64) -> f64 {
+    (percent * 10.0).round() / 10.0
 }
 
 /// Writes `rows` to `csv` and `jsonl`, each whole or not at all. The CSV has its header even
@@ -207,6 +234,10 @@ mod tests {
             ResultRow::failed("a, \"quoted\".wav", &drawn, &Settings::default(), "not a WAV file".into()),
             ResultRow {
                 snr_db: Some(21.5),
+                coded_mode: Some("hybrid".into()),
+                coded_mode_percent: Some(97.3),
+                coded_bandwidth: Some("swb".into()),
+                coded_bandwidth_percent: Some(100.0),
                 seconds: Some(1.0),
                 ..ResultRow::settings(
                     "b.wav",

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use roundtrip_engine::{Advice, Counters, PacketFate};
+use roundtrip_engine::{Advice, Choice, CodedCounts, Counters, LossSettings, PacketFate};
 use roundtrip_signal::peaks::Peaks;
 use roundtrip_signal::running::{QualityFigures, RunningQuality};
 use serde::{Deserialize, Serialize};
@@ -78,11 +78,16 @@ pub struct PeakFigures {
     /// Decoded samples (each channel's counted) beyond full scale: clipped in any fixed-point
     /// file or converter.
     pub decoded_overs: u64,
+    /// The output gain applied after the decoder, dB: the decoded peaks include it, the codec's
+    /// own peaks are this much lower (0 in stats written before it was kept).
+    #[serde(default)]
+    pub output_gain_db: f64,
 }
 
 impl PeakFigures {
-    /// The figures of the input's and the decoded audio's peaks.
-    pub fn new(input: &Peaks, decoded: &Peaks) -> Self {
+    /// The figures of the input's and the decoded audio's peaks, the decoded audio at an output
+    /// gain of `output_gain_db`.
+    pub fn new(input: &Peaks, decoded: &Peaks, output_gain_db: f64) -> Self {
         Self {
             input_sample_peak_dbfs: input.sample_peak_dbfs(),
             input_true_peak_dbtp: input.true_peak_dbtp(),
@@ -90,18 +95,23 @@ impl PeakFigures {
             decoded_sample_peak_dbfs: decoded.sample_peak_dbfs(),
             decoded_true_peak_dbtp: decoded.true_peak_dbtp(),
             decoded_overs: decoded.overs,
+            output_gain_db,
         }
     }
 
-    /// How much lower the input must be for the decoded true peak to stay at or under 0 dBTP
-    /// (0 when it does), taking the codec's peaks to follow the input's level; rounded up to
-    /// 0.1 dB, so that the advice printed is enough.
+    /// How much lower the input must be for the decoded true peak to stay at or under 0 dBTP,
+    /// as far as the codec's own peaks (before the output gain) make it go over: 0 when the
+    /// decoded audio stays under, or only the output gain takes it over. Taking the codec's
+    /// peaks to follow the input's level; rounded up to 0.1 dB, so that the advice printed is
+    /// enough.
     pub fn needed_headroom_db(&self) -> f64 {
-        if self.decoded_true_peak_dbtp.is_finite() {
-            (self.decoded_true_peak_dbtp.max(0.0) * 10.0).ceil() / 10.0
-        } else {
-            0.0
-        }
+        round_up_to_tenth(self.decoded_true_peak_dbtp.min(self.decoded_true_peak_dbtp - self.output_gain_db))
+    }
+
+    /// How much lower the output gain must be for the decoded true peak to stay at or under
+    /// 0 dBTP once the codec's own peaks do (0 when it does), rounded up to 0.1 dB.
+    pub fn needed_gain_cut_db(&self) -> f64 {
+        round_up_to_tenth(self.decoded_true_peak_dbtp - self.needed_headroom_db())
     }
 
     /// The summary's lines.
@@ -124,14 +134,55 @@ impl PeakFigures {
         );
         let needed = self.needed_headroom_db();
         if needed > 0.0 {
-            let whose = if self.input_true_peak_dbtp >= self.decoded_true_peak_dbtp {
+            let whose = if self.input_true_peak_dbtp >= self.decoded_true_peak_dbtp - self.output_gain_db {
                 "the input's peaks go over full scale, and the decoded audio's with them"
             } else {
                 "the codec's peaks go over full scale"
             };
             let _ = writeln!(text, "  headroom   {whose}: lower the input by {needed:.1} dB to keep them under");
         }
+        let gain_cut = self.needed_gain_cut_db();
+        if gain_cut > 0.0 {
+            let _ = writeln!(
+                text,
+                "  headroom   the output gain ({:+.1} dB) takes the decoded peaks over full scale: lower it by \
+                 {gain_cut:.1} dB (the codec's own stay under)",
+                self.output_gain_db
+            );
+        }
     }
+}
+
+/// Packets a render sends before its measured loss is weighed against the loss asked.
+const PACKETS_BEFORE_WEIGHING_LOSS: u64 = 20;
+
+/// The warning when the share of packets lost is far from the loss asked: off by more than a
+/// third of it, and by more than independent losses at that rate would be in 99 renders of 100
+/// (2.6 standard deviations of a binomial count, and at least a point). Bursty and realistic
+/// loss stray further than that over a short file, as their runs and lulls fall where they may;
+/// a seed may start in a lull. `None` when it is close, when no loss was asked, or when too
+/// few packets were sent to weigh.
+fn loss_far_from_asked(asked: &LossSettings, lost: u64, sent: u64) -> Option<String> {
+    let asked_percent = f64::from(asked.loss_percent);
+    if asked_percent <= 0.0 || sent < PACKETS_BEFORE_WEIGHING_LOSS {
+        return None;
+    }
+    let measured = lost as f64 * 100.0 / sent as f64;
+    let off = (measured - asked_percent).abs();
+    let p = asked_percent / 100.0;
+    let chance_percent = 2.6 * (p * (1.0 - p) / sent as f64).sqrt() * 100.0;
+    (off > asked_percent / 3.0 && off > chance_percent.max(1.0)).then(|| {
+        format!(
+            "{measured:.1} % of the packets were lost, far from the {asked_percent} % asked: {sent} packets are too few \
+             for the {} loss to reach its rate; render a longer file, or try another --seed",
+            asked.model.key()
+        )
+    })
+}
+
+/// `db` above 0, rounded up to 0.1 dB; 0 at or under 0 and for no figure (silence).
+fn round_up_to_tenth(db: f64) -> f64 {
+    if db.is_finite() { (db.max(0.0) * 10.0).ceil() / 10.0 } else { 0.0 }
 }
 
 /// JSON has no infinities: a non-finite figure is written as `null` and read back as NaN.
@@ -151,14 +202,16 @@ mod finite_or_null {
 }
 
 impl Quality {
-    /// The figures a [`RunningQuality`] measured of the decoded audio against the input.
-    pub fn from_figures(figures: &QualityFigures, peaks: Option<PeakFigures>) -> Self {
+    /// The figures a [`RunningQuality`] measured of the decoded audio against the input at the
+    /// output gain of `output_gain_db`. The levels are given at the input's own level: the
+    /// difference is the codec's, not the gain's.
+    pub fn from_figures(figures: &QualityFigures, output_gain_db: f64, peaks: Option<PeakFigures>) -> Self {
         Self {
             peaks,
             snr_db: figures.snr_db,
             spectral_snr_db: figures.spectral_snr_db,
-            input_rms_dbfs: figures.reference_rms_dbfs,
-            difference_rms_dbfs: figures.difference_rms_dbfs,
+            input_rms_dbfs: figures.reference_rms_dbfs - output_gain_db,
+            difference_rms_dbfs: figures.difference_rms_dbfs - output_gain_db,
         }
     }
 
@@ -228,6 +281,10 @@ pub struct RenderStats {
     pub codec_errors: u64,
     /// Bitrate of the packets covering the input.
     pub bitrate_bps: f64,
+    /// Of `packets_sent`: how many libopus coded in each mode and at each bandwidth (absent in
+    /// stats written before they were counted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coded: Option<CodedPackets>,
     /// `null` when the render was asked not to measure it.
     pub quality: Option<Quality>,
     /// What was asked for but did not happen, and what to change (as the editor says it).
@@ -238,6 +295,39 @@ pub struct RenderStats {
     /// deadline, for the report's delay plot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_delays: Option<NetworkDelays>,
+}
+
+/// The coding modes and audio bandwidths libopus chose, in packets, read from each packet's TOC
+/// byte: the mode and bandwidth explain a quality that the bitrate alone does not (DRED moves
+/// speech at 64 kbps from CELT to hybrid, say).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodedPackets {
+    pub silk: u64,
+    pub hybrid: u64,
+    pub celt: u64,
+    pub narrowband: u64,
+    pub mediumband: u64,
+    pub wideband: u64,
+    pub superwideband: u64,
+    pub fullband: u64,
+}
+
+impl From<CodedCounts> for CodedPackets {
+    fn from(coded: CodedCounts) -> Self {
+        let ([silk, hybrid, celt], [narrowband, mediumband, wideband, superwideband, fullband]) =
+            (coded.modes, coded.bandwidths);
+        Self { silk, hybrid, celt, narrowband, mediumband, wideband, superwideband, fullband }
+    }
+}
+
+impl CodedPackets {
+    /// The counts as the engine keeps them, for their shares and their text.
+    pub fn counts(&self) -> CodedCounts {
+        CodedCounts {
+            modes: [self.silk, self.hybrid, self.celt],
+            bandwidths: [self.narrowband, self.mediumband, self.wideband, self.superwideband, self.fullband],
+        }
+    }
 }
 
 /// Every packet's network delay and the receiver's wait.
@@ -310,6 +400,12 @@ impl RenderStats {
         }
         let (recovered_fec, recovered_dred, concealed) =
             (count(PacketFate::RecoveredFec), count(PacketFate::RecoveredDred), count(PacketFate::Concealed));
+        let packets_lost = (recovered_fec + recovered_dred + concealed).saturating_sub(rendered.late);
+        if rendered.loss_trace.is_none()
+            && let Some(far) = loss_far_from_asked(&rendered.settings.loss, packets_lost, rendered.covering_packets)
+        {
+            warnings.push(far);
+        }
         Self {
             version: STATS_VERSION,
             input: absolute(input_path),
@@ -325,7 +421,7 @@ impl RenderStats {
             packets_sent: rendered.covering_packets,
             packets_flushed: rendered.counters.packets_sent.saturating_sub(rendered.covering_packets),
             packets_recorded: 0,
-            packets_lost: (recovered_fec + recovered_dred + concealed).saturating_sub(rendered.late),
+            packets_lost,
             packets_late: rendered.late,
             recovered_fec,
             recovered_dred,
@@ -335,6 +431,7 @@ impl RenderStats {
             sanitized_samples: rendered.counters.sanitized_samples,
             codec_errors: rendered.counters.codec_errors,
             bitrate_bps: rendered.packet_bitrate_bps(),
+            coded: Some(rendered.coded.into()),
             quality,
             warnings,
             fates: rendered.fates.iter().map(|&fate| fate_char::of(fate)).collect(),
@@ -386,6 +483,9 @@ impl RenderStats {
             if self.channels == 1 { "mono" } else { "stereo" }
         );
         let _ = writeln!(text, "  bitrate    {:.1} kbps actual", self.bitrate_bps / 1000.0);
+        if let Some(coded) = self.coded.filter(|coded| coded.counts().packets() > 0) {
+            let _ = writeln!(text, "  coded      {}", coded.counts());
+        }
         let late = if self.packets_late > 0 || self.network_delays.is_some() || self.settings.playout_ms > 0 {
             format!(", {} late ({:.1} %)", self.packets_late, percent(self.packets_late))
         } else {

@@ -94,6 +94,10 @@ pub fn parse_frame(text: &str) -> Result<FrameDuration, String> {
 
 /// A DRED duration: 0 to 1040 ms in steps of 10 ms.
 pub fn parse_dred(text: &str) -> Result<u16, String> {
+    // The plugin's menu shows "Off" for 0.
+    if text.trim().eq_ignore_ascii_case("off") {
+        return Ok(0);
+    }
     let millis = parse_millis(text)?;
     let (max, step) = (roundtrip_engine::settings::MAX_DRED_DURATION_MS, roundtrip_engine::settings::DRED_STEP_MS);
     if millis > f64::from(max) || (millis / f64::from(step)).fract() != 0.0 {

@@ -107,13 +107,16 @@ impl std::fmt::Debug for WavSource {
 
 impl WavSource {
     /// Opens a WAV file, a streaming one (data size left open) to its end. Refuses what the
-    /// engine cannot take (more than two channels, rates outside 1–768 kHz), formats other than
+    /// engine cannot take (more than two channels, rates outside 1 kHz–2 MHz), formats other than
     /// those of [`WavFormat`], other file formats (named), and truncated files (saying how much
     /// is there).
     pub fn open(path: &Path) -> Result<Self> {
         let fail = |problem| AppError::input(path, problem);
         let unreadable = |err| fail(InputProblem::Unreadable(err));
         let mut file = File::open(path).map_err(unreadable)?;
+        if file.metadata().is_ok_and(|metadata| metadata.is_file() && metadata.len() == 0) {
+            return Err(fail(InputProblem::Empty));
+        }
         let data = riff::locate_data(&mut file).map_err(unreadable)?;
         if data.is_none() {
             let mut head = [0; 12];
@@ -123,7 +126,7 @@ impl WavSource {
             }
         }
         let input: Box<dyn Read> = match &data {
-            Some(data) if data.is_streaming() && data.audio_bytes() == 0 => return Err(fail(InputProblem::NoAudio)),
+            Some(data) if data.audio_bytes() == 0 => return Err(fail(InputProblem::NoAudio)),
             Some(data) if data.is_cut() => return Err(fail(InputProblem::OverFourGib)),
             Some(data) => Box::new(riff::audio_for_hound(BufReader::new(file), data).map_err(unreadable)?),
             None => {
@@ -173,6 +176,11 @@ impl WavSource {
     /// Duration in seconds.
     pub fn seconds(&self) -> f64 {
         self.frames as f64 / f64::from(self.sample_rate_hz.max(1))
+    }
+
+    /// Names the file `path` in the messages of later reads (a copy standing for it).
+    pub fn shown_as(&mut self, path: &Path) {
+        self.path = path.to_path_buf();
     }
 
     /// Reads the next samples into `out`, interleaved; returns how many (fewer only at the end).

@@ -62,6 +62,7 @@ fn bad_input_files_are_refused_and_leave_nothing_behind() {
     std::fs::write(path("ogg.wav"), b"OggS\0\x02 and so on").unwrap();
     // A streaming WAV (size left open as 0) that stopped right after its header.
     std::fs::write(path("empty.wav"), wav_bytes(2, 48_000, 16, 1, &[], 0)).unwrap();
+    std::fs::write(path("zero.wav"), b"").unwrap();
     let audio = vec![0u8; 4000];
     std::fs::write(path("truncated.wav"), wav_bytes(2, 48_000, 16, 1, &audio, 400_000)).unwrap();
     std::fs::write(path("six.wav"), wav_bytes(6, 48_000, 16, 1, &audio, 3996)).unwrap();
@@ -80,6 +81,7 @@ fn bad_input_files_are_refused_and_leave_nothing_behind() {
         "text.wav",
         "truncated.wav",
         "twelve.wav",
+        "zero.wav",
     ];
 
     for (input, message) in [
@@ -87,8 +89,9 @@ fn bad_input_files_are_refused_and_leave_nothing_behind() {
         ("folder.wav", "cannot use input"),
         ("text.wav", "not a WAV file"),
         ("flac.wav", "not a valid FLAC file (STREAMINFO block not first in file)"),
-        ("ogg.wav", "this is a Ogg (Opus, Vorbis or FLAC) file, not WAV or FLAC; convert it first"),
-        ("empty.wav", "the file holds no audio (a streaming WAV that ends after its header)"),
+        ("ogg.wav", "this is an Ogg (Opus, Vorbis or FLAC) file, not WAV or FLAC; decode it first (Ogg Opus: `opusdec"),
+        ("empty.wav", "the file holds no audio (its data chunk is empty)"),
+        ("zero.wav", "the file is empty (0 bytes)"),
         ("truncated.wav", "the file is truncated: its header declares 2.08 s of audio, only 0.02 s are there"),
         ("six.wav", "6 channels; only mono and stereo"),
         ("slow.wav", "sample rate 500 Hz is not supported"),
@@ -206,6 +209,57 @@ fn unwritable_outputs_are_refused_before_any_work_and_leave_nothing() {
     args.extend(["--record", nowhere_ogg.to_str().unwrap()]);
     fails(&args, EXIT_OUTPUT, "does not exist");
     only(dir.path(), &["in.wav"]);
+}
+
+/// The spellings of the input, from inside its folder: each is refused before any work
+/// with exit 2, for every kind of output, and the input stays byte for byte.
+#[test]
+fn no_output_replaces_the_input_however_it_is_spelled_or_linked() {
+    let dir = folder();
+    let bad = dir.path().join("bad");
+    std::fs::create_dir_all(bad.join("o")).unwrap();
+    let input = music_file(&bad, "v.wav", 48_000, 0.5, WavFormat::Int16);
+    let original = std::fs::read(&input).unwrap();
+    let mut names = vec!["../bad/v.wav", "o/../v.wav", "./v.wav", "missing/../v.wav"];
+    let absolute = input.to_string_lossy().into_owned();
+    names.push(&absolute);
+    #[cfg(unix)]
+    {
+        std::fs::hard_link(&input, bad.join("hard.wav")).unwrap();
+        std::os::unix::fs::symlink(&input, bad.join("soft.wav")).unwrap();
+        names.extend(["hard.wav", "soft.wav"]);
+    }
+    let run = |args: &[&str]| {
+        let output = common::app_in(&bad, args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(EXIT_USAGE), "{args:?}: {stderr}");
+        // An Ogg Opus recording under a .wav name is refused for its name first.
+        let reason = if args.contains(&"--record") { "would hold Ogg Opus" } else { "would overwrite the input" };
+        assert!(stderr.contains(reason), "{args:?}: {stderr}");
+    };
+    for name in &names {
+        run(&["render", "v.wav", "-o", name, "-q"]);
+        for flag in ["--difference", "--record", "--report", "--write-trace"] {
+            run(&["render", "v.wav", "-o", "out.wav", "-q", flag, name]);
+        }
+    }
+    assert_eq!(std::fs::read(&input).unwrap(), original, "the input changed");
+    let mut left = files_in(&bad);
+    left.retain(|name| !["hard.wav", "soft.wav"].contains(&name.as_str()));
+    assert_eq!(left, ["o", "v.wav"], "a refused render wrote something");
+
+    // The report's picture may not replace the render it draws, nor its input.
+    app_in_ok(&bad, &["render", "v.wav", "-o", "out.wav", "-q"]);
+    for name in ["o/../out.wav", "./v.wav"] {
+        let output = common::app_in(&bad, &["report", "out.wav", "-o", name]);
+        assert_eq!(output.status.code(), Some(EXIT_USAGE), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    assert_eq!(std::fs::read(&input).unwrap(), original, "the input changed");
+}
+
+fn app_in_ok(cwd: &Path, args: &[&str]) {
+    let output = common::app_in(cwd, args);
+    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
 }
 
 #[test]

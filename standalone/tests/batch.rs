@@ -87,6 +87,7 @@ fn workers_shards_and_reruns_give_the_same_outputs_and_results() {
     assert_eq!(code, Some(EXIT_INPUT), "{said}");
     assert!(said.contains("1 of 5 files could not be rendered"), "{said}");
     assert!(said.contains("5 files: 4 rendered, 0 already done, 1 failed"), "{said}");
+    assert!(said.contains(" on 1 worker\n"), "{said}");
     let table = rows(&one.join("results.jsonl"));
     let paths: Vec<&str> = table.iter().map(|row| row.path.as_str()).collect();
     assert_eq!(paths, ["a/one.wav", "a/two.wav", "b/broken.wav", "b/c/four.WAV", "b/three.wav"]);
@@ -321,4 +322,50 @@ fn a_manifest_sets_each_rows_output_and_settings_and_flac_goes_in_and_out() {
         assert!(said.contains("would overwrite the input of 'b'"), "{said}");
     }
     assert!(!out.exists(), "a refused batch wrote something");
+}
+
+/// Every codec and network flag that render takes, batch takes too, fixed for every file: each
+/// file's output is byte for byte render's with the same settings.
+#[test]
+fn batch_takes_renders_codec_and_network_flags_and_renders_as_render_does() {
+    let dir = folder();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    let input = music_file(&corpus, "one.wav", 48_000, 1.0, WavFormat::Int16);
+    let trace = dir.path().join("trace.txt");
+    std::fs::write(&trace, "0 0 1 0 0 0 1 1 0 0").unwrap();
+    let fixed = [
+        "--bitrate",
+        "24k",
+        "--application",
+        "VOIP",
+        "--bandwidth",
+        "wb",
+        "--rate-control",
+        "cbr",
+        "--dtx",
+        "--force-mono",
+        "--gain",
+        "-3",
+        "--fec",
+        "--expect-loss",
+        "10%",
+        "--decoder-complexity",
+        "6",
+        "--loss-trace",
+        trace.to_str().unwrap(),
+    ];
+    let out = dir.path().join("out");
+    let mut args = vec!["batch", corpus.to_str().unwrap(), "-o", out.to_str().unwrap(), "-q", "-j", "1"];
+    args.extend(fixed);
+    let result = app(&args);
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    let rendered = dir.path().join("render.wav");
+    let mut args = vec!["render", input.to_str().unwrap(), "-o", rendered.to_str().unwrap(), "-q"];
+    args.extend(fixed);
+    let result = app(&args);
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    assert_eq!(std::fs::read(out.join("one.wav")).unwrap(), std::fs::read(&rendered).unwrap());
+    let stats = roundtrip_app::stats::RenderStats::load(&out.join("one.stats.json")).unwrap();
+    assert_eq!((stats.settings.output_gain_db, stats.packets_lost > 0), (-3.0, true), "{stats:?}");
 }

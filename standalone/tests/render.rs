@@ -356,3 +356,117 @@ fn per_band_levels_show_the_band_limit_and_keep_the_bands_below_it() {
         }
     }
 }
+
+#[test]
+fn the_summary_and_stats_name_the_mode_libopus_chose_and_dred_moves_speech_to_hybrid() {
+    let dir = folder();
+    let audio =
+        wav::Audio { sample_rate_hz: 48_000, channels: 1, samples: roundtrip_signal::test_signal::speech(48_000, 3.0) };
+    let input = dir.path().join("voice.wav");
+    wav::write(&input, &audio, WavFormat::Int16).unwrap();
+    let (plain, dred) = (dir.path().join("plain.wav"), dir.path().join("dred.wav"));
+    let plain_summary = render(&input, &plain, &["--bitrate", "64k"]);
+    // Nothing lost: only the encoder is told to expect loss, or it sends no redundancy.
+    let dred_summary = render(&input, &dred, &["--bitrate", "64k", "--dred", "100ms", "--expect-loss", "10"]);
+    assert!(plain_summary.contains("  coded      CELT 100 % · FB 100 %\n"), "{plain_summary}");
+    let coded_line = dred_summary.lines().find(|line| line.starts_with("  coded ")).unwrap_or_default();
+    assert!(coded_line.starts_with("  coded      hybrid "), "{dred_summary}");
+    for output in [&plain, &dred] {
+        let stats = RenderStats::load(&RenderStats::path_for(output)).unwrap();
+        let coded = stats.coded.expect("the stats count the modes");
+        assert_eq!(coded.silk + coded.hybrid + coded.celt, stats.packets_sent, "{coded:?}");
+        let bandwidths = coded.narrowband + coded.mediumband + coded.wideband + coded.superwideband + coded.fullband;
+        assert_eq!(bandwidths, stats.packets_sent, "{coded:?}");
+    }
+    let stats = RenderStats::load(&RenderStats::path_for(&dred)).unwrap();
+    assert!(stats.coded.is_some_and(|coded| coded.hybrid > coded.celt), "{:?}", stats.coded);
+
+    // Stats written before the modes were counted still read, without the line.
+    let path = RenderStats::path_for(&plain);
+    let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    json.as_object_mut().unwrap().remove("coded").expect("the stats have the field");
+    std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+    let old = RenderStats::load(&path).unwrap();
+    assert_eq!(old.coded, None);
+    assert!(!old.summary().contains("\n  coded "), "{}", old.summary());
+}
+
+/// `-` is standard input and output, as in sox and ffmpeg; `/dev/stdin` on a pipe reads too. The
+/// audio is byte for byte a render from and to files, and the words go to standard error.
+#[cfg(unix)]
+#[test]
+fn standard_input_and_output_render_as_files_do() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 44_100, 1.0, WavFormat::Int16);
+    let reference = dir.path().join("reference.wav");
+    render(&input, &reference, &["--bitrate", "24k"]);
+    let expected = std::fs::read(&reference).unwrap();
+    let piped = |source: &str, output: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_opus-roundtrip"))
+            .args(["render", source, "-o", output, "-q", "--bitrate", "24k"])
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let bytes = std::fs::read(&input).unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+        let result = child.wait_with_output().unwrap();
+        writer.join().unwrap().unwrap();
+        assert!(result.status.success(), "{source} -> {output}: {}", String::from_utf8_lossy(&result.stderr));
+        result
+    };
+    let both = piped("-", "-");
+    assert_eq!(both.stdout, expected, "stdin to stdout");
+    assert!(String::from_utf8_lossy(&both.stderr).contains("wrote      standard output"));
+    piped("/dev/stdin", "from-pipe.wav");
+    assert_eq!(std::fs::read(dir.path().join("from-pipe.wav")).unwrap(), expected, "/dev/stdin on a pipe");
+    assert!(!dir.path().join("-.stats.json").exists());
+}
+
+/// The output gain comes after the decoder: the quality figures compare the codec's output with
+/// the input as the encoder received it, and the headroom line blames the gain for its overs.
+#[test]
+fn the_output_gain_changes_no_quality_figure_and_takes_the_blame_for_its_overs() {
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 48_000, 2.0, WavFormat::Float32);
+    let quality_at = |gain: &str| {
+        let output = dir.path().join(format!("gain{gain}.wav"));
+        let summary = render(&input, &output, &["--gain", gain]);
+        (RenderStats::load(&RenderStats::path_for(&output)).unwrap().quality.unwrap(), summary)
+    };
+    let (unity, _) = quality_at("0");
+    for gain in ["-6", "6", "18"] {
+        let (quality, summary) = quality_at(gain);
+        assert!((quality.snr_db - unity.snr_db).abs() < 0.05, "{gain}: {} against {}", quality.snr_db, unity.snr_db);
+        assert!((quality.spectral_snr_db - unity.spectral_snr_db).abs() < 0.05, "{gain}");
+        assert!((quality.input_rms_dbfs - unity.input_rms_dbfs).abs() < 0.01, "{gain}");
+        assert!((quality.difference_rms_dbfs - unity.difference_rms_dbfs).abs() < 0.05, "{gain}");
+        let peaks = quality.peaks.unwrap();
+        if peaks.decoded_true_peak_dbtp > 0.0 && unity.peaks.unwrap().decoded_true_peak_dbtp <= 0.0 {
+            assert!(summary.contains("the output gain (+18.0 dB) takes the decoded peaks over"), "{summary}");
+            assert!(!summary.contains("the codec's peaks go over"), "{summary}");
+            assert!(!summary.contains("lower the input"), "{summary}");
+        }
+    }
+    let (loud, _) = quality_at("18");
+    assert!(loud.peaks.unwrap().decoded_true_peak_dbtp > 0.0, "+18 dB should go over: {loud:?}");
+}
+
+/// `report` takes the stats file as well as the render it sits beside.
+#[test]
+fn report_reads_a_render_from_its_stats_file() {
+    let dir = folder();
+    let input = music_file(dir.path(), "in.wav", 48_000, 1.0, WavFormat::Int16);
+    let output = dir.path().join("out.wav");
+    render(&input, &output, &[]);
+    let stats = RenderStats::path_for(&output);
+    let by_stats = app(&["report", stats.to_str().unwrap(), "--no-png"]);
+    let by_render = app(&["report", output.to_str().unwrap(), "--no-png"]);
+    assert!(by_stats.status.success(), "{}", String::from_utf8_lossy(&by_stats.stderr));
+    assert_eq!(by_stats.stdout, by_render.stdout);
+}

@@ -5,6 +5,8 @@ use std::process::Command;
 /// Every Debian package a build or test of the whole workspace needs, with the reason.
 const PACKAGES: &[(&str, &str)] = &[
     ("cmake", "opusic-sys builds libopus from source with CMake"),
+    ("gcc", "builds libopus's opus_demo, the oracle the receiver's output is compared with (engine tests)"),
+    ("libc6-dev", "the C library headers opus_demo compiles against"),
     ("ninja-build", "opusic-sys drives CMake with Ninja when present (faster than make)"),
     ("pkg-config", "finds the ALSA, JACK and X11 libraries"),
     ("libasound2-dev", "ALSA audio for the standalone app (cpal)"),

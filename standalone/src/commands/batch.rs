@@ -18,9 +18,10 @@ use crate::cli::BatchArgs;
 use crate::commands::render::{Outputs, render_file};
 use crate::corpus::{self, CorpusFile, Shard};
 use crate::error::{AppError, Result};
+use crate::file_identity;
 use crate::manifest::Overrides;
 use crate::progress::Progress;
-use crate::render::{Plan, SampleSource};
+use crate::render::{Plan, SampleSource, TraceInput};
 use crate::results_table::{self, ResultRow};
 use crate::settings_text::SettingsRecord;
 use crate::stats::RenderStats;
@@ -29,6 +30,8 @@ use crate::stats::RenderStats;
 #[derive(Debug)]
 struct Job<'a> {
     file: &'a CorpusFile,
+    /// The loss or delay trace every file replays, if one was given.
+    trace: Option<&'a TraceInput>,
     drawn: Drawn,
     settings: Settings,
     outputs: Outputs,
@@ -48,6 +51,11 @@ pub fn run(args: &BatchArgs) -> Result<()> {
     let shard = args.shard.unwrap_or(Shard::ALL);
     // Checked over the whole corpus, not the shard: another machine writes the other shards.
     refuse_shared_outputs(args, &corpus)?;
+    let trace = match (&args.loss_trace, &args.delay_trace) {
+        (Some(path), _) => Some(TraceInput::read(path.clone())?),
+        (None, Some(path)) => Some(TraceInput::read_delays(path.clone())?),
+        (None, None) => None,
+    };
     // Every file's settings before any work, so that a conflict stops the batch at once.
     let jobs = shard
         .of(&corpus)
@@ -68,7 +76,7 @@ pub fn run(args: &BatchArgs) -> Result<()> {
             }
             // A file that cannot be opened still gets its row (with the reason) when its turn comes.
             let seconds = InputFile::open(&file.path).map_or(0.0, |source| source.seconds());
-            Ok(Job { file, drawn, settings, outputs: outputs_of(args, file), seconds })
+            Ok(Job { file, trace: trace.as_ref(), drawn, settings, outputs: outputs_of(args, file), seconds })
         })
         .collect::<Result<Vec<Job>>>()?;
     // What a killed run left of these files' outputs goes now, each folder read once; no other
@@ -151,6 +159,8 @@ struct Recipe {
     complexity: u8,
     decoder_complexity: u8,
     jitter: JitterSettings,
+    /// The flags every file takes as they are.
+    fixed: Settings,
 }
 
 impl Recipe {
@@ -168,10 +178,18 @@ impl Recipe {
             application: row.application.unwrap_or(args.application),
             loss_model: row.loss_model.or(args.loss_model),
             fec: row.fec.unwrap_or(args.fec),
-            expect_loss: row.expect_loss.or(args.expect_loss),
+            expect_loss: row.expect_loss.or(args.expect_loss.0),
             complexity: row.complexity.unwrap_or(args.complexity),
             decoder_complexity: row.decoder_complexity.unwrap_or(args.decoder_complexity),
             jitter: args.delays.settings(),
+            fixed: Settings {
+                bandwidth: args.bandwidth,
+                rate_control: args.rate_control,
+                dtx: args.dtx,
+                force_mono: args.force_mono,
+                output_gain_db: args.gain,
+                ..Settings::default()
+            },
         }
     }
 
@@ -203,7 +221,7 @@ impl Recipe {
                 seed: drawn.seed,
             },
             jitter: self.jitter,
-            ..Settings::default()
+            ..self.fixed
         }
     }
 }
@@ -239,15 +257,21 @@ fn extras_of(decoded: &Path) -> [PathBuf; 2] {
 
 /// Refuses two files that would write one output (`a.wav` and `a.WAV`, or `a.wave`; the same
 /// name in other cases, which a Windows or macOS disk does not tell apart), and an output that
-/// would overwrite an input (a manifest can name one). Paths are compared resolved (links, `..`).
+/// would overwrite an input (a manifest can name one). Paths are compared resolved (links, `..`),
+/// and an output that exists also by its device and inode (a hard link to an input).
 fn refuse_shared_outputs(args: &BatchArgs, corpus: &[CorpusFile]) -> Result<()> {
-    let key = |path: &Path| corpus::resolved(path).to_string_lossy().to_lowercase();
+    let key = |path: &Path| file_identity::resolved(path).to_string_lossy().to_lowercase();
     let inputs: HashMap<String, &str> = corpus.iter().map(|file| (key(&file.path), file.relative.as_str())).collect();
+    let input_files: HashMap<(u64, u64), &str> = corpus
+        .iter()
+        .filter_map(|file| Some((file_identity::device_and_inode(&file.path)?, file.relative.as_str())))
+        .collect();
     let mut seen: HashMap<String, &str> = HashMap::new();
     for file in corpus {
         for output in written(&outputs_of(args, file)) {
             let output_key = key(&output);
-            if let Some(input) = inputs.get(&output_key) {
+            let same_file = || file_identity::device_and_inode(&output).and_then(|id| input_files.get(&id));
+            if let Some(input) = inputs.get(&output_key).or_else(same_file) {
                 return Err(AppError::Usage(format!(
                     "'{}' would overwrite the input of '{input}'; write the outputs elsewhere",
                     output.display()
@@ -299,7 +323,13 @@ fn process(job: &Job) -> (ResultRow, bool) {
         .decoded
         .parent()
         .map_or(Ok(()), |folder| std::fs::create_dir_all(folder).map_err(|error| AppError::output(folder, error)))
-        .and_then(|()| render_file(&job.file.path, &job.outputs, &Plan::from(job.settings), true));
+        .and_then(|()| {
+            let plan = match job.trace {
+                Some(trace) => Plan::with_trace(job.settings, trace.clone()),
+                None => Plan::from(job.settings),
+            };
+            render_file(&job.file.path, &job.outputs, &plan, true)
+        });
     match rendered {
         Ok(stats) => (ResultRow::rendered(&job.file.relative, &job.drawn, &job.settings, &stats), false),
         Err(error) => (ResultRow::failed(&job.file.relative, &job.drawn, &job.settings, error.to_string()), false),
@@ -338,10 +368,11 @@ fn summary(rows: &[ResultRow], reused: usize, workers: usize, shard: Shard) -> S
     let shard_text =
         if shard == Shard::ALL { String::new() } else { format!(" (shard {}/{})", shard.index, shard.count) };
     text += &format!(
-        "{} files{shard_text}: {} rendered, {reused} already done, {} failed; {hours:.3} h of audio on {workers} workers\n",
+        "{} files{shard_text}: {} rendered, {reused} already done, {} failed; {hours:.3} h of audio on {workers} {}\n",
         rows.len(),
         ok.len() - reused,
-        rows.len() - ok.len()
+        rows.len() - ok.len(),
+        if workers == 1 { "worker" } else { "workers" }
     );
     let loss = if sent > 0 { 100.0 * lost as f64 / sent as f64 } else { 0.0 };
     let late = if late > 0 { format!(", {late} late") } else { String::new() };

@@ -1,6 +1,7 @@
 //! `render`: a WAV or FLAC file through the codec into WAV or FLAC files, an Ogg Opus file,
 //! stats and a report.
 
+use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,7 @@ use crate::analysis::Analysis;
 use crate::audio_file::{InputFile, OutputSink};
 use crate::cli::RenderArgs;
 use crate::error::{AppError, Result};
+use crate::file_identity::{FilePlan, is_standard_stream};
 use crate::ogg_opus::{GRANULE_RATE_HZ, OggOpusWriter, OpusHead};
 use crate::output_file::OutputFile;
 use crate::progress::Progress;
@@ -75,32 +77,22 @@ impl Outputs {
         }
     }
 
-    /// Refuses outputs that would overwrite the input, the loss trace or each other.
+    /// Refuses outputs that would overwrite the input, the loss trace or each other, however
+    /// they are spelled or linked ([`FilePlan`]).
     fn check(&self, input: &Path, loss_trace: Option<&Path>) -> Result<()> {
         self.check_extensions()?;
-        let stats = RenderStats::path_for(&self.decoded);
-        let mut seen: Vec<PathBuf> = [Some(input), loss_trace].into_iter().flatten().map(normalise).collect();
-        for path in self.paths().into_iter().chain([stats.as_path()]) {
-            let normal = normalise(path);
-            if let Some(index) = seen.iter().position(|old| *old == normal) {
-                let what = match index {
-                    0 => "the input",
-                    1 if loss_trace.is_some() => "the trace",
-                    _ => "another output",
-                };
-                return Err(AppError::Usage(format!(
-                    "'{}' would overwrite {what}; give each output its own name",
-                    path.display()
-                )));
-            }
-            seen.push(normal);
+        let mut plan = FilePlan::new().reads("the input", input);
+        if let Some(trace) = loss_trace {
+            plan = plan.reads("the trace", trace);
         }
-        Ok(())
+        let stats = self.stats_path();
+        self.paths().into_iter().chain(stats.as_deref()).try_for_each(|path| plan.writes(path))
     }
-}
 
-fn normalise(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+    /// Where the stats go: beside the decoded audio, or nowhere when it goes to standard output.
+    fn stats_path(&self) -> Option<PathBuf> {
+        (!is_standard_stream(&self.decoded)).then(|| RenderStats::path_for(&self.decoded))
+    }
 }
 
 /// Runs `render` from the command line.
@@ -120,19 +112,31 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         format: args.format,
         measure_quality: true,
     };
-    let existing: Vec<PathBuf> =
-        outputs.paths().into_iter().filter(|path| path.exists()).map(Path::to_path_buf).collect();
+    let existing: Vec<PathBuf> = outputs
+        .paths()
+        .into_iter()
+        .filter(|path| !is_standard_stream(path) && path.exists())
+        .map(Path::to_path_buf)
+        .collect();
     if let (true, Some(first)) = (args.no_clobber, existing.first()) {
-        return Err(AppError::Usage(format!("'{}' exists and --no-clobber was given", first.display())));
+        return Err(AppError::output(first, "it exists and --no-clobber was given"));
+    }
+    for warning in args.codec.warnings() {
+        eprintln!("opus-roundtrip: warning: {warning}");
     }
     let stats = render_file(&args.input, &outputs, &plan, args.quiet)?;
-    print!("{}", stats.summary());
-    if outputs.report.is_none() {
-        println!("  (`opus-roundtrip report {}` draws the spectrograms and the losses)", args.output.display());
+    let mut text = stats.summary();
+    if outputs.report.is_none() && !is_standard_stream(&args.output) {
+        let _ = writeln!(
+            text,
+            "  (`opus-roundtrip report {}` draws the spectrograms and the losses)",
+            args.output.display()
+        );
     }
     for path in outputs.paths() {
         let replaced = if existing.iter().any(|old| old == path) { " (replaced)" } else { "" };
-        println!("  wrote      {}{replaced}", path.display());
+        let shown = if is_standard_stream(path) { "standard output".into() } else { path.display().to_string() };
+        let _ = writeln!(text, "  wrote      {shown}{replaced}");
     }
     if let Some(trace) = &args.write_trace {
         // A replay states the trace's measured rate, which may round to another expected loss.
@@ -141,7 +145,13 @@ pub fn run(args: &RenderArgs) -> Result<()> {
             true => ("--delay-trace", format!(" --playout {}ms", plan.settings.jitter.playout_ms), "losses and delays"),
             false => ("--loss-trace", String::new(), "losses"),
         };
-        println!("  replay     {flag} {}{expect}{playout} (the same {same})", trace.display());
+        let _ = writeln!(text, "  replay     {flag} {}{expect}{playout} (the same {same})", trace.display());
+    }
+    // Audio on standard output: the words go to standard error, so as not to mix with it.
+    if outputs.paths().iter().any(|path| is_standard_stream(path)) {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
     }
     Ok(())
 }
@@ -177,7 +187,7 @@ fn render_from(
     quiet: bool,
 ) -> Result<RenderStats> {
     let (rate, channels, frames) = (source.sample_rate_hz(), source.channels(), source.frames());
-    let mut writers = Writers::create(outputs, input_format, (rate, channels, frames))?;
+    let mut writers = Writers::create(outputs, input_format, (rate, channels, frames), plan.settings.output_gain_db)?;
     let label = input_path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
     let progress = Progress::new(&label, frames as f64 / f64::from(rate.max(1)), quiet);
     let rendered = render(source, plan, &progress, &mut writers, outputs.record.is_some())?;
@@ -189,7 +199,9 @@ fn render_from(
     }
     let mut stats = RenderStats::measure((input_path, &outputs.decoded), (rate, channels, frames), &rendered, quality);
     stats.packets_recorded = recorded as u64;
-    stats.save(&RenderStats::path_for(&outputs.decoded))?;
+    if let Some(path) = outputs.stats_path() {
+        stats.save(&path)?;
+    }
     if let (Some(path), Some(spectrograms)) = (&outputs.report, &spectrograms) {
         crate::plot::draw_report(path, &stats, spectrograms)?;
     }
@@ -213,10 +225,12 @@ struct Writers {
 
 impl Writers {
     /// Opens every output before the long work, so that an unwritable path fails at once.
+    /// `output_gain_db`: the gain after the decoder, which the measures take out.
     fn create(
         outputs: &Outputs,
         input_format: WavFormat,
         (rate, channels, frames): (u32, usize, usize),
+        output_gain_db: f32,
     ) -> Result<Self> {
         let sink = |path: &Path| OutputSink::create(path, outputs.format, input_format, rate, channels);
         let writers = Self {
@@ -227,7 +241,12 @@ impl Writers {
             total_48k: (frames as u64 * u64::from(GRANULE_RATE_HZ)).div_ceil(u64::from(rate)),
             channels,
             rate,
-            analysis: Analysis::new((rate, channels, frames), outputs.measure_quality, outputs.report.is_some()),
+            analysis: Analysis::new(
+                (rate, channels, frames),
+                output_gain_db,
+                outputs.measure_quality,
+                outputs.report.is_some(),
+            ),
         };
         // Written after the render: tried now, so that a bad path fails before the work.
         for path in outputs.report.iter().chain(&outputs.loss_trace) {

@@ -5,20 +5,34 @@ use crate::analysis::Analysis;
 use crate::audio_file::InputFile;
 use crate::cli::ReportArgs;
 use crate::error::{AppError, InputProblem, Result};
+use crate::file_identity::FilePlan;
 use crate::render::{BLOCK_FRAMES, SampleSource};
 use crate::stats::{Quality, RenderStats};
 
 /// Runs `report` from the command line.
 pub fn run(args: &ReportArgs) -> Result<()> {
-    let mut stats = RenderStats::load(&RenderStats::path_for(&args.rendered))?;
+    // Given the stats file itself, the render is the file it names, in the stats' folder.
+    let given_stats = args.rendered.to_string_lossy().ends_with(".stats.json");
+    let stats_path = if given_stats { args.rendered.clone() } else { RenderStats::path_for(&args.rendered) };
+    let mut stats = RenderStats::load(&stats_path)?;
+    let rendered = match (given_stats, stats.output.file_name()) {
+        (true, Some(name)) => stats_path.with_file_name(name),
+        _ => args.rendered.clone(),
+    };
     let input_path = args.input.as_deref().unwrap_or(&stats.input).to_path_buf();
+    let png = args.output.clone().unwrap_or_else(|| rendered.with_extension("png"));
+    if !args.no_png {
+        let plan = FilePlan::new().reads("the input", &input_path).reads("the render", &rendered);
+        plan.reads("the render's stats", &stats_path).writes(&png)?;
+    }
     let mut input = InputFile::open(&input_path)?;
-    let mut decoded = InputFile::open(&args.rendered)?;
+    let mut decoded = InputFile::open(&rendered)?;
     let (rate, channels, frames) = (input.sample_rate_hz(), input.channels(), input.frames());
     if (frames, rate, channels) != (decoded.frames(), decoded.sample_rate_hz(), decoded.channels()) {
-        return Err(AppError::input(&input_path, InputProblem::NotTheInputOf(args.rendered.clone())));
+        return Err(AppError::input(&input_path, InputProblem::NotTheInputOf(rendered.clone())));
     }
-    let mut analysis = Analysis::new((rate, channels, frames), true, !args.no_png);
+    let gain_db = stats.settings.output_gain_db;
+    let mut analysis = Analysis::new((rate, channels, frames), gain_db, true, !args.no_png);
     let (mut input_block, mut decoded_block) = (vec![0.0; BLOCK_FRAMES * channels], vec![0.0; BLOCK_FRAMES * channels]);
     loop {
         let read = input.read(&mut input_block)?;
@@ -35,7 +49,6 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     stats.quality = quality.map(|quality| Quality { peaks: rendered_peaks.or(quality.peaks), ..quality });
     print!("{}", stats.summary());
     if let Some(spectrograms) = spectrograms {
-        let png = args.output.clone().unwrap_or_else(|| args.rendered.with_extension("png"));
         crate::plot::draw_report(&png, &stats, &spectrograms)?;
         println!("  wrote      {}", png.display());
     }

@@ -26,6 +26,15 @@ pub fn app(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_opus-roundtrip")).args(args).output().expect("the opus-roundtrip binary runs")
 }
 
+/// Runs `opus-roundtrip` with `args` in the folder `cwd`.
+pub fn app_in(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_opus-roundtrip"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .expect("the opus-roundtrip binary runs")
+}
+
 /// The file names in `dir`, sorted.
 pub fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
