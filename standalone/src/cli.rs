@@ -18,7 +18,8 @@ use crate::wav::WavFormat;
 #[derive(Debug, Parser)]
 #[command(name = "opus-roundtrip", version, propagate_version = true)]
 #[command(after_help = "Exit codes: 0 success, 1 internal error, 2 bad command line, 3 bad input file, \
-                        4 output not writable, 5 no usable audio device.")]
+                        4 output not writable, 5 no usable audio device, 130 stopped by Ctrl-C (render and \
+                        batch: nothing half-written is left; batch keeps the files it finished).")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

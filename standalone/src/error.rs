@@ -34,6 +34,8 @@ pub enum AppError {
     Internal(String),
     /// Some files of a batch could not be rendered; the results table says why for each.
     SomeFailed { failed: usize, total: usize, results: PathBuf },
+    /// Ctrl-C stopped the work; what was kept, in words.
+    Interrupted(String),
 }
 
 /// Why an input file cannot be used.
@@ -154,6 +156,7 @@ impl AppError {
             Self::Output { .. } => EXIT_OUTPUT,
             Self::Device(_) => EXIT_DEVICE,
             Self::Engine(_) | Self::Internal(_) => EXIT_INTERNAL,
+            Self::Interrupted(_) => crate::interrupt::EXIT_INTERRUPTED,
         }
     }
 }
@@ -180,6 +183,7 @@ impl fmt::Display for AppError {
                     results.display()
                 )
             }
+            Self::Interrupted(kept) => write!(f, "interrupted: {}", one_line(kept)),
         }
     }
 }

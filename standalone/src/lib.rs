@@ -20,6 +20,7 @@ pub mod devices;
 pub mod error;
 pub mod file_identity;
 pub mod flac;
+pub mod interrupt;
 pub mod manifest;
 pub mod ogg_opus;
 pub mod output_file;

@@ -314,6 +314,10 @@ pub fn render(
     let mut aligned = vec![0.0; BLOCK_FRAMES * channels];
     let (mut done, mut read_total, mut written) = (0, 0, 0);
     while done < total_frames {
+        // Ctrl-C: the outputs in progress are temporary files, which go when the sink is dropped.
+        if crate::interrupt::requested() {
+            return Err(AppError::Interrupted("nothing was written".to_owned()));
+        }
         let len = (total_frames - done).min(BLOCK_FRAMES) * channels;
         // The input, then silence for the latency.
         let wanted = (frames * channels).saturating_sub(read_total).min(len);

@@ -42,8 +42,18 @@ pub struct ResultRow {
     pub spike_percent: f32,
     pub spike_ms: f32,
     pub playout_ms: u16,
+    /// The settings every file of the batch takes as the flags give them: the bandwidth limit
+    /// (`auto` when none), rate control, DTX, mono coding and output gain.
+    pub bandwidth: String,
+    pub rate_control: String,
+    pub dtx: bool,
+    pub force_mono: bool,
+    pub gain_db: f32,
     /// What the render measured (empty on error).
     pub seconds: Option<f64>,
+    /// The file's own rate and channels (the output has the same).
+    pub sample_rate_hz: Option<u32>,
+    pub channels: Option<usize>,
     pub actual_bitrate_bps: Option<f64>,
     pub packets_sent: Option<u64>,
     pub packets_lost: Option<u64>,
@@ -65,11 +75,16 @@ pub struct ResultRow {
     /// The decoded audio's true peak in dBTP, and its samples beyond full scale.
     pub decoded_true_peak_dbtp: Option<f64>,
     pub decoded_overs: Option<u64>,
+    /// The render's warnings (as its summary prints them), separated by ` | `; empty when none.
+    pub warnings: Option<String>,
 }
+
+/// Between two warnings in the `warnings` field (no warning holds it).
+const WARNING_SEPARATOR: &str = " | ";
 
 impl ResultRow {
     /// The CSV header: the fields, in order (a test checks them against serde's).
-    pub const FIELDS: [&str; 36] = [
+    pub const FIELDS: [&str; 44] = [
         "path",
         "status",
         "error",
@@ -89,7 +104,14 @@ impl ResultRow {
         "spike_percent",
         "spike_ms",
         "playout_ms",
+        "bandwidth",
+        "rate_control",
+        "dtx",
+        "force_mono",
+        "gain_db",
         "seconds",
+        "sample_rate_hz",
+        "channels",
         "actual_bitrate_bps",
         "packets_sent",
         "packets_lost",
@@ -106,6 +128,7 @@ impl ResultRow {
         "spectral_snr_db",
         "decoded_true_peak_dbtp",
         "decoded_overs",
+        "warnings",
     ];
 
     /// The row of a file rendered (now or by an earlier run) with these stats.
@@ -117,6 +140,8 @@ impl ResultRow {
         let main_bandwidth = coded.and_then(|coded| coded.main_bandwidth());
         Self {
             seconds: Some(stats.frames as f64 / f64::from(stats.sample_rate_hz)),
+            sample_rate_hz: Some(stats.sample_rate_hz),
+            channels: Some(stats.channels),
             actual_bitrate_bps: Some(stats.bitrate_bps),
             packets_sent: Some(stats.packets_sent),
             packets_lost: Some(stats.packets_lost),
@@ -133,6 +158,7 @@ impl ResultRow {
             spectral_snr_db: quality.map(|quality| quality.spectral_snr_db).filter(|db| db.is_finite()),
             decoded_true_peak_dbtp: peaks.map(|peaks| peaks.decoded_true_peak_dbtp).filter(|db| db.is_finite()),
             decoded_overs: peaks.map(|peaks| peaks.decoded_overs),
+            warnings: (!stats.warnings.is_empty()).then(|| stats.warnings.join(WARNING_SEPARATOR)),
             ..Self::settings(path, drawn, settings)
         }
     }
@@ -166,7 +192,14 @@ impl ResultRow {
             spike_percent: settings.jitter.spike_percent,
             spike_ms: settings.jitter.spike_ms,
             playout_ms: settings.jitter.playout_ms,
+            bandwidth: settings.bandwidth.key().to_owned(),
+            rate_control: settings.rate_control.key().to_owned(),
+            dtx: settings.dtx,
+            force_mono: settings.force_mono,
+            gain_db: settings.output_gain_db,
             seconds: None,
+            sample_rate_hz: None,
+            channels: None,
             actual_bitrate_bps: None,
             packets_sent: None,
             packets_lost: None,
@@ -183,6 +216,7 @@ impl ResultRow {
             spectral_snr_db: None,
             decoded_true_peak_dbtp: None,
             decoded_overs: None,
+            warnings: None,
         }
     }
 
@@ -239,6 +273,9 @@ mod tests {
                 coded_bandwidth: Some("swb".into()),
                 coded_bandwidth_percent: Some(100.0),
                 seconds: Some(1.0),
+                sample_rate_hz: Some(44_100),
+                channels: Some(2),
+                warnings: Some("DRED is on, but the encoder sends none: x, y; z. | another".into()),
                 ..ResultRow::settings(
                     "b.wav",
                     &drawn,

@@ -197,6 +197,62 @@ fn a_run_killed_midway_and_run_again_ends_as_an_uninterrupted_run() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// Ctrl-C stops at the next block and says what it kept; the same command then finishes as an
+/// uninterrupted run would have.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_keeps_the_files_finished_says_so_and_the_same_command_goes_on() {
+    let dir = folder();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    // Enough files that the batch cannot end before the signal comes (one takes tens of ms).
+    const FILES: usize = 12;
+    for i in 0..FILES {
+        music_file(&corpus, &format!("{i:02}.wav"), 48_000, 2.0, WavFormat::Int16);
+    }
+    let whole = dir.path().join("whole");
+    assert_eq!(batch(&corpus, &whole, &["-j", "1"]).0, Some(0));
+
+    let stopped = dir.path().join("stopped");
+    let args =
+        [&["batch", corpus.to_str().unwrap(), "-o", stopped.to_str().unwrap(), "-q", "-j", "1"][..], &DRAWS].concat();
+    let child = Command::new(env!("CARGO_BIN_EXE_opus-roundtrip"))
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once its first file is done; the clock only guards against a hang.
+    let started = std::time::Instant::now();
+    while !stopped.join("00.stats.json").exists() && started.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let signal = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(signal.success());
+    let result = child.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(130), "{said}");
+    let kept: usize = said
+        .strip_prefix("opus-roundtrip: error: interrupted: kept the ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!((1..FILES).contains(&kept), "{said}");
+    assert!(said.contains(&format!(" of {FILES} files finished (0 of them from an earlier run)")), "{said}");
+    // The one in progress, unless the signal came between two files.
+    let dropped = ["dropped the 1 in progress", "dropped the 0 in progress"];
+    assert!(dropped.iter().any(|words| said.contains(&format!("{words}; wrote no results table"))), "{said}");
+    let finished = walk(&stopped).into_iter().filter(|path| path.to_string_lossy().ends_with(".stats.json")).count();
+    assert_eq!(finished, kept, "{said}");
+    assert!(!stopped.join("results.csv").exists());
+    assert!(walk(&stopped).iter().all(|path| !path.to_string_lossy().ends_with(".partial")), "{:?}", walk(&stopped));
+    // The same command reuses what was kept and renders the rest as one run would have.
+    let (code, said) = batch(&corpus, &stopped, &["-j", "1"]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains(&format!("{} rendered, {kept} already done", FILES - kept)), "{said}");
+    assert!(outputs(&stopped) == outputs(&whole), "the resumed run rendered other audio");
+}
+
 #[test]
 fn a_bad_corpus_is_refused_before_any_work() {
     let dir = folder();
@@ -368,4 +424,34 @@ fn batch_takes_renders_codec_and_network_flags_and_renders_as_render_does() {
     assert_eq!(std::fs::read(out.join("one.wav")).unwrap(), std::fs::read(&rendered).unwrap());
     let stats = roundtrip_app::stats::RenderStats::load(&out.join("one.stats.json")).unwrap();
     assert_eq!((stats.settings.output_gain_db, stats.packets_lost > 0), (-3.0, true), "{stats:?}");
+    // The results say the fixed settings, the file's format and the render's warnings.
+    let row = &rows(&out.join("results.jsonl"))[0];
+    assert_eq!(
+        (row.bandwidth.as_str(), row.rate_control.as_str(), row.dtx, row.force_mono, row.gain_db),
+        ("wb", "cbr", true, true, -3.0)
+    );
+    assert_eq!((row.sample_rate_hz, row.channels), (Some(48_000), Some(stats.channels)));
+    let joined = (!stats.warnings.is_empty()).then(|| stats.warnings.join(" | "));
+    assert_eq!(row.warnings, joined);
+}
+
+/// A batch whose file draws a warning has it in its row.
+#[test]
+fn a_renders_warnings_are_in_its_row() {
+    let dir = folder();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    music_file(&corpus, "one.wav", 44_100, 1.0, WavFormat::Int16);
+    let out = dir.path().join("out");
+    let args = ["batch", corpus.to_str().unwrap(), "-o", out.to_str().unwrap(), "-q", "--fec", "--bitrate", "64k"];
+    let result = app(&args);
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    let said = String::from_utf8_lossy(&result.stdout);
+    assert!(said.contains("on 1 worker\n"), "{said}");
+    let row = &rows(&out.join("results.jsonl"))[0];
+    assert_eq!((row.sample_rate_hz, row.channels), (Some(44_100), Some(2)));
+    let warnings = row.warnings.as_deref().unwrap_or_default();
+    assert!(warnings.starts_with("FEC is on, but the encoder sends none: it is told to expect no loss"), "{warnings}");
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",warnings") && csv.contains("told to expect no loss"), "{csv}");
 }

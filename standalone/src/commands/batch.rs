@@ -91,12 +91,15 @@ pub fn run(args: &BatchArgs) -> Result<()> {
     let workers = workers.clamp(1, jobs.len().max(1));
     let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
+    // Ctrl-C: each worker ends the file it renders (dropping its outputs) and takes no other.
+    crate::interrupt::catch();
+    let dropped = AtomicUsize::new(0);
     let mut outcomes: Vec<(usize, ResultRow, bool)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
                     let mut mine = Vec::new();
-                    loop {
+                    while !crate::interrupt::requested() {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(job) = jobs.get(index) else { break };
                         // A panic in one file's render is that file's error row, not the batch's end.
@@ -112,6 +115,10 @@ pub fn run(args: &BatchArgs) -> Result<()> {
                                     false,
                                 )
                             });
+                        if !row.is_ok() && crate::interrupt::requested() {
+                            dropped.fetch_add(1, Ordering::Relaxed);
+                            break;
+                        }
                         let done = finished.fetch_add(1, Ordering::Relaxed) + 1;
                         progress.advance(job.seconds, &format!("{done}/{} files", jobs.len()));
                         mine.push((index, row, reused));
@@ -123,6 +130,16 @@ pub fn run(args: &BatchArgs) -> Result<()> {
         handles.into_iter().flat_map(|handle| handle.join().unwrap_or_default()).collect()
     });
     progress.finish();
+    if crate::interrupt::requested() {
+        let reused = outcomes.iter().filter(|(_, _, reused)| *reused).count();
+        return Err(AppError::Interrupted(format!(
+            "kept the {} of {} files finished ({reused} of them from an earlier run), each with its outputs and \
+             stats; dropped the {} in progress; wrote no results table. The same command goes on from there",
+            outcomes.len(),
+            jobs.len(),
+            dropped.load(Ordering::Relaxed)
+        )));
+    }
     if outcomes.len() != jobs.len() {
         return Err(AppError::Internal(format!(
             "{} of {} files came back from the workers",

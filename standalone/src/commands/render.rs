@@ -97,6 +97,8 @@ impl Outputs {
 
 /// Runs `render` from the command line.
 pub fn run(args: &RenderArgs) -> Result<()> {
+    // Ctrl-C ends the render at the next block, its outputs dropped (exit 130).
+    crate::interrupt::catch();
     let settings = args.codec.settings().map_err(|conflict| AppError::Usage(conflict.to_string()))?;
     let plan = match (&args.loss_trace, &args.delay_trace) {
         (Some(path), _) => Plan::with_trace(settings, TraceInput::read(path.clone())?),
