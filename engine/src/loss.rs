@@ -40,10 +40,10 @@ pub struct LossSimulator {
     in_burst: bool,
     /// The learned model's memory (realistic loss).
     lossgen: LossGenState,
-    /// Whether the learned model must first be brought to its stationary regime
-    /// ([`LossGenState::start_for`]), at the rate of its first draw: after a start, a reset or
-    /// a new seed.
-    lossgen_unstarted: bool,
+    /// Whether the model in force must first be brought to its stationary regime, at the rate
+    /// of its first draw: after a start, a reset, a new seed or a new model. A chain started in
+    /// Good, or a network started from silence, would lose nothing for its first seconds.
+    unstarted: bool,
     /// Where traces arrive from their owner's thread, if one was attached.
     traces: Option<LossTraceReceiver>,
     /// Packets decided since the trace in force arrived or the last reset: its position.
@@ -63,7 +63,7 @@ impl LossSimulator {
             in_burst: false,
             // Warms the learned model here, once per process, where time may be spent.
             lossgen: LossGenState::start(),
-            lossgen_unstarted: true,
+            unstarted: true,
             traces: None,
             trace_position: 0,
             traced_delay_ms: None,
@@ -77,7 +77,10 @@ impl LossSimulator {
         if settings.seed != self.settings.seed {
             self.rng = Xoshiro256PlusPlus::seed_from_u64(settings.seed);
             self.in_burst = false;
-            self.lossgen_unstarted = true;
+            self.unstarted = true;
+        }
+        if settings.model != self.settings.model {
+            self.unstarted = true;
         }
         self.settings = settings;
         let p = f64::from(settings.loss_percent.clamp(0.0, 100.0)) / 100.0;
@@ -107,7 +110,7 @@ impl LossSimulator {
     pub fn reset(&mut self) {
         self.rng = Xoshiro256PlusPlus::seed_from_u64(self.settings.seed);
         self.in_burst = false;
-        self.lossgen_unstarted = true;
+        self.unstarted = true;
         self.trace_position = 0;
     }
 
@@ -143,12 +146,20 @@ impl LossSimulator {
             LossModel::Bernoulli => self.enter_probability > 0.0 && uniform(&mut self.rng) < self.enter_probability,
             LossModel::GilbertElliott => {
                 let draw = uniform(&mut self.rng);
-                self.in_burst =
-                    if self.in_burst { draw >= self.leave_probability } else { draw < self.enter_probability };
+                self.in_burst = if std::mem::take(&mut self.unstarted) {
+                    // The chain's stationary share of Bad is the loss rate (see the module's
+                    // note, clamped rates included): the first packet is lost at that rate.
+                    let p = f64::from(self.settings.loss_percent.clamp(0.0, 100.0)) / 100.0;
+                    draw < p
+                } else if self.in_burst {
+                    draw >= self.leave_probability
+                } else {
+                    draw < self.enter_probability
+                };
                 self.in_burst
             }
             LossModel::Realistic => {
-                if std::mem::take(&mut self.lossgen_unstarted) {
+                if std::mem::take(&mut self.unstarted) {
                     self.lossgen = LossGenState::start_for(self.settings.seed, self.settings.loss_percent);
                 }
                 let probability = self.lossgen.next_probability(self.settings.loss_percent);
@@ -219,6 +230,36 @@ mod tests {
             LossSettings { model: LossModel::GilbertElliott, loss_percent: 80.0, mean_burst_packets: 1.0, seed: 5 };
         let lost = pattern(settings, 100_000).iter().filter(|&&lost| lost).count();
         assert!((lost as f64 / 1_000.0 - 80.0).abs() < 1.0, "{lost}");
+    }
+
+    #[test]
+    fn bursty_loss_starts_in_its_stationary_state() {
+        // Issue 28: the chain started in Good, so the first packet was lost at the entry rate
+        // (3.7 % at 10 % in bursts of 3), not at the loss rate. Over 4000 seeds, the first packet
+        // and the first 20 are now lost at the rate asked: within 4.5 binomial σ.
+        const SEEDS: u64 = 4_000;
+        for (percent, burst) in [(10.0f32, 3.0f32), (20.0, 8.0), (5.0, 2.0)] {
+            let (mut first, mut first_twenty) = (0usize, 0usize);
+            for seed in 0..SEEDS {
+                let settings = LossSettings {
+                    model: LossModel::GilbertElliott,
+                    loss_percent: percent,
+                    mean_burst_packets: burst,
+                    seed,
+                };
+                let pattern = pattern(settings, 20);
+                first += usize::from(pattern[0]);
+                first_twenty += pattern.iter().filter(|&&lost| lost).count();
+            }
+            let p = f64::from(percent) / 100.0;
+            let sigma = (p * (1.0 - p) / SEEDS as f64).sqrt();
+            let first = first as f64 / SEEDS as f64;
+            let mean = first_twenty as f64 / (20 * SEEDS) as f64;
+            println!("{percent} % in bursts of {burst}: first packet lost {first:.4}, first 20 {mean:.4}");
+            assert!((first - p).abs() < 4.5 * sigma, "{percent} %: first packet lost at {first:.4}");
+            // Packets in one pattern are correlated; a burst of b counts about b times.
+            assert!((mean - p).abs() < 4.5 * sigma * f64::from(burst).sqrt(), "{percent} %: {mean:.4}");
+        }
     }
 
     /// Lengths of the runs of consecutive losses in `pattern`.

@@ -162,7 +162,7 @@ const PACKETS_BEFORE_WEIGHING_LOSS: u64 = 20;
 /// loss stray further than that over a short file, as their runs and lulls fall where they may;
 /// a seed may start in a lull. `None` when it is close, when no loss was asked, or when too
 /// few packets were sent to weigh.
-fn loss_far_from_asked(asked: &LossSettings, lost: u64, sent: u64) -> Option<String> {
+pub(crate) fn loss_far_from_asked(asked: &LossSettings, lost: u64, sent: u64) -> Option<String> {
     let asked_percent = f64::from(asked.loss_percent);
     if asked_percent <= 0.0 || sent < PACKETS_BEFORE_WEIGHING_LOSS {
         return None;

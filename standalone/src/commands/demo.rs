@@ -10,23 +10,29 @@
 use std::path::{Path, PathBuf};
 
 use roundtrip_codec::Application;
-use roundtrip_engine::{PRESETS, Settings};
+use roundtrip_engine::loss::LossSimulator;
+use roundtrip_engine::{LossSettings, PRESETS, Settings};
 use roundtrip_signal::test_signal;
 
 use super::render::{Outputs, render_audio};
 use crate::cli::DemoArgs;
 use crate::error::{AppError, Result};
-use crate::stats::RenderStats;
+use crate::stats::{RenderStats, loss_far_from_asked};
 use crate::wav::{self, Audio, WavFormat};
 
 /// The demo's rate and layout: what a streamer's interface runs at.
 const SAMPLE_RATE_HZ: u32 = 48_000;
 const CHANNELS: usize = 2;
 
+/// The seeds the demo tries for a preset with simulated loss (see [`seed_that_shows_the_loss`]).
+const SEEDS_TRIED: u64 = 100;
+
 /// One rendered preset.
 #[derive(Debug, Clone)]
 pub struct DemoResult {
     pub preset: &'static str,
+    /// The seed the demo chose for the preset's loss, when it is not the default one.
+    pub chosen_seed: Option<u64>,
     pub stats: RenderStats,
     pub files: Vec<PathBuf>,
 }
@@ -36,6 +42,11 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let results = run_demo(&args.out, args.duration_ms / 1000.0, args.quiet)?;
     for result in &results {
         println!("{}", result.preset);
+        if let Some(seed) = result.chosen_seed {
+            println!(
+                "(seed {seed}, not the default: over so short a file the default seed loses far from the preset's rate)"
+            );
+        }
         print!("{}", result.stats.summary());
         println!();
     }
@@ -74,7 +85,11 @@ pub fn run_demo(folder: &Path, seconds: f64, quiet: bool) -> Result<Vec<DemoResu
 
     let mut results = Vec::new();
     for preset in PRESETS {
-        let settings = preset.applied_to(&Settings::default());
+        let mut settings = preset.applied_to(&Settings::default());
+        let chosen_seed = seed_that_shows_the_loss(&settings, seconds);
+        if let Some(seed) = chosen_seed {
+            settings.loss.seed = seed;
+        }
         // Voice presets get the voice; the others music.
         let (input_path, input) =
             if settings.application == Application::Voip { (&speech_path, &speech) } else { (&music_path, &music) };
@@ -91,9 +106,28 @@ pub fn run_demo(folder: &Path, seconds: f64, quiet: bool) -> Result<Vec<DemoResu
         let stats = render_audio(input_path, input, WavFormat::Int24, &outputs, settings, quiet)?;
         let mut files = outputs.paths_owned();
         files.push(RenderStats::path_for(&outputs.decoded));
-        results.push(DemoResult { preset: preset.name, stats, files });
+        results.push(DemoResult { preset: preset.name, chosen_seed, stats, files });
     }
     Ok(results)
+}
+
+/// A demo exists to let people hear its presets: a "10 % loss" preset that loses nothing over
+/// a two-second demo, as any seed may by chance, shows nothing. When the preset's seed loses far
+/// from its rate over `seconds` (as a render would warn), the first of the next seeds that
+/// does not; `None` when the preset's own seed is fine, asks no loss, or none of them is.
+fn seed_that_shows_the_loss(settings: &Settings, seconds: f64) -> Option<u64> {
+    let loss = settings.loss;
+    let frame_ms = f64::from(settings.frame.millis()?);
+    // The packets that cover the input, as a render counts them: its last one overhangs.
+    let packets = (seconds * 1000.0 / frame_ms).ceil() as u64 + 1;
+    let lost_at = |seed| {
+        let mut simulator = LossSimulator::new(LossSettings { seed, ..loss });
+        (0..packets).filter(|_| simulator.next_is_lost()).count() as u64
+    };
+    if loss.loss_percent <= 0.0 || loss_far_from_asked(&loss, lost_at(loss.seed), packets).is_none() {
+        return None;
+    }
+    (loss.seed + 1..=loss.seed + SEEDS_TRIED).find(|&seed| loss_far_from_asked(&loss, lost_at(seed), packets).is_none())
 }
 
 /// A file name from a preset name: "Bad Wi-Fi + DRED" → "bad-wi-fi-dred".
