@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use roundtrip_codec::CodingMode;
+
 use crate::meters::Counters;
 use crate::settings::{Settings, SettingsConflict};
 
@@ -78,9 +80,7 @@ pub enum NotSentBecause {
 
 impl NotSentBecause {
     fn of(redundancy: Redundancy, settings: &Settings, counters: &Counters) -> Self {
-        let coded = counters.coded();
-        let celt_percent =
-            if coded.packets() == 0 { 0.0 } else { coded.modes[2] as f64 * 100.0 / coded.packets() as f64 };
+        let celt_percent = counters.coded().mode_percent(CodingMode::Celt);
         if settings.expected_loss_hint() == 0 {
             Self::NoLossExpected
         } else if settings.frame.millis().is_some_and(|ms| ms < 10.0) {

@@ -33,6 +33,12 @@ impl CodedCounts {
         self.modes.iter().sum()
     }
 
+    /// The share of the packets coded in `mode`, in percent; 0 with no packets.
+    pub fn mode_percent(&self, mode: CodingMode) -> f64 {
+        let packets = self.packets();
+        if packets == 0 { 0.0 } else { self.modes[mode as usize] as f64 * 100.0 / packets as f64 }
+    }
+
     /// The modes that coded any packet with their share in percent, the largest first (ties in
     /// [`CodingMode::ALL`]'s order).
     pub fn mode_shares(&self) -> Vec<(CodingMode, f64)> {

@@ -40,6 +40,10 @@ pub struct LossSimulator {
     in_burst: bool,
     /// The learned model's memory (realistic loss).
     lossgen: LossGenState,
+    /// Where the learned model's pattern starts ([`LossGenState::start_for`]), and the seed and
+    /// rate it was run for. Running it costs some 2 million multiply-adds: [`LossSimulator::new`]
+    /// runs it where time may be spent, so that a reset on the audio thread only copies it.
+    lossgen_start: (LossGenState, Option<(u64, f32)>),
     /// Whether the model in force must first be brought to its stationary regime, at the rate
     /// of its first draw: after a start, a reset, a new seed or a new model. A chain started in
     /// Good, or a network started from silence, would lose nothing for its first seconds.
@@ -63,13 +67,26 @@ impl LossSimulator {
             in_burst: false,
             // Warms the learned model here, once per process, where time may be spent.
             lossgen: LossGenState::start(),
+            lossgen_start: (LossGenState::start(), None),
             unstarted: true,
             traces: None,
             trace_position: 0,
             traced_delay_ms: None,
         };
         simulator.configure(settings);
+        if settings.model == LossModel::Realistic {
+            simulator.lossgen_start_for_settings();
+        }
         simulator
+    }
+
+    /// Where the learned model starts for the seed and rate in force: computed once for them.
+    fn lossgen_start_for_settings(&mut self) -> LossGenState {
+        let (seed, percent) = (self.settings.seed, self.settings.loss_percent);
+        if self.lossgen_start.1 != Some((seed, percent)) {
+            self.lossgen_start = (LossGenState::start_for(seed, percent), Some((seed, percent)));
+        }
+        self.lossgen_start.0
     }
 
     /// Takes new settings. A new seed restarts the pattern; other changes keep its position.
@@ -160,7 +177,7 @@ impl LossSimulator {
             }
             LossModel::Realistic => {
                 if std::mem::take(&mut self.unstarted) {
-                    self.lossgen = LossGenState::start_for(self.settings.seed, self.settings.loss_percent);
+                    self.lossgen = self.lossgen_start_for_settings();
                 }
                 let probability = self.lossgen.next_probability(self.settings.loss_percent);
                 // The network is drawn every packet, so that its memory runs on; 0 % and 100 %

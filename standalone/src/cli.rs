@@ -100,6 +100,34 @@ pub struct CodecArgs {
     /// Frame (packet) duration.
     #[arg(long, short = 'f', value_parser = units::parse_frame, default_value = "20ms", help = help::frame())]
     pub frame: FrameDuration,
+    /// How the codec codes.
+    #[command(flatten)]
+    pub coding: CodingArgs,
+    /// Deep redundancy (DRED).
+    #[arg(long, value_parser = units::parse_dred, default_value = "0ms", help = help::dred())]
+    pub dred: u16,
+    /// Packet loss in percent, 0 to 100: 5 or 5%.
+    #[arg(long, short = 'l', value_parser = units::parse_percent, default_value = "0%")]
+    pub loss: f32,
+    /// Loss model: random (independent; the default), bursty (Gilbert–Elliott) or realistic
+    /// (libopus's model learned from real networks). --burst implies bursty.
+    #[arg(long, value_parser = choice::<LossModel>(), ignore_case = true)]
+    pub loss_model: Option<LossModel>,
+    /// Mean burst length for bursty loss.
+    #[arg(long, value_parser = units::parse_burst, help = help::burst())]
+    pub burst: Option<f32>,
+    /// Seed of the loss pattern: the same seed gives the same pattern.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The network's delays and the receiver's wait.
+    #[command(flatten)]
+    pub delays: DelayArgs,
+}
+
+/// How the codec codes and what the receiver does with it: every engine setting but the
+/// bitrate, frame, DRED and the network. `batch` takes these the same for every file.
+#[derive(Debug, Clone, Args)]
+pub struct CodingArgs {
     /// Encoder complexity.
     #[arg(long, help = help::complexity(), value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.complexity)]
     pub complexity: u8,
@@ -119,9 +147,6 @@ pub struct CodecArgs {
     /// In-band forward error correction (SILK/hybrid modes; needs loss to show).
     #[arg(long)]
     pub fec: bool,
-    /// Deep redundancy (DRED).
-    #[arg(long, value_parser = units::parse_dred, default_value = "0ms", help = help::dred())]
-    pub dred: u16,
     /// The loss the encoder is told to expect, 0 to 100 % (sizes FEC and DRED), or auto: the
     /// simulated loss (--loss).
     #[arg(long, value_parser = expected_loss, default_value = "auto")]
@@ -132,22 +157,6 @@ pub struct CodecArgs {
     /// Code a stereo input as mono.
     #[arg(long)]
     pub force_mono: bool,
-    /// Packet loss in percent, 0 to 100: 5 or 5%.
-    #[arg(long, short = 'l', value_parser = units::parse_percent, default_value = "0%")]
-    pub loss: f32,
-    /// Loss model: random (independent; the default), bursty (Gilbert–Elliott) or realistic
-    /// (libopus's model learned from real networks). --burst implies bursty.
-    #[arg(long, value_parser = choice::<LossModel>(), ignore_case = true)]
-    pub loss_model: Option<LossModel>,
-    /// Mean burst length for bursty loss.
-    #[arg(long, value_parser = units::parse_burst, help = help::burst())]
-    pub burst: Option<f32>,
-    /// Seed of the loss pattern: the same seed gives the same pattern.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// The network's delays and the receiver's wait.
-    #[command(flatten)]
-    pub delays: DelayArgs,
     /// Output gain.
     #[arg(long, value_parser = units::parse_gain_db, default_value = "0dB", allow_hyphen_values = true, help = help::gain())]
     pub gain: f32,
@@ -168,16 +177,16 @@ impl CodecArgs {
         let settings = Settings {
             bitrate_bps: self.bitrate,
             frame: self.frame,
-            complexity: self.complexity,
-            application: self.application,
-            bandwidth: self.bandwidth,
-            rate_control: self.rate_control,
-            dtx: self.dtx,
-            fec: self.fec,
-            expected_loss_percent: self.expect_loss.percent(),
+            complexity: self.coding.complexity,
+            application: self.coding.application,
+            bandwidth: self.coding.bandwidth,
+            rate_control: self.coding.rate_control,
+            dtx: self.coding.dtx,
+            fec: self.coding.fec,
+            expected_loss_percent: self.coding.expect_loss.percent(),
             dred_duration_ms: self.dred,
-            decoder_complexity: self.decoder_complexity,
-            force_mono: self.force_mono,
+            decoder_complexity: self.coding.decoder_complexity,
+            force_mono: self.coding.force_mono,
             loss: LossSettings {
                 model,
                 loss_percent: self.loss,
@@ -187,7 +196,7 @@ impl CodecArgs {
             jitter: self.delays.settings(),
             monitor: Monitor::Decoded,
             mix: 1.0,
-            output_gain_db: self.gain,
+            output_gain_db: self.coding.gain,
             // A monitoring aid: a rendered file keeps the codec's own level.
             level_match: false,
         };
@@ -574,7 +583,8 @@ mod tests {
 }
 
 /// `batch` flags. Bitrate, frame, loss, burst and DRED take one value, a list (`16k,24k`) or a
-/// range (`6k..64k`); each file's values are drawn from a seed made of --seed and its path.
+/// range (`6k..64k`); each file's values are drawn from a seed made of --seed and its path. The
+/// other codec flags are render's, the same for every file.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
     /// The corpus: a folder of WAV and FLAC files, walked recursively, or a manifest (.csv or
@@ -611,36 +621,9 @@ pub struct BatchArgs {
     /// Deep redundancy: 100ms, 0,100ms or 0..200ms.
     #[arg(long, value_parser = crate::augment::dred, default_value = "0ms")]
     pub dred: crate::augment::Spec<u16>,
-    /// Encoder application.
-    #[arg(long, value_parser = choice::<Application>(), ignore_case = true, default_value = Settings::DEFAULT.application.key())]
-    pub application: Application,
-    /// In-band forward error correction.
-    #[arg(long)]
-    pub fec: bool,
-    /// The loss the encoder is told to expect, 0 to 100 %, or auto: each file's loss.
-    #[arg(long, value_parser = expected_loss, default_value = "auto")]
-    pub expect_loss: ExpectedLoss,
-    /// Encoder complexity, 0 to 10.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_COMPLEXITY)), default_value_t = Settings::DEFAULT.complexity)]
-    pub complexity: u8,
-    /// Decoder complexity: 0, or 5 to 10 (5 and up for deep PLC, 6 and up OSCE enhancement).
-    #[arg(long, value_parser = decoder_complexity, default_value_t = Settings::DEFAULT.decoder_complexity)]
-    pub decoder_complexity: u8,
-    /// Bandwidth limit (auto lets the encoder choose), for every file.
-    #[arg(long, value_parser = choice::<Option<Bandwidth>>(), ignore_case = true, default_value = Settings::DEFAULT.bandwidth.key())]
-    pub bandwidth: std::option::Option<Bandwidth>,
-    /// Rate control, for every file.
-    #[arg(long, value_parser = choice::<RateControl>(), ignore_case = true, default_value = Settings::DEFAULT.rate_control.key())]
-    pub rate_control: RateControl,
-    /// Discontinuous transmission: send almost nothing during silence.
-    #[arg(long)]
-    pub dtx: bool,
-    /// Code a stereo input as mono.
-    #[arg(long)]
-    pub force_mono: bool,
-    /// Output gain, for every file.
-    #[arg(long, value_parser = units::parse_gain_db, default_value = "0dB", allow_hyphen_values = true, help = help::gain())]
-    pub gain: f32,
+    /// How the codec codes, the same for every file.
+    #[command(flatten)]
+    pub coding: CodingArgs,
     /// Lose the packets this trace marks, in every file, instead of drawing them (as render's
     /// --loss-trace).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["loss", "loss_model", "burst"])]

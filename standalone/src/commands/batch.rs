@@ -192,19 +192,19 @@ impl Recipe {
         };
         Self {
             augmentation,
-            application: row.application.unwrap_or(args.application),
+            application: row.application.unwrap_or(args.coding.application),
             loss_model: row.loss_model.or(args.loss_model),
-            fec: row.fec.unwrap_or(args.fec),
-            expect_loss: row.expect_loss.or(args.expect_loss.0),
-            complexity: row.complexity.unwrap_or(args.complexity),
-            decoder_complexity: row.decoder_complexity.unwrap_or(args.decoder_complexity),
+            fec: row.fec.unwrap_or(args.coding.fec),
+            expect_loss: row.expect_loss.or(args.coding.expect_loss.0),
+            complexity: row.complexity.unwrap_or(args.coding.complexity),
+            decoder_complexity: row.decoder_complexity.unwrap_or(args.coding.decoder_complexity),
             jitter: args.delays.settings(),
             fixed: Settings {
-                bandwidth: args.bandwidth,
-                rate_control: args.rate_control,
-                dtx: args.dtx,
-                force_mono: args.force_mono,
-                output_gain_db: args.gain,
+                bandwidth: args.coding.bandwidth,
+                rate_control: args.coding.rate_control,
+                dtx: args.coding.dtx,
+                force_mono: args.coding.force_mono,
+                output_gain_db: args.coding.gain,
                 ..Settings::default()
             },
         }
