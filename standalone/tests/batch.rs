@@ -173,20 +173,9 @@ fn a_run_killed_midway_and_run_again_ends_as_an_uninterrupted_run() {
     assert_eq!(batch(&corpus, &whole, &["-j", "1"]).0, Some(0));
 
     let killed = dir.path().join("killed");
-    let args =
-        [&["batch", corpus.to_str().unwrap(), "-o", killed.to_str().unwrap(), "-q", "-j", "1"][..], &DRAWS].concat();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_opus-roundtrip"))
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
     // Kill it once its first file is done (or whenever it is, on a machine fast enough to finish
-    // first: the verdict below holds either way). The clock only guards against a hang.
-    let started = std::time::Instant::now();
-    while !killed.join("a/one.stats.json").exists() && started.elapsed().as_secs() < 120 {
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    // first: the verdict below holds either way).
+    let mut child = batch_until_written(&corpus, &killed, &killed.join("a/one.stats.json"), Stdio::null);
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(batch(&corpus, &killed, &["-j", "2"]).0, Some(0));
@@ -195,6 +184,20 @@ fn a_run_killed_midway_and_run_again_ends_as_an_uninterrupted_run() {
     let leftovers: Vec<PathBuf> =
         walk(&killed).into_iter().filter(|path| path.to_string_lossy().ends_with(".partial")).collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// Starts a one-worker batch of `corpus` into `out` with [`DRAWS`] and returns it once `file`
+/// exists; the clock only guards against a hang.
+fn batch_until_written(corpus: &Path, out: &Path, file: &Path, stdio: fn() -> Stdio) -> std::process::Child {
+    let args =
+        [&["batch", corpus.to_str().unwrap(), "-o", out.to_str().unwrap(), "-q", "-j", "1"][..], &DRAWS].concat();
+    let child =
+        Command::new(env!("CARGO_BIN_EXE_opus-roundtrip")).args(&args).stdout(stdio()).stderr(stdio()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while !file.exists() && started.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child
 }
 
 /// Ctrl-C stops at the next block and says what it kept; the same command then finishes as an
@@ -214,19 +217,8 @@ fn ctrl_c_keeps_the_files_finished_says_so_and_the_same_command_goes_on() {
     assert_eq!(batch(&corpus, &whole, &["-j", "1"]).0, Some(0));
 
     let stopped = dir.path().join("stopped");
-    let args =
-        [&["batch", corpus.to_str().unwrap(), "-o", stopped.to_str().unwrap(), "-q", "-j", "1"][..], &DRAWS].concat();
-    let child = Command::new(env!("CARGO_BIN_EXE_opus-roundtrip"))
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Once its first file is done; the clock only guards against a hang.
-    let started = std::time::Instant::now();
-    while !stopped.join("00.stats.json").exists() && started.elapsed().as_secs() < 120 {
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
+    // Once its first file is done.
+    let child = batch_until_written(&corpus, &stopped, &stopped.join("00.stats.json"), Stdio::piped);
     let signal = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(signal.success());
     let result = child.wait_with_output().unwrap();
