@@ -36,6 +36,7 @@ fn main() {
         loss_trace: None,
         format: None,
         measure_quality: false,
+        perceptual: roundtrip_app::perceptual::QualityMode::Off,
     };
     group.bench_function(BenchmarkId::from_parameter("render"), |b| {
         b.iter(|| black_box(render_file(&input_path, &outputs, &Settings::default().into(), true).expect("render")))

@@ -5,6 +5,7 @@
 //! The output gain is applied after the decoder, so the decoded audio is compared with the input
 //! at that gain: the figures measure the codec, not the level the user chose for the output.
 
+use roundtrip_quality::{FileScore, FileScorer, Mode, QualityError};
 use roundtrip_signal::peaks::PeakMeter;
 use roundtrip_signal::running::RunningQuality;
 
@@ -27,17 +28,30 @@ pub struct Analysis {
     difference: Vec<f32>,
     /// The output gain in dB, for the peak figures.
     output_gain_db: f32,
+    /// The perceptual score, with the latest block of each signal mixed to mono for it.
+    perceptual: Option<(Mode, FileScorer, [Vec<f32>; 2])>,
+    channels: usize,
+}
+
+/// What [`Analysis::finish`] gives: the figures that were asked for.
+#[derive(Debug)]
+pub struct Analysed {
+    pub quality: Option<Quality>,
+    pub spectrograms: Option<[Spectrogram; 3]>,
+    /// The perceptual score in its mode, or why there is none.
+    pub perceptual: Option<(Mode, Result<FileScore, QualityError>)>,
 }
 
 impl Analysis {
     /// Measures of `frames` frames of `channels` at `sample_rate_hz`, rendered with an output
     /// gain of `output_gain_db`: the quality figures if `quality`, the spectrograms if
-    /// `spectrograms`. This allocates.
+    /// `spectrograms`, the perceptual score in `perceptual`'s mode. This allocates.
     pub fn new(
         (sample_rate_hz, channels, frames): (u32, usize, usize),
         output_gain_db: f32,
         quality: bool,
         spectrograms: bool,
+        perceptual: Option<Mode>,
     ) -> Self {
         let builder = || SpectrogramBuilder::new(frames, channels, sample_rate_hz, SPECTROGRAM_COLUMNS);
         Self {
@@ -50,6 +64,8 @@ impl Analysis {
             reference: Vec::new(),
             difference: Vec::new(),
             output_gain_db,
+            perceptual: perceptual.map(|mode| (mode, FileScorer::new(sample_rate_hz, mode), [Vec::new(), Vec::new()])),
+            channels: channels.max(1),
         }
     }
 
@@ -73,6 +89,17 @@ impl Analysis {
             input_peaks.push(input);
             decoded_peaks.push(decoded);
         }
+        // Scored as listeners would hear the two signals, both channels together.
+        if let Some((_, scorer, [mono_reference, mono_decoded])) = &mut self.perceptual {
+            let mix = |interleaved: &[f32], mono: &mut Vec<f32>| {
+                mono.clear();
+                let scale = 1.0 / self.channels as f32;
+                mono.extend(interleaved.chunks_exact(self.channels).map(|frame| frame.iter().sum::<f32>() * scale));
+            };
+            mix(reference, mono_reference);
+            mix(decoded, mono_decoded);
+            scorer.push(mono_reference, mono_decoded);
+        }
         if let Some([input_spectrogram, decoded_spectrogram, difference_spectrogram]) = &mut self.spectrograms {
             input_spectrogram.push(input);
             decoded_spectrogram.push(decoded);
@@ -81,11 +108,14 @@ impl Analysis {
         &self.difference
     }
 
-    /// The quality figures and the spectrograms, those that were asked for.
-    pub fn finish(self) -> (Option<Quality>, Option<[Spectrogram; 3]>) {
+    /// The figures that were asked for.
+    pub fn finish(self) -> Analysed {
         let gain_db = f64::from(self.output_gain_db);
         let peaks = self.peaks.map(|[input, decoded]| PeakFigures::new(&input.peaks(), &decoded.peaks(), gain_db));
-        let quality = self.quality.map(|running| Quality::from_figures(&running.figures(), gain_db, peaks));
-        (quality, self.spectrograms.map(|builders| builders.map(SpectrogramBuilder::finish)))
+        Analysed {
+            quality: self.quality.map(|running| Quality::from_figures(&running.figures(), gain_db, peaks)),
+            spectrograms: self.spectrograms.map(|builders| builders.map(SpectrogramBuilder::finish)),
+            perceptual: self.perceptual.map(|(mode, scorer, _)| (mode, scorer.finish())),
+        }
     }
 }

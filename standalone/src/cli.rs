@@ -400,6 +400,10 @@ pub struct RenderArgs {
     /// Also draw the report (spectrograms and loss pattern) into this PNG.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// The perceptual score's model of listening (ViSQOL v3): speech (16 kHz, voice activity
+    /// only) or audio (48 kHz); auto takes speech for --application voip, audio otherwise.
+    #[arg(long, value_enum, ignore_case = true, default_value = "auto")]
+    pub quality_mode: crate::perceptual::QualityMode,
     /// Hide the progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -648,6 +652,9 @@ pub struct BatchArgs {
     /// Also write each file's Opus packets as Ogg Opus (NAME.opus).
     #[arg(long)]
     pub record: bool,
+    /// The perceptual score's model for every file (as render's; off saves its time).
+    #[arg(long, value_enum, ignore_case = true, default_value = "auto")]
+    pub quality_mode: crate::perceptual::QualityMode,
     /// Hide the progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -24,6 +24,7 @@ pub mod interrupt;
 pub mod manifest;
 pub mod ogg_opus;
 pub mod output_file;
+pub mod perceptual;
 pub mod plot;
 pub mod progress;
 pub mod render;

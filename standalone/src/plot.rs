@@ -110,7 +110,15 @@ fn draw(pixels: &mut [u8], height: u32, stats: &RenderStats, spectrograms: &[Spe
         Some(coded) => format!("coded {coded} · "),
         None => String::new(),
     };
-    header.draw_text(&format!("{coded}{snr}"), &figures, (16, 70))?;
+    // The perceptual score leads: it ranks settings as listeners would, where SNR may not.
+    let score = match &stats.perceptual {
+        Some(perceptual) => match perceptual.mos_lqo {
+            Some(mos) => format!("MOS-LQO {mos:.2} ({} {}) · ", crate::perceptual::METRIC, perceptual.mode),
+            None => "no perceptual score · ".to_owned(),
+        },
+        None => String::new(),
+    };
+    header.draw_text(&format!("{score}{coded}{snr}"), &figures, (16, 70))?;
 
     let (body, delays) = body.split_vertically(HEIGHT - HEADER_HEIGHT);
     let (spectra, below) = body.split_vertically(HEIGHT - HEADER_HEIGHT - 150 - BANDS_PLOT_HEIGHT);

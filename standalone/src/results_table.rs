@@ -69,6 +69,10 @@ pub struct ResultRow {
     pub coded_mode_percent: Option<f64>,
     pub coded_bandwidth: Option<String>,
     pub coded_bandwidth_percent: Option<f64>,
+    /// The perceptual score (ViSQOL v3's MOS-LQO, 1 to 5) and its mode, `speech` or `audio`
+    /// (the score is empty for a file too short or too quiet to score).
+    pub quality_mode: Option<String>,
+    pub mos_lqo: Option<f64>,
     /// Waveform and spectral SNR in dB (empty for a silent input).
     pub snr_db: Option<f64>,
     pub spectral_snr_db: Option<f64>,
@@ -84,7 +88,7 @@ const WARNING_SEPARATOR: &str = " | ";
 
 impl ResultRow {
     /// The CSV header: the fields, in order (a test checks them against serde's).
-    pub const FIELDS: [&str; 44] = [
+    pub const FIELDS: [&str; 46] = [
         "path",
         "status",
         "error",
@@ -124,6 +128,8 @@ impl ResultRow {
         "coded_mode_percent",
         "coded_bandwidth",
         "coded_bandwidth_percent",
+        "quality_mode",
+        "mos_lqo",
         "snr_db",
         "spectral_snr_db",
         "decoded_true_peak_dbtp",
@@ -154,6 +160,8 @@ impl ResultRow {
             coded_mode_percent: main_mode.map(|(_, percent)| round_percent(percent)),
             coded_bandwidth: main_bandwidth.map(|(bandwidth, _)| Some(bandwidth).key().to_owned()),
             coded_bandwidth_percent: main_bandwidth.map(|(_, percent)| round_percent(percent)),
+            quality_mode: stats.perceptual.as_ref().map(|perceptual| perceptual.mode.clone()),
+            mos_lqo: stats.perceptual.as_ref().and_then(|perceptual| perceptual.mos_lqo),
             snr_db: quality.map(|quality| quality.snr_db).filter(|db| db.is_finite()),
             spectral_snr_db: quality.map(|quality| quality.spectral_snr_db).filter(|db| db.is_finite()),
             decoded_true_peak_dbtp: peaks.map(|peaks| peaks.decoded_true_peak_dbtp).filter(|db| db.is_finite()),
@@ -212,6 +220,8 @@ impl ResultRow {
             coded_mode_percent: None,
             coded_bandwidth: None,
             coded_bandwidth_percent: None,
+            quality_mode: None,
+            mos_lqo: None,
             snr_db: None,
             spectral_snr_db: None,
             decoded_true_peak_dbtp: None,
@@ -272,6 +282,8 @@ mod tests {
                 coded_mode_percent: Some(97.3),
                 coded_bandwidth: Some("swb".into()),
                 coded_bandwidth_percent: Some(100.0),
+                quality_mode: Some("speech".into()),
+                mos_lqo: Some(3.4213),
                 seconds: Some(1.0),
                 sample_rate_hz: Some(44_100),
                 channels: Some(2),

@@ -10,6 +10,7 @@ use roundtrip_signal::running::{QualityFigures, RunningQuality};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, InputProblem, Result};
+use crate::perceptual::Perceptual;
 use crate::render::Rendered;
 use crate::settings_text::{SettingsRecord, describe};
 
@@ -287,6 +288,9 @@ pub struct RenderStats {
     pub coded: Option<CodedPackets>,
     /// `null` when the render was asked not to measure it.
     pub quality: Option<Quality>,
+    /// The perceptual score (absent when not measured, and in stats written before it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perceptual: Option<Perceptual>,
     /// What was asked for but did not happen, and what to change (as the editor says it).
     pub warnings: Vec<String>,
     /// The loss pattern, one [`fate_char`] per packet covering the input.
@@ -433,6 +437,7 @@ impl RenderStats {
             bitrate_bps: rendered.packet_bitrate_bps(),
             coded: Some(rendered.coded.into()),
             quality,
+            perceptual: None,
             warnings,
             fates: rendered.fates.iter().map(|&fate| fate_char::of(fate)).collect(),
             network_delays: NetworkDelays::of(rendered),
@@ -521,6 +526,9 @@ impl RenderStats {
             "  latency    {} samples ({latency_ms:.2} ms), removed from the output ({} packets flushed it, not counted above)",
             self.latency_samples, self.packets_flushed
         );
+        if let Some(perceptual) = &self.perceptual {
+            perceptual.describe(&mut text);
+        }
         if let Some(quality) = &self.quality {
             quality.describe(&mut text);
         }

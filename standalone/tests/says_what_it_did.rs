@@ -214,6 +214,7 @@ fn every_packet_that_covers_the_input_is_counted_at_any_length_rate_and_frame() 
                 loss_trace: None,
                 format: None,
                 measure_quality: false,
+                perceptual: roundtrip_app::perceptual::QualityMode::Off,
             };
             let settings = Settings { frame, ..Settings::DEFAULT };
             // The render itself fails if a covering packet was not played out.

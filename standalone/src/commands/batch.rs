@@ -262,6 +262,7 @@ fn outputs_of(args: &BatchArgs, file: &CorpusFile) -> Outputs {
         loss_trace: None,
         format: None,
         measure_quality: true,
+        perceptual: args.quality_mode,
     }
 }
 
@@ -381,6 +382,7 @@ fn summary(rows: &[ResultRow], reused: usize, workers: usize, shard: Shard) -> S
     let sum = |field: fn(&ResultRow) -> Option<u64>| ok.iter().filter_map(|row| field(row)).sum::<u64>();
     let (sent, lost, late) = (sum(|row| row.packets_sent), sum(|row| row.packets_lost), sum(|row| row.packets_late));
     let snrs: Vec<f64> = ok.iter().filter_map(|row| row.snr_db).collect();
+    let scores: Vec<f64> = ok.iter().filter_map(|row| row.mos_lqo).collect();
     let mut text = String::new();
     let shard_text =
         if shard == Shard::ALL { String::new() } else { format!(" (shard {}/{})", shard.index, shard.count) };
@@ -394,6 +396,10 @@ fn summary(rows: &[ResultRow], reused: usize, workers: usize, shard: Shard) -> S
     let loss = if sent > 0 { 100.0 * lost as f64 / sent as f64 } else { 0.0 };
     let late = if late > 0 { format!(", {late} late") } else { String::new() };
     text += &format!("  packets    {sent} sent, {lost} lost ({loss:.1} %){late}\n");
+    if !scores.is_empty() {
+        let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+        text += &format!("  quality    mean MOS-LQO {mean:.2} over {} files\n", scores.len());
+    }
     if !snrs.is_empty() {
         let mean = snrs.iter().sum::<f64>() / snrs.len() as f64;
         text += &format!("  SNR        mean {mean:.1} dB over {} files\n", snrs.len());

@@ -17,6 +17,7 @@ use roundtrip_signal::test_signal;
 use super::render::{Outputs, render_audio};
 use crate::cli::DemoArgs;
 use crate::error::{AppError, Result};
+use crate::perceptual::QualityMode;
 use crate::stats::{RenderStats, loss_far_from_asked};
 use crate::wav::{self, Audio, WavFormat};
 
@@ -102,6 +103,7 @@ pub fn run_demo(folder: &Path, seconds: f64, quiet: bool) -> Result<Vec<DemoResu
             loss_trace: None,
             format: Some(WavFormat::Int24),
             measure_quality: true,
+            perceptual: QualityMode::Auto,
         };
         let stats = render_audio(input_path, input, WavFormat::Int24, &outputs, settings, quiet)?;
         let mut files = outputs.paths_owned();

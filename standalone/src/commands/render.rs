@@ -7,17 +7,17 @@ use std::path::{Path, PathBuf};
 
 use roundtrip_engine::Settings;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysed, Analysis};
 use crate::audio_file::{InputFile, OutputSink};
 use crate::cli::RenderArgs;
 use crate::error::{AppError, Result};
 use crate::file_identity::{FilePlan, is_standard_stream};
 use crate::ogg_opus::{GRANULE_RATE_HZ, OggOpusWriter, OpusHead};
 use crate::output_file::OutputFile;
+use crate::perceptual::{Perceptual, QualityMode};
 use crate::progress::Progress;
 use crate::render::{AudioSource, Plan, RenderSink, SampleSource, TraceInput, render};
-use crate::spectrogram::Spectrogram;
-use crate::stats::{Quality, RenderStats};
+use crate::stats::RenderStats;
 use crate::wav::{Audio, WavFormat};
 
 /// Where a render writes.
@@ -33,6 +33,8 @@ pub struct Outputs {
     /// Measure the quality figures (SNR, levels): a quarter of a render's time, so a benchmark
     /// of the codec path leaves them out.
     pub measure_quality: bool,
+    /// The perceptual score's model (only with `measure_quality`).
+    pub perceptual: QualityMode,
 }
 
 impl Outputs {
@@ -113,6 +115,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         loss_trace: args.write_trace.clone(),
         format: args.format,
         measure_quality: true,
+        perceptual: args.quality_mode,
     };
     let existing: Vec<PathBuf> = outputs
         .paths()
@@ -189,18 +192,21 @@ fn render_from(
     quiet: bool,
 ) -> Result<RenderStats> {
     let (rate, channels, frames) = (source.sample_rate_hz(), source.channels(), source.frames());
-    let mut writers = Writers::create(outputs, input_format, (rate, channels, frames), plan.settings.output_gain_db)?;
+    let mut writers = Writers::create(outputs, input_format, (rate, channels, frames), &plan.settings)?;
     let label = input_path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
     let progress = Progress::new(&label, frames as f64 / f64::from(rate.max(1)), quiet);
     let rendered = render(source, plan, &progress, &mut writers, outputs.record.is_some())?;
-    let (recorded, quality, spectrograms) = writers.finish()?;
+    let (recorded, analysed) = writers.finish()?;
     if let Some(path) = &outputs.loss_trace {
         // The pattern of every packet sent, so that a replay loses (and delays) the same ones.
         let pattern = rendered.network_trace().map_err(|err| AppError::output(path, err))?;
         crate::output_file::write_all(path, pattern.to_text().as_bytes())?;
     }
-    let mut stats = RenderStats::measure((input_path, &outputs.decoded), (rate, channels, frames), &rendered, quality);
+    let mut stats =
+        RenderStats::measure((input_path, &outputs.decoded), (rate, channels, frames), &rendered, analysed.quality);
+    stats.perceptual = analysed.perceptual.map(|(mode, result)| Perceptual::from_result(mode, result));
     stats.packets_recorded = recorded as u64;
+    let spectrograms = analysed.spectrograms;
     if let Some(path) = outputs.stats_path() {
         stats.save(&path)?;
     }
@@ -227,12 +233,13 @@ struct Writers {
 
 impl Writers {
     /// Opens every output before the long work, so that an unwritable path fails at once.
-    /// `output_gain_db`: the gain after the decoder, which the measures take out.
+    /// The settings give the gain after the decoder, which the measures take out, and the
+    /// application, which chooses the perceptual score's model.
     fn create(
         outputs: &Outputs,
         input_format: WavFormat,
         (rate, channels, frames): (u32, usize, usize),
-        output_gain_db: f32,
+        settings: &Settings,
     ) -> Result<Self> {
         let sink = |path: &Path| OutputSink::create(path, outputs.format, input_format, rate, channels);
         let writers = Self {
@@ -245,9 +252,10 @@ impl Writers {
             rate,
             analysis: Analysis::new(
                 (rate, channels, frames),
-                output_gain_db,
+                settings.output_gain_db,
                 outputs.measure_quality,
                 outputs.report.is_some(),
+                outputs.perceptual.resolve(settings.application).filter(|_| outputs.measure_quality),
             ),
         };
         // Written after the render: tried now, so that a bad path fails before the work.
@@ -258,7 +266,7 @@ impl Writers {
     }
 
     /// Completes every file; returns the packets recorded, the quality and the spectrograms.
-    fn finish(self) -> Result<(usize, Option<Quality>, Option<[Spectrogram; 3]>)> {
+    fn finish(self) -> Result<(usize, Analysed)> {
         self.decoded.finish()?;
         if let Some(difference) = self.difference {
             difference.finish()?;
@@ -271,8 +279,7 @@ impl Writers {
             }
             None => 0,
         };
-        let (quality, spectrograms) = self.analysis.finish();
-        Ok((recorded, quality, spectrograms))
+        Ok((recorded, self.analysis.finish()))
     }
 }
 

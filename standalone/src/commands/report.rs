@@ -1,11 +1,16 @@
 //! `report`: the summary of a render, and its picture, from the render's stats, its input and its
 //! output, both read block by block.
 
+use roundtrip_codec::Application;
+use roundtrip_engine::Choice;
+use roundtrip_quality::Mode;
+
 use crate::analysis::Analysis;
 use crate::audio_file::InputFile;
 use crate::cli::ReportArgs;
 use crate::error::{AppError, InputProblem, Result};
 use crate::file_identity::FilePlan;
+use crate::perceptual::{Perceptual, QualityMode};
 use crate::render::{BLOCK_FRAMES, SampleSource};
 use crate::stats::{Quality, RenderStats};
 
@@ -32,7 +37,14 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         return Err(AppError::input(&input_path, InputProblem::NotTheInputOf(rendered.clone())));
     }
     let gain_db = stats.settings.output_gain_db;
-    let mut analysis = Analysis::new((rate, channels, frames), gain_db, true, !args.no_png);
+    // Scored again in the mode the render was scored in (or would have been).
+    let mode = match stats.perceptual.as_ref().map(|perceptual| perceptual.mode.as_str()) {
+        Some("speech") => Some(Mode::Speech),
+        Some(_) => Some(Mode::Audio),
+        None => Application::from_key(&stats.settings.application)
+            .and_then(|application| QualityMode::Auto.resolve(application)),
+    };
+    let mut analysis = Analysis::new((rate, channels, frames), gain_db, true, !args.no_png, mode);
     let (mut input_block, mut decoded_block) = (vec![0.0; BLOCK_FRAMES * channels], vec![0.0; BLOCK_FRAMES * channels]);
     loop {
         let read = input.read(&mut input_block)?;
@@ -42,11 +54,13 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         decoded.read(&mut decoded_block[..read])?;
         analysis.push(&input_block[..read], &decoded_block[..read]);
     }
-    let (quality, spectrograms) = analysis.finish();
+    let analysed = analysis.finish();
     // The render measured the decoder's own samples; a fixed-point file holds them clipped, so
     // its peaks would hide the overs. The render's figures stay.
     let rendered_peaks = stats.quality.and_then(|quality| quality.peaks);
-    stats.quality = quality.map(|quality| Quality { peaks: rendered_peaks.or(quality.peaks), ..quality });
+    stats.quality = analysed.quality.map(|quality| Quality { peaks: rendered_peaks.or(quality.peaks), ..quality });
+    stats.perceptual = analysed.perceptual.map(|(mode, result)| Perceptual::from_result(mode, result));
+    let spectrograms = analysed.spectrograms;
     print!("{}", stats.summary());
     if let Some(spectrograms) = spectrograms {
         crate::plot::draw_report(&png, &stats, &spectrograms)?;
