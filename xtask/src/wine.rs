@@ -14,6 +14,8 @@ use crate::windows::{APP_EXE, TARGET};
 
 /// Debian's Wine 8 for 64-bit programs (package wine64).
 const WINE: &str = "/usr/lib/wine/wine64";
+/// Its server, which `--wait` asks to return once every Wine process of the prefix has ended.
+const WINESERVER: &str = "/usr/lib/wine/wineserver";
 
 /// Names the plugin library the CLAP-host tests load (see `plugin/tests/common/clap_host.rs`).
 const PLUGIN_UNDER_TEST_ENV: &str = "OPUS_ROUNDTRIP_PLUGIN_UNDER_TEST";
@@ -45,6 +47,15 @@ impl Wine {
         }
         let prefix = release.join("wine-prefix");
         let _ = std::fs::remove_dir_all(&prefix);
+        // A fresh prefix is made by the first program Wine runs, and its set-up goes on in the
+        // background; a test started meanwhile has died under it without a word. So the prefix
+        // is made, and waited for, before any test runs.
+        let env = [("WINEPREFIX", prefix.as_path())];
+        let (code, text) = run(Path::new(WINE), &["wineboot", "--init"], &env)?;
+        if code != Some(0) {
+            return Err(format!("making the Wine prefix failed: {text}"));
+        }
+        run(Path::new(WINESERVER), &["--wait"], &env)?;
         Ok(Self { prefix })
     }
 
