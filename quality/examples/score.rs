@@ -1,23 +1,14 @@
 //! Scores a degraded WAV against its reference, as the reference implementation's command line
 //! does: `cargo run --release -p roundtrip-quality --example score -- REF.wav DEG.wav speech|audio`.
-//! Both are mixed to mono; 16-bit files are read as the reference reads them (÷ 32768).
+//! With `REFERENCE_RULES=1` it scores as the reference does, at the files' own rate and any
+//! length (see `score_as_reference`); otherwise as the app does.
 
-use roundtrip_quality::{Mode, score};
+#[path = "../tests/common/wav.rs"]
+mod wav;
 
-fn read(path: &str) -> (Vec<f32>, u32) {
-    let mut reader = hound::WavReader::open(path).unwrap_or_else(|err| panic!("{path}: {err}"));
-    let spec = reader.spec();
-    let channels = usize::from(spec.channels);
-    let samples: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader.samples::<f32>().map(Result::unwrap).collect(),
-        hound::SampleFormat::Int => {
-            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
-            reader.samples::<i32>().map(|s| s.unwrap() as f32 * scale).collect()
-        }
-    };
-    let mono = samples.chunks_exact(channels).map(|frame| frame.iter().sum::<f32>() / channels as f32).collect();
-    (mono, spec.sample_rate)
-}
+use std::path::Path;
+
+use roundtrip_quality::{Mode, score, score_as_reference};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -26,11 +17,25 @@ fn main() {
         std::process::exit(2);
     };
     let mode = if mode == "speech" { Mode::Speech } else { Mode::Audio };
-    let ((reference, rate), (degraded, degraded_rate)) = (read(reference), read(degraded));
-    assert_eq!(rate, degraded_rate, "the two rates differ");
-    match score(&reference, &degraded, rate, mode) {
+    let (reference, rate) = wav::read_mono(Path::new(reference));
+    let (degraded, degraded_rate) = wav::read_mono(Path::new(degraded));
+    if rate != degraded_rate {
+        eprintln!("the two rates differ: {rate} and {degraded_rate} Hz");
+        std::process::exit(2);
+    }
+    let result = if std::env::var_os("REFERENCE_RULES").is_some() {
+        let widen = |signal: &[f32]| signal.iter().map(|&x| f64::from(x)).collect::<Vec<f64>>();
+        score_as_reference(&widen(&reference), &widen(&degraded), rate, mode)
+    } else {
+        score(&reference, &degraded, rate, mode)
+    };
+    match result {
         Ok(score) => {
             println!("MOS-LQO {:.6} NSIM {:.6} patches {}", score.mos, score.similarity, score.patches.len());
+            if score.mode == Mode::Speech {
+                let exponential = roundtrip_quality::mapping::speech_mos(&score.band_similarities);
+                println!("exponential mapping {exponential:.6}");
+            }
             let bands: Vec<String> = score
                 .band_centres_hz
                 .iter()

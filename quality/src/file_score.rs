@@ -5,7 +5,7 @@
 //!
 //! A file no longer than a segment and a half is scored as one, exactly as [`score`] would.
 
-use crate::score::{MIN_SECONDS, Mode, QualityError, Score, mos_of, pooled_band_similarities, score};
+use crate::score::{MIN_SECONDS, Mode, QualityError, Score, mos_of, score};
 
 /// The length of a segment.
 pub const SEGMENT_SECONDS: f64 = 10.0;
@@ -109,9 +109,8 @@ impl FileScorer {
                 segments: self.segments,
             });
         }
-        let band_similarities =
-            pooled_band_similarities(scored.iter().flat_map(|score| &score.patches), band_centres_hz.len());
-        let (mos, similarity) = mos_of(mode, &band_similarities);
+        let patches = scored.iter().flat_map(|score| &score.patches);
+        let (mos, similarity, band_similarities) = mos_of(mode, patches, band_centres_hz.len(), first.frame_seconds);
         Ok(FileScore { mode, mos, similarity, band_similarities, band_centres_hz, segments: self.segments })
     }
 }

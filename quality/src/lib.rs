@@ -6,12 +6,13 @@
 //!
 //! Layout, in the order the signal goes: [`resample`] to the model's rate,
 //! [`alignment`] in time, [`gammatone`] spectrograms, [`patches`] chosen and matched, [`nsim`]
-//! per patch, [`mapping`] to MOS; [`score`] runs them on a clip, [`file_score`] on a whole
+//! per patch, [`mapping`] and [`lattice`] to MOS; [`score`] runs them on a clip, [`file_score`] on a whole
 //! file, segment by segment.
 
 pub mod alignment;
 pub mod file_score;
 pub mod gammatone;
+pub mod lattice;
 pub mod mapping;
 pub mod nsim;
 pub mod patches;
@@ -19,4 +20,4 @@ pub mod resample;
 pub mod score;
 
 pub use file_score::{FileScore, FileScorer, SEGMENT_SECONDS, SegmentScore};
-pub use score::{MIN_SECONDS, Mode, QualityError, Score, score, score_at_model_rate};
+pub use score::{MIN_SECONDS, Mode, QualityError, Score, score, score_as_reference, score_at_model_rate};

@@ -7,7 +7,8 @@ use std::fmt;
 
 use crate::alignment::globally_align;
 use crate::gammatone::{FilterBank, frame_and_hop, prepare_for_comparison, spectrogram};
-use crate::mapping::{audio_mos, speech_mos};
+use crate::lattice::{LatticeFeatures, lattice_mos};
+use crate::mapping::audio_mos;
 use crate::patches::{MatchedPatch, match_patches, realign, regular_patch_starts, voiced_patch_starts};
 use crate::resample::resample;
 
@@ -47,6 +48,14 @@ impl Mode {
         match self {
             Self::Speech => 20,
             Self::Audio => 30,
+        }
+    }
+
+    /// The mapping from similarity to MOS this mode uses: the reference's defaults.
+    pub fn mapping(self) -> &'static str {
+        match self {
+            Self::Speech => "lattice",
+            Self::Audio => "SVR",
         }
     }
 
@@ -119,6 +128,9 @@ pub struct Score {
     pub band_centres_hz: Vec<f64>,
     /// The patches compared, in time order.
     pub patches: Vec<MatchedPatch>,
+    /// The spectrogram's hop: how the patches' lengths count frames when similarity deviations
+    /// are pooled over patches.
+    pub frame_seconds: f64,
 }
 
 /// Scores `degraded` against `reference`, both mono at `sample_rate_hz`.
@@ -143,7 +155,20 @@ pub fn score(reference: &[f32], degraded: &[f32], sample_rate_hz: u32, mode: Mod
 
 /// [`score`] for audio already at the mode's rate, in f64 as the reference computes.
 pub fn score_at_model_rate(reference: &[f64], degraded: &[f64], mode: Mode) -> Result<Score, QualityError> {
-    let rate = f64::from(mode.sample_rate_hz());
+    score_as_reference(reference, degraded, mode.sample_rate_hz(), mode)
+}
+
+/// The score as the reference implementation computes it: at the signals' own rate (it warns of
+/// speech above 16 kHz and audio at other than 48 kHz, and scores them as they are), with no
+/// shortest length but the few patches the measure needs. Its conformance values are made this
+/// way; [`score`] resamples to the mode's rate and refuses clips too short to mean much.
+pub fn score_as_reference(
+    reference: &[f64],
+    degraded: &[f64],
+    sample_rate_hz: u32,
+    mode: Mode,
+) -> Result<Score, QualityError> {
+    let rate = f64::from(sample_rate_hz);
     let rms = |signal: &[f64]| (signal.iter().map(|x| x * x).sum::<f64>() / signal.len().max(1) as f64).sqrt();
     if rms(reference) == 0.0 {
         return Err(QualityError::TooQuiet);
@@ -177,35 +202,70 @@ pub fn score_at_model_rate(reference: &[f64], degraded: &[f64], mode: Mode) -> R
         .ok_or(QualityError::DegradedSilent)?;
     let patches = realign(matched, reference, &degraded, &bank, rate).ok_or_else(too_short)?;
 
-    let band_similarities = pooled_band_similarities(&patches, bank.len());
-    let (mos, similarity) = mos_of(mode, &band_similarities);
-    Ok(Score { mode, mos, similarity, band_similarities, band_centres_hz: bank.centres_hz().to_vec(), patches })
+    let (mos, similarity, band_similarities) = mos_of(mode, &patches, bank.len(), frame_seconds);
+    Ok(Score {
+        mode,
+        mos,
+        similarity,
+        band_similarities,
+        band_centres_hz: bank.centres_hz().to_vec(),
+        patches,
+        frame_seconds,
+    })
 }
 
-/// Each band's mean similarity over `patches` (ViSQOL's FVNSIM).
-pub(crate) fn pooled_band_similarities<'a>(
+/// The features the speech mapping reads, over `patches`, as the reference pools them.
+pub fn lattice_features(patches: &[&MatchedPatch], bands: usize, frame_seconds: f64) -> LatticeFeatures {
+    let count = patches.len().max(1) as f64;
+    let band_mean = |value: &dyn Fn(&MatchedPatch) -> f64| patches.iter().map(|p| value(p)).sum::<f64>() / count;
+    let mean_similarity: Vec<f64> = (0..bands).map(|b| band_mean(&|p| p.similarity.band_means[b])).collect();
+    let degraded_level = (0..bands).map(|b| band_mean(&|p| p.similarity.band_degraded_levels[b])).collect();
+    // The mean of the lowest tenth (at least one) of the patches' similarities.
+    let low_tenth_similarity = (0..bands)
+        .map(|band| {
+            let mut values: Vec<f64> = patches.iter().map(|p| p.similarity.band_means[band]).collect();
+            values.sort_by(f64::total_cmp);
+            let n = ((values.len() as f64 * 0.1) as usize).max(1).min(values.len().max(1));
+            values.iter().take(n).sum::<f64>() / n as f64
+        })
+        .collect();
+    // The deviation over every frame of every patch, pooled from each patch's mean and
+    // deviation and its length in frames.
+    let frames: Vec<f64> =
+        patches.iter().map(|p| ((p.reference_seconds.1 - p.reference_seconds.0) / frame_seconds).ceil()).collect();
+    let total: f64 = frames.iter().sum();
+    let similarity_deviation = (0..bands)
+        .map(|band| {
+            let sum: f64 = patches
+                .iter()
+                .zip(&frames)
+                .map(|(p, n)| {
+                    let (mean, deviation) = (p.similarity.band_means[band], p.similarity.band_deviations[band]);
+                    (n - 1.0) * deviation * deviation + n * mean * mean
+                })
+                .sum();
+            let variance = (sum - mean_similarity[band] * mean_similarity[band] * total) / (total - 1.0);
+            if variance > 0.0 { variance.sqrt() } else { 0.0 }
+        })
+        .collect();
+    LatticeFeatures { mean_similarity, low_tenth_similarity, similarity_deviation, degraded_level }
+}
+
+/// The MOS, the mean similarity (VNSIM) and each band's similarity (FVNSIM) over `patches`, in
+/// `mode`: speech through the reference's default lattice model, audio through its SVR.
+pub(crate) fn mos_of<'a>(
+    mode: Mode,
     patches: impl IntoIterator<Item = &'a MatchedPatch>,
     bands: usize,
-) -> Vec<f64> {
-    let mut sums = vec![0.0; bands];
-    let mut count = 0usize;
-    for patch in patches {
-        for (sum, &mean) in sums.iter_mut().zip(&patch.similarity.band_means) {
-            *sum += mean;
-        }
-        count += 1;
-    }
-    sums.iter_mut().for_each(|sum| *sum /= count.max(1) as f64);
-    sums
-}
-
-/// The MOS and the mean similarity (VNSIM) of the band similarities, in `mode`.
-pub(crate) fn mos_of(mode: Mode, band_similarities: &[f64]) -> (f64, f64) {
-    let similarity = band_similarities.iter().sum::<f64>() / band_similarities.len().max(1) as f64;
+    frame_seconds: f64,
+) -> (f64, f64, Vec<f64>) {
+    let patches: Vec<&MatchedPatch> = patches.into_iter().collect();
+    let features = lattice_features(&patches, bands, frame_seconds);
+    let similarity = features.mean_similarity.iter().sum::<f64>() / bands.max(1) as f64;
     let mos = match mode {
-        Mode::Speech => speech_mos(band_similarities),
-        Mode::Audio => audio_mos(band_similarities).unwrap_or(1.0),
+        Mode::Speech => lattice_mos(&features).unwrap_or(1.0),
+        Mode::Audio => audio_mos(&features.mean_similarity).unwrap_or(1.0),
     };
     // Nothing alike at all is the worst score, whatever the mapping says.
-    (if similarity < 0.15 { 1.0 } else { mos }, similarity)
+    (if similarity < 0.15 { 1.0 } else { mos }, similarity, features.mean_similarity)
 }

@@ -45,6 +45,9 @@ pub struct Perceptual {
     pub metric: String,
     /// `speech` or `audio`.
     pub mode: String,
+    /// How similarity became MOS: `lattice` (speech) or `SVR` (audio), the reference's defaults.
+    #[serde(default)]
+    pub mapping: String,
     /// MOS-LQO, 1 to 5; absent when the file could not be scored.
     pub mos_lqo: Option<f64>,
     /// The mean similarity of the bands (ViSQOL's VNSIM), 0 to 1.
@@ -71,6 +74,7 @@ impl Perceptual {
         let base = Self {
             metric: METRIC.to_owned(),
             mode: mode.key().to_owned(),
+            mapping: mode.mapping().to_owned(),
             mos_lqo: None,
             similarity: None,
             not_scored: None,
@@ -101,8 +105,10 @@ impl Perceptual {
             (Some(mos), _) => {
                 let _ = writeln!(
                     text,
-                    "  quality    MOS-LQO {mos:.2} ({METRIC}, {} mode: a model of listeners, 1 bad to 5 excellent)",
-                    self.mode
+                    "  quality    MOS-LQO {mos:.2}, {} ({METRIC}, {} mode, {} mapping; a model of listeners: 1 bad, 2 poor, 3 fair, 4 good, 5 excellent)",
+                    roundtrip_quality::mapping::opinion(mos),
+                    self.mode,
+                    self.mapping
                 );
             }
             (None, why) => {
