@@ -7,13 +7,15 @@
 //! Layout, in the order the signal goes: [`resample`] to the model's rate,
 //! [`alignment`] in time, [`gammatone`] spectrograms, [`patches`] chosen and matched, [`nsim`]
 //! per patch, [`mapping`] and [`lattice`] to MOS; [`score`] runs them on a clip, [`file_score`] on a whole
-//! file, segment by segment.
+//! file, segment by segment. [`masking`] is the other view: where in time and frequency a change
+//! is audible (PEAQ's noise-to-mask ratio).
 
 pub mod alignment;
 pub mod file_score;
 pub mod gammatone;
 pub mod lattice;
 pub mod mapping;
+pub mod masking;
 pub mod nsim;
 pub mod patches;
 pub mod resample;

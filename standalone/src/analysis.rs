@@ -1,6 +1,6 @@
 //! What a render and a report measure of the decoded audio against its input, block by block,
-//! in memory independent of the length: the quality figures and the report's three spectrograms
-//! (input, decoded, difference).
+//! in memory independent of the length: the quality figures, the perceptual score, where the
+//! change is audible, and the report's three spectrograms (input, decoded, difference).
 //!
 //! The output gain is applied after the decoder, so the decoded audio is compared with the input
 //! at that gain: the figures measure the codec, not the level the user chose for the output.
@@ -9,6 +9,7 @@ use roundtrip_quality::{FileScore, FileScorer, Mode, QualityError};
 use roundtrip_signal::peaks::PeakMeter;
 use roundtrip_signal::running::RunningQuality;
 
+use crate::audibility::{Audibility, AudibilityBuilder, AudibilityMap};
 use crate::plot::SPECTROGRAM_COLUMNS;
 use crate::spectrogram::{Spectrogram, SpectrogramBuilder};
 use crate::stats::{PeakFigures, Quality};
@@ -28,8 +29,12 @@ pub struct Analysis {
     difference: Vec<f32>,
     /// The output gain in dB, for the peak figures.
     output_gain_db: f32,
-    /// The perceptual score, with the latest block of each signal mixed to mono for it.
-    perceptual: Option<(Mode, FileScorer, [Vec<f32>; 2])>,
+    /// The perceptual score.
+    perceptual: Option<(Mode, FileScorer)>,
+    /// Where the change is audible (with the quality figures; its map with the spectrograms).
+    audibility: Option<AudibilityBuilder>,
+    /// The latest block of each signal mixed to mono, for the two listener models.
+    mono: [Vec<f32>; 2],
     channels: usize,
 }
 
@@ -40,12 +45,16 @@ pub struct Analysed {
     pub spectrograms: Option<[Spectrogram; 3]>,
     /// The perceptual score in its mode, or why there is none.
     pub perceptual: Option<(Mode, Result<FileScore, QualityError>)>,
+    /// Where the change is audible, and the report's map of it.
+    pub audibility: Option<Audibility>,
+    pub audibility_map: Option<AudibilityMap>,
 }
 
 impl Analysis {
     /// Measures of `frames` frames of `channels` at `sample_rate_hz`, rendered with an output
     /// gain of `output_gain_db`: the quality figures if `quality`, the spectrograms if
-    /// `spectrograms`, the perceptual score in `perceptual`'s mode. This allocates.
+    /// `spectrograms`, the perceptual score in `perceptual`'s mode; where the change is audible
+    /// with the quality figures, mapped with the spectrograms. This allocates.
     pub fn new(
         (sample_rate_hz, channels, frames): (u32, usize, usize),
         output_gain_db: f32,
@@ -64,7 +73,11 @@ impl Analysis {
             reference: Vec::new(),
             difference: Vec::new(),
             output_gain_db,
-            perceptual: perceptual.map(|mode| (mode, FileScorer::new(sample_rate_hz, mode), [Vec::new(), Vec::new()])),
+            perceptual: perceptual.map(|mode| (mode, FileScorer::new(sample_rate_hz, mode))),
+            audibility: quality
+                .then(|| AudibilityBuilder::new(sample_rate_hz, frames, spectrograms.then_some(SPECTROGRAM_COLUMNS)))
+                .flatten(),
+            mono: [Vec::new(), Vec::new()],
             channels: channels.max(1),
         }
     }
@@ -89,8 +102,9 @@ impl Analysis {
             input_peaks.push(input);
             decoded_peaks.push(decoded);
         }
-        // Scored as listeners would hear the two signals, both channels together.
-        if let Some((_, scorer, [mono_reference, mono_decoded])) = &mut self.perceptual {
+        // Both listener models hear the two signals as listeners would, both channels together.
+        if self.perceptual.is_some() || self.audibility.is_some() {
+            let [mono_reference, mono_decoded] = &mut self.mono;
             let mix = |interleaved: &[f32], mono: &mut Vec<f32>| {
                 mono.clear();
                 let scale = 1.0 / self.channels as f32;
@@ -98,7 +112,12 @@ impl Analysis {
             };
             mix(reference, mono_reference);
             mix(decoded, mono_decoded);
-            scorer.push(mono_reference, mono_decoded);
+            if let Some((_, scorer)) = &mut self.perceptual {
+                scorer.push(mono_reference, mono_decoded);
+            }
+            if let Some(audibility) = &mut self.audibility {
+                audibility.push(mono_reference, mono_decoded);
+            }
         }
         if let Some([input_spectrogram, decoded_spectrogram, difference_spectrogram]) = &mut self.spectrograms {
             input_spectrogram.push(input);
@@ -112,10 +131,13 @@ impl Analysis {
     pub fn finish(self) -> Analysed {
         let gain_db = f64::from(self.output_gain_db);
         let peaks = self.peaks.map(|[input, decoded]| PeakFigures::new(&input.peaks(), &decoded.peaks(), gain_db));
+        let (audibility, audibility_map) = self.audibility.map_or((None, None), AudibilityBuilder::finish);
         Analysed {
             quality: self.quality.map(|running| Quality::from_figures(&running.figures(), gain_db, peaks)),
             spectrograms: self.spectrograms.map(|builders| builders.map(SpectrogramBuilder::finish)),
-            perceptual: self.perceptual.map(|(mode, scorer, _)| (mode, scorer.finish())),
+            perceptual: self.perceptual.map(|(mode, scorer)| (mode, scorer.finish())),
+            audibility,
+            audibility_map,
         }
     }
 }

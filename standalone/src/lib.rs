@@ -11,6 +11,7 @@
 //! - [`devices`]: the audio devices `live` can use; [`progress`], [`units`], [`error`].
 
 pub mod analysis;
+pub mod audibility;
 pub mod audio_file;
 pub mod augment;
 pub mod cli;

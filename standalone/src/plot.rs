@@ -1,5 +1,6 @@
 //! The report's picture (plotters, into a PNG): spectrograms of the input, the decoded audio and
-//! their difference on one time axis, the loss pattern under them, and when the network delayed
+//! their difference on one time axis, the level change per band, where the change is audible
+//! (noise-to-mask ratio per critical band), the loss pattern under them, and when the network delayed
 //! packets, every packet's delay against the receiver's deadline, so that a person sees where
 //! the codec and the network hurt.
 
@@ -11,6 +12,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
+use crate::audibility::AudibilityMap;
 use crate::error::{AppError, Result};
 use roundtrip_signal::bands::BandMap;
 
@@ -23,6 +25,9 @@ const HEIGHT: u32 = 1230;
 const BANDS_PLOT_HEIGHT: u32 = 190;
 /// The band differences' colour range, dB: the decoded audio quieter (blue) or louder (red).
 const BAND_DIFFERENCE_RANGE_DB: (f32, f32) = (-24.0, 12.0);
+/// The noise-to-mask panel's height, and its colour scale: well masked to clearly audible.
+const AUDIBILITY_PLOT_HEIGHT: u32 = 190;
+const NMR_RANGE_DB: (f32, f32) = (-30.0, 20.0);
 /// The delay plot's height, added below the losses when the network delayed packets.
 const DELAY_PLOT_HEIGHT: u32 = 220;
 /// The header's height: the title and two lines of figures.
@@ -51,11 +56,18 @@ fn register_font() {
 
 /// Draws the report of `stats` with the spectrograms of the input, the decoded audio and their
 /// difference into `path` (a PNG), whole or not at all.
-pub fn draw_report(path: &Path, stats: &RenderStats, spectrograms: &[Spectrogram; 3]) -> Result<()> {
+pub fn draw_report(
+    path: &Path,
+    stats: &RenderStats,
+    spectrograms: &[Spectrogram; 3],
+    audibility: Option<&AudibilityMap>,
+) -> Result<()> {
     register_font();
-    let height = HEIGHT + if stats.network_delays.is_some() { DELAY_PLOT_HEIGHT } else { 0 };
+    let height = HEIGHT
+        + if stats.network_delays.is_some() { DELAY_PLOT_HEIGHT } else { 0 }
+        + if audibility.is_some() { AUDIBILITY_PLOT_HEIGHT } else { 0 };
     let mut pixels = vec![0u8; (WIDTH * height * 3) as usize];
-    draw(&mut pixels, height, stats, spectrograms).map_err(|err| AppError::output(path, err))?;
+    draw(&mut pixels, height, stats, spectrograms, audibility).map_err(|err| AppError::output(path, err))?;
     let mut file = crate::output_file::OutputFile::create(path)?;
     {
         let mut encoder = png::Encoder::new(file.writer(), WIDTH, height);
@@ -70,7 +82,13 @@ pub fn draw_report(path: &Path, stats: &RenderStats, spectrograms: &[Spectrogram
 
 type Error = Box<dyn std::error::Error>;
 
-fn draw(pixels: &mut [u8], height: u32, stats: &RenderStats, spectrograms: &[Spectrogram; 3]) -> Result<(), Error> {
+fn draw(
+    pixels: &mut [u8],
+    height: u32,
+    stats: &RenderStats,
+    spectrograms: &[Spectrogram; 3],
+    audibility: Option<&AudibilityMap>,
+) -> Result<(), Error> {
     let root = BitMapBackend::with_buffer(pixels, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let (header, body) = root.split_vertically(HEADER_HEIGHT);
@@ -113,16 +131,23 @@ fn draw(pixels: &mut [u8], height: u32, stats: &RenderStats, spectrograms: &[Spe
     // The perceptual score leads: it ranks settings as listeners would, where SNR may not.
     let score = match &stats.perceptual {
         Some(perceptual) => match perceptual.mos_lqo {
-            Some(mos) => format!("MOS-LQO {mos:.2} ({} {}) · ", crate::perceptual::METRIC, perceptual.mode),
+            Some(mos) => format!(
+                "MOS-LQO {mos:.2}, {} ({} {}) · ",
+                roundtrip_quality::mapping::opinion(mos),
+                crate::perceptual::METRIC,
+                perceptual.mode
+            ),
             None => "no perceptual score · ".to_owned(),
         },
         None => String::new(),
     };
     header.draw_text(&format!("{score}{coded}{snr}"), &figures, (16, 70))?;
 
-    let (body, delays) = body.split_vertically(HEIGHT - HEADER_HEIGHT);
+    let audibility_height = if audibility.is_some() { AUDIBILITY_PLOT_HEIGHT } else { 0 };
+    let (body, delays) = body.split_vertically(HEIGHT - HEADER_HEIGHT + audibility_height);
     let (spectra, below) = body.split_vertically(HEIGHT - HEADER_HEIGHT - 150 - BANDS_PLOT_HEIGHT);
-    let (bands, losses) = below.split_vertically(BANDS_PLOT_HEIGHT);
+    let (bands, below) = below.split_vertically(BANDS_PLOT_HEIGHT);
+    let (audible, losses) = below.split_vertically(audibility_height);
     let panels = spectra.split_evenly((3, 1));
     let seconds = (stats.frames as f64 / f64::from(stats.sample_rate_hz.max(1))).max(1e-3);
     let names = ["Input", "Decoded", "Difference (input − decoded)"];
@@ -131,6 +156,9 @@ fn draw(pixels: &mut [u8], height: u32, stats: &RenderStats, spectrograms: &[Spe
     }
     draw_colour_scale(&spectra)?;
     draw_band_differences(&bands, &spectrograms[0], &spectrograms[1], stats.sample_rate_hz, seconds)?;
+    if let Some(map) = audibility {
+        draw_audibility(&audible, map, seconds)?;
+    }
     draw_losses(&losses, stats, seconds)?;
     if let Some(network) = &stats.network_delays {
         draw_delays(&delays, stats, network, seconds)?;
@@ -280,6 +308,62 @@ where
         area.draw_text(&label, &(FONT, 12).into_font().color(&RGBColor(60, 60, 60)), (24, y + 22))?;
     }
     Ok(())
+}
+
+/// The noise-to-mask ratio per critical band over time: where listeners would hear the change.
+fn draw_audibility<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    map: &AudibilityMap,
+    seconds: f64,
+) -> Result<(), Error>
+where
+    DB::ErrorType: 'static,
+{
+    let bands = map.band_centres_hz.len();
+    let top_khz = map.band_centres_hz.last().map_or(1.0, |hz| hz / 1000.0);
+    let (low, high) = NMR_RANGE_DB;
+    let caption = format!(
+        "Audible change: noise-to-mask ratio per critical band (PEAQ's ear model): red above the mask, to +{high} dB; \
+         grey to dark, masked, to {low} dB"
+    );
+    let chart = time_chart(area, &caption, seconds, 0.0..top_khz, None)?;
+    let plot = chart.plotting_area().strip_coord_spec();
+    let (width, height) = plot.dim_in_pixel();
+    if bands == 0 || width == 0 || height == 0 {
+        return Ok(());
+    }
+    for x in 0..width {
+        let column = x as usize * map.columns / width as usize;
+        for y in 0..height {
+            // Critical bands stacked evenly: a Bark axis.
+            let band = ((height - 1 - y) as usize * bands) / height as usize;
+            plot.draw_pixel((x as i32, y as i32), &nmr_colour(map.nmr_db(column, band)))?;
+        }
+    }
+    for band in (0..bands).step_by(12) {
+        let y = height as i32 - 1 - ((band as f32 + 0.5) * height as f32 / bands as f32) as i32;
+        let hz = map.band_centres_hz[band];
+        let label = if hz >= 1_000.0 { format!("{:.1}k", hz / 1000.0) } else { format!("{hz:.0}") };
+        area.draw_text(&label, &(FONT, 12).into_font().color(&RGBColor(60, 60, 60)), (24, y + 22))?;
+    }
+    Ok(())
+}
+
+/// An NMR's colour: masked from dark (well under the mask) to light grey (at it), audible from
+/// yellow (just over) to red; a column with no frame is the background.
+fn nmr_colour(db: f32) -> RGBColor {
+    if db.is_nan() {
+        return RGBColor(255, 255, 255);
+    }
+    let (low, high) = NMR_RANGE_DB;
+    if db <= 0.0 {
+        let t = 1.0 - (db / low).min(1.0);
+        let level = 30.0 + 185.0 * t;
+        RGBColor(level as u8, level as u8, (level + 15.0).min(255.0) as u8)
+    } else {
+        let t = (db / high).min(1.0);
+        RGBColor(255, (230.0 * (1.0 - t)) as u8, (60.0 * (1.0 - t)) as u8)
+    }
 }
 
 /// A band difference's colour: grey at 0 dB, to blue (quieter) or red (louder); dark for none.

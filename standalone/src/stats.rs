@@ -9,6 +9,7 @@ use roundtrip_signal::peaks::Peaks;
 use roundtrip_signal::running::{QualityFigures, RunningQuality};
 use serde::{Deserialize, Serialize};
 
+use crate::audibility::Audibility;
 use crate::error::{AppError, InputProblem, Result};
 use crate::perceptual::Perceptual;
 use crate::render::Rendered;
@@ -291,6 +292,9 @@ pub struct RenderStats {
     /// The perceptual score (absent when not measured, and in stats written before it was).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub perceptual: Option<Perceptual>,
+    /// Where the change is audible (absent when not measured, and in stats written before it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audibility: Option<Audibility>,
     /// What was asked for but did not happen, and what to change (as the editor says it).
     pub warnings: Vec<String>,
     /// The loss pattern, one [`fate_char`] per packet covering the input.
@@ -438,6 +442,7 @@ impl RenderStats {
             coded: Some(rendered.coded.into()),
             quality,
             perceptual: None,
+            audibility: None,
             warnings,
             fates: rendered.fates.iter().map(|&fate| fate_char::of(fate)).collect(),
             network_delays: NetworkDelays::of(rendered),
@@ -528,6 +533,9 @@ impl RenderStats {
         );
         if let Some(perceptual) = &self.perceptual {
             perceptual.describe(&mut text);
+        }
+        if let Some(audibility) = &self.audibility {
+            audibility.describe(&mut text);
         }
         if let Some(quality) = &self.quality {
             quality.describe(&mut text);

@@ -205,13 +205,14 @@ fn render_from(
     let mut stats =
         RenderStats::measure((input_path, &outputs.decoded), (rate, channels, frames), &rendered, analysed.quality);
     stats.perceptual = analysed.perceptual.map(|(mode, result)| Perceptual::from_result(mode, result));
+    stats.audibility = analysed.audibility;
     stats.packets_recorded = recorded as u64;
     let spectrograms = analysed.spectrograms;
     if let Some(path) = outputs.stats_path() {
         stats.save(&path)?;
     }
     if let (Some(path), Some(spectrograms)) = (&outputs.report, &spectrograms) {
-        crate::plot::draw_report(path, &stats, spectrograms)?;
+        crate::plot::draw_report(path, &stats, spectrograms, analysed.audibility_map.as_ref())?;
     }
     Ok(stats)
 }

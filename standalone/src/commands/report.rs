@@ -60,10 +60,11 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let rendered_peaks = stats.quality.and_then(|quality| quality.peaks);
     stats.quality = analysed.quality.map(|quality| Quality { peaks: rendered_peaks.or(quality.peaks), ..quality });
     stats.perceptual = analysed.perceptual.map(|(mode, result)| Perceptual::from_result(mode, result));
+    stats.audibility = analysed.audibility;
     let spectrograms = analysed.spectrograms;
     print!("{}", stats.summary());
     if let Some(spectrograms) = spectrograms {
-        crate::plot::draw_report(&png, &stats, &spectrograms)?;
+        crate::plot::draw_report(&png, &stats, &spectrograms, analysed.audibility_map.as_ref())?;
         println!("  wrote      {}", png.display());
     }
     Ok(())

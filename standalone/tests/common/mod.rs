@@ -55,3 +55,11 @@ pub fn reference_flac(wav: &Path, flac: &Path) {
         .expect("flac is missing: run `cargo xtask setup` (Debian package flac)");
     assert!(status.success(), "flac could not encode {}", wav.display());
 }
+
+/// Writes `seconds` of generated mono speech at `rate` as a 16-bit WAV.
+pub fn speech_file(dir: &Path, name: &str, rate: u32, seconds: f64) -> PathBuf {
+    let audio = Audio { sample_rate_hz: rate, channels: 1, samples: test_signal::speech(rate, seconds) };
+    let path = dir.join(name);
+    wav::write(&path, &audio, WavFormat::Int16).expect("writing the test input");
+    path
+}
