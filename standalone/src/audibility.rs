@@ -48,11 +48,26 @@ impl Audibility {
 pub struct AudibilityMap {
     pub columns: usize,
     pub band_centres_hz: Vec<f64>,
-    /// `columns × bands`, column after column; NaN where no frame fell.
+    /// `columns × bands`, column after column.
     nmr_db: Vec<f32>,
 }
 
 impl AudibilityMap {
+    /// Columns between frames (a file with fewer frames than columns) show the frame before
+    /// them; those before the first frame, the first.
+    fn filled(mut self) -> Self {
+        let bands = self.band_centres_hz.len();
+        let first = (0..self.columns).find(|&column| !self.nmr_db[column * bands].is_nan());
+        let Some(first) = first else { return self };
+        for column in (0..self.columns).filter(|&column| column != first) {
+            let source = if column < first { first } else { column - 1 };
+            if self.nmr_db[column * bands].is_nan() {
+                self.nmr_db.copy_within(source * bands..(source + 1) * bands, column * bands);
+            }
+        }
+        self
+    }
+
     pub fn nmr_db(&self, column: usize, band: usize) -> f32 {
         let bands = self.band_centres_hz.len();
         self.nmr_db[column.min(self.columns - 1) * bands + band.min(bands - 1)]
@@ -124,6 +139,6 @@ impl AudibilityBuilder {
                 frames: self.summary.frames(),
             }
         });
-        (figures, self.map)
+        (figures, self.map.map(AudibilityMap::filled))
     }
 }

@@ -73,6 +73,10 @@ pub struct ResultRow {
     /// (the score is empty for a file too short or too quiet to score).
     pub quality_mode: Option<String>,
     pub mos_lqo: Option<f64>,
+    /// Where the change is audible (PEAQ's ear model): the share of frames with a band over its
+    /// mask by 1.5 dB, and the total noise-to-mask ratio in dB.
+    pub audible_frames_percent: Option<f64>,
+    pub nmr_total_db: Option<f64>,
     /// Waveform and spectral SNR in dB (empty for a silent input).
     pub snr_db: Option<f64>,
     pub spectral_snr_db: Option<f64>,
@@ -88,7 +92,7 @@ const WARNING_SEPARATOR: &str = " | ";
 
 impl ResultRow {
     /// The CSV header: the fields, in order (a test checks them against serde's).
-    pub const FIELDS: [&str; 46] = [
+    pub const FIELDS: [&str; 48] = [
         "path",
         "status",
         "error",
@@ -130,6 +134,8 @@ impl ResultRow {
         "coded_bandwidth_percent",
         "quality_mode",
         "mos_lqo",
+        "audible_frames_percent",
+        "nmr_total_db",
         "snr_db",
         "spectral_snr_db",
         "decoded_true_peak_dbtp",
@@ -162,6 +168,11 @@ impl ResultRow {
             coded_bandwidth_percent: main_bandwidth.map(|(_, percent)| round_percent(percent)),
             quality_mode: stats.perceptual.as_ref().map(|perceptual| perceptual.mode.clone()),
             mos_lqo: stats.perceptual.as_ref().and_then(|perceptual| perceptual.mos_lqo),
+            audible_frames_percent: stats
+                .audibility
+                .as_ref()
+                .map(|audible| round_percent(audible.disturbed_frames_percent)),
+            nmr_total_db: stats.audibility.as_ref().map(|audible| audible.nmr_total_db),
             snr_db: quality.map(|quality| quality.snr_db).filter(|db| db.is_finite()),
             spectral_snr_db: quality.map(|quality| quality.spectral_snr_db).filter(|db| db.is_finite()),
             decoded_true_peak_dbtp: peaks.map(|peaks| peaks.decoded_true_peak_dbtp).filter(|db| db.is_finite()),
@@ -222,6 +233,8 @@ impl ResultRow {
             coded_bandwidth_percent: None,
             quality_mode: None,
             mos_lqo: None,
+            audible_frames_percent: None,
+            nmr_total_db: None,
             snr_db: None,
             spectral_snr_db: None,
             decoded_true_peak_dbtp: None,

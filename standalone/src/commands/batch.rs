@@ -375,6 +375,55 @@ fn already_rendered(job: &Job) -> Option<RenderStats> {
     current.then_some(stats)
 }
 
+/// The mean MOS-LQO by each drawn setting that varied over the files: per value when it took
+/// at most [`MAX_GROUPS`] values, each for two files or more on average (a list), else per third
+/// of the range drawn.
+fn scores_by_setting(ok: &[&ResultRow]) -> Vec<String> {
+    const MAX_GROUPS: usize = 6;
+    type Field = fn(&ResultRow) -> Option<f64>;
+    type Show = fn(f64) -> String;
+    let settings: [(&str, Field, Show); 5] = [
+        ("bitrate", |row| Some(f64::from(row.bitrate_bps)), |v| format!("{:.0} kbps", v / 1000.0)),
+        ("frame", |row| Some(f64::from(row.frame_ms)), |v| format!("{v} ms")),
+        ("loss", |row| Some(f64::from(row.loss_percent)), |v| format!("{v:.1} %")),
+        ("burst", |row| row.mean_burst_packets.map(f64::from), |v| format!("{v:.1}")),
+        ("DRED", |row| Some(f64::from(row.dred_ms)), |v| format!("{v:.0} ms")),
+    ];
+    let mut lines = Vec::new();
+    for (name, field, show) in settings {
+        let scored: Vec<(f64, f64)> = ok.iter().filter_map(|row| Some((field(row)?, row.mos_lqo?))).collect();
+        let mut values: Vec<f64> = scored.iter().map(|&(value, _)| value).collect();
+        values.sort_by(f64::total_cmp);
+        values.dedup();
+        if values.len() < 2 {
+            continue;
+        }
+        // Each group: its label and which values it takes.
+        let groups: Vec<(String, f64, f64)> = if values.len() <= MAX_GROUPS && values.len() * 2 <= scored.len() {
+            values.iter().map(|&v| (show(v), v, v)).collect()
+        } else {
+            let (low, high) = (values[0], values[values.len() - 1]);
+            let edge = |i: usize| low + (high - low) * i as f64 / 3.0;
+            (0..3).map(|i| (format!("{}–{}", show(edge(i)), show(edge(i + 1))), edge(i), edge(i + 1))).collect()
+        };
+        let last = groups.len() - 1;
+        let parts: Vec<String> = groups
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (label, from, to))| {
+                let inside = |v: f64| {
+                    if from == to { v == *from } else { v >= *from && (v < *to || (i == last && v <= *to)) }
+                };
+                let group: Vec<f64> = scored.iter().filter(|&&(v, _)| inside(v)).map(|&(_, mos)| mos).collect();
+                (!group.is_empty())
+                    .then(|| format!("{label} {:.2} ({})", group.iter().sum::<f64>() / group.len() as f64, group.len()))
+            })
+            .collect();
+        lines.push(format!("  by {name:<8} {}\n", parts.join(" · ")));
+    }
+    lines
+}
+
 /// What the batch did, for a person.
 fn summary(rows: &[ResultRow], reused: usize, workers: usize, shard: Shard) -> String {
     let ok: Vec<&ResultRow> = rows.iter().filter(|row| row.is_ok()).collect();
@@ -399,6 +448,9 @@ fn summary(rows: &[ResultRow], reused: usize, workers: usize, shard: Shard) -> S
     if !scores.is_empty() {
         let mean = scores.iter().sum::<f64>() / scores.len() as f64;
         text += &format!("  quality    mean MOS-LQO {mean:.2} over {} files\n", scores.len());
+        for line in scores_by_setting(&ok) {
+            text += &line;
+        }
     }
     if !snrs.is_empty() {
         let mean = snrs.iter().sum::<f64>() / snrs.len() as f64;
@@ -419,5 +471,41 @@ mod tests {
         assert_eq!(results_paths(Path::new("o"), Shard::ALL).0, Path::new("o/results.csv"));
         let shard = Shard { index: 3, count: 12 };
         assert_eq!(results_paths(Path::new("o"), shard).1, Path::new("o/results-shard-03-of-12.jsonl"));
+    }
+
+    #[test]
+    fn scores_are_averaged_per_value_of_a_list_and_per_third_of_a_range() {
+        use crate::augment::Drawn;
+        use roundtrip_codec::FrameDuration;
+        use roundtrip_engine::settings::Settings;
+        let drawn = Drawn {
+            seed: 1,
+            bitrate_bps: 0,
+            frame: FrameDuration::Ms20,
+            loss_percent: 0.0,
+            mean_burst_packets: None,
+            dred_ms: 0,
+        };
+        let row = |bitrate_bps: i32, frame_ms: f32, mos: f64| ResultRow {
+            status: "ok".into(),
+            error: None,
+            bitrate_bps,
+            frame_ms,
+            mos_lqo: Some(mos),
+            ..ResultRow::failed("x.wav", &drawn, &Settings::default(), String::new())
+        };
+        // Bitrates drawn from 6 to 36 kbps: thirds of 10 kbps; frames from a list of two.
+        let rows = [row(6_000, 10.0, 3.0), row(12_000, 20.0, 3.4), row(20_000, 10.0, 4.0), row(36_000, 20.0, 4.5)];
+        let ok: Vec<&ResultRow> = rows.iter().collect();
+        let lines = scores_by_setting(&ok);
+        assert_eq!(
+            lines,
+            [
+                "  by bitrate  6 kbps–16 kbps 3.20 (2) · 16 kbps–26 kbps 4.00 (1) · 26 kbps–36 kbps 4.50 (1)\n",
+                "  by frame    10 ms 3.50 (2) · 20 ms 3.95 (2)\n",
+            ]
+        );
+        // A setting every file shares says nothing.
+        assert!(scores_by_setting(&ok[..1]).is_empty());
     }
 }
