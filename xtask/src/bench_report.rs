@@ -79,6 +79,26 @@ fn print_engine_costs(criterion_dir: &Path, since: SystemTime) {
     }
 }
 
+/// Prints what the listener models cost per second of audio, against libopus on the same audio,
+/// and two live slots' share of a core, each scoring 8 s every 8 s.
+fn print_listener_costs(criterion_dir: &Path, since: SystemTime) {
+    const GROUP: &str = "listeners_10s_speech_48k";
+    const SECONDS: f64 = 10.0;
+    let Ok(libopus) = mean_ns(criterion_dir, GROUP, "raw_libopus", since) else { return };
+    println!("\n{:<40} {:>16} {:>16}", "listener model (10 s of speech)", "ms per second", "× libopus");
+    for id in ["visqol_speech", "visqol_audio", "noise_to_mask", "raw_libopus"] {
+        if let Ok(ns) = mean_ns(criterion_dir, GROUP, id, since) {
+            println!("{:<40} {:>16.1} {:>15.1}x", format!("{GROUP}/{id}"), ns / SECONDS / 1e6, ns / libopus);
+        }
+    }
+    if let Ok(ns) = mean_ns(criterion_dir, GROUP, "visqol_speech", since) {
+        // A live slot scores its last 8 s every 8 s: its share of a core is one score's cost
+        // over 8 s, the score of 10 s scaled to 8.
+        let share = 2.0 * ns * 0.8 / 8e9;
+        println!("two live slots in speech mode (8 s every 8 s): {:.1} % of one core (goal: 10 %)", share * 100.0);
+    }
+}
+
 /// Prints the offline render's speed in seconds of audio per second of CPU.
 fn print_render_speed(criterion_dir: &Path, since: SystemTime) {
     const GROUP: &str = "render_48k_stereo_20ms_64k";
@@ -94,8 +114,13 @@ fn print_render_speed(criterion_dir: &Path, since: SystemTime) {
 pub fn run(extra: &[String]) -> Result<(), String> {
     let windows = extra.iter().any(|arg| arg == "--windows");
     let extra = extra.iter().filter(|arg| *arg != "--windows").map(String::as_str);
-    let packages =
-        crate::package_args(&["roundtrip-codec", "roundtrip-engine", "opus-roundtrip", "opus-roundtrip-app"]);
+    let packages = crate::package_args(&[
+        "roundtrip-codec",
+        "roundtrip-engine",
+        "roundtrip-quality",
+        "opus-roundtrip",
+        "opus-roundtrip-app",
+    ]);
     let mut args = vec!["bench"];
     args.extend(packages);
     let linux_dir = crate::target_dir()?.join("criterion");
@@ -121,6 +146,7 @@ pub fn run(extra: &[String]) -> Result<(), String> {
     };
     print_engine_costs(&criterion_dir, started);
     print_render_speed(&criterion_dir, started);
+    print_listener_costs(&criterion_dir, started);
     println!("\n{:<28} {:>14} {:>14} {:>8} {:>8} {:>7}", "group", "ours µs", "base µs", "ratio", "paired", "limit");
     let mut over = Vec::new();
     for ratio in RATIOS {
