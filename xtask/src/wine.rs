@@ -14,7 +14,8 @@ use crate::windows::{APP_EXE, TARGET};
 
 /// Debian's Wine 8 for 64-bit programs (package wine64).
 const WINE: &str = "/usr/lib/wine/wine64";
-/// Its server, which `--wait` asks to return once every Wine process of the prefix has ended.
+/// Its server: `--wait` returns once every Wine process of the prefix has ended, `--persistent`
+/// keeps it running between programs, `--kill` stops it.
 const WINESERVER: &str = "/usr/lib/wine/wineserver";
 
 /// Names the plugin library the CLAP-host tests load (see `plugin/tests/common/clap_host.rs`).
@@ -56,6 +57,21 @@ impl Wine {
             return Err(format!("making the Wine prefix failed: {text}"));
         }
         run(Path::new(WINESERVER), &["--wait"], &env)?;
+        // One server for the whole run: by default it exits 3 s after its last program, and a
+        // test binary that starts as it goes loses its connection ("recvmsg: Connection reset
+        // by peer") and dies. A persistent server is stopped when this is dropped.
+        // Its output goes nowhere: the server outlives this call, and would hold a pipe open.
+        let status = std::process::Command::new(WINESERVER)
+            .arg("--persistent")
+            .env("WINEPREFIX", &prefix)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map_err(|error| format!("could not start {WINESERVER}: {error}"))?;
+        if !status.success() {
+            return Err(format!("starting the Wine server failed ({status})"));
+        }
         Ok(Self { prefix })
     }
 
@@ -139,6 +155,12 @@ impl Wine {
         }
         println!("xtask: under Wine, a missing input exits 3 and a bad flag 2, as on Linux");
         Ok(())
+    }
+}
+
+impl Drop for Wine {
+    fn drop(&mut self) {
+        let _ = run(Path::new(WINESERVER), &["--kill"], &[("WINEPREFIX", self.prefix.as_path())]);
     }
 }
 
