@@ -7,6 +7,7 @@
 
 mod abx_view;
 mod compare_view;
+mod live_score_view;
 mod meters_view;
 mod spectrum_view;
 mod timeline_view;
@@ -23,6 +24,7 @@ use roundtrip_engine::{Choice, LossModel, Meters, Named, PRESETS};
 
 use crate::blind_monitor::BlindMonitor;
 use crate::editor::abx_view::AbxPanel;
+use crate::live_score::{LiveScorer, ScoreSlot};
 use crate::loss_trace::TraceSlot;
 use crate::menu::LossModelMenu;
 use crate::params::{RoundtripParams, SlotId, SlotParams};
@@ -52,6 +54,8 @@ pub struct EditorApp {
     /// The packets' fates for the timeline: slot A's, and slot B's.
     timeline: EditorTimeline,
     timeline_b: EditorTimeline,
+    /// Scores A and B as listeners would, on a thread of its own.
+    live: LiveScorer,
     /// The window's size, which `resized` saves with the session.
     state: Arc<EguiEditorState>,
     /// nice-plug's handle for setting parameters; present while the window is open.
@@ -71,6 +75,8 @@ pub struct EditorFeeds {
     pub spectrum: ConsumerSlot,
     pub timeline: TimelineSlot,
     pub timeline_b: TimelineSlot,
+    /// The live scores' rings, A's and B's.
+    pub scores: [ScoreSlot; 2],
     /// The blind test's way to what plays.
     pub blind: Arc<BlindMonitor>,
 }
@@ -101,6 +107,7 @@ pub fn create(
         analyzer,
         timeline,
         timeline_b,
+        live: LiveScorer::start(feeds.scores),
         state: state.clone(),
         gui: None,
         trace_field,
@@ -195,6 +202,7 @@ impl NiceEguiApp for EditorApp {
                 let snapshot = self.meters[0].snapshot();
                 let b = b_running.then_some(b_snapshot);
                 meters_view::show(ui, &snapshot, b.as_ref(), params, latency_held);
+                live_score_view::show(ui, &self.live, params, b_running);
                 ui.separator();
                 if b_running {
                     timeline_view::show(ui, "Packets of A, last 10 s", timeline);
@@ -204,6 +212,9 @@ impl NiceEguiApp for EditorApp {
                 }
                 ui.separator();
                 spectrum_view::show(ui, spectra);
+                // Beside the level change per band, whether it is audible, for the slot heard.
+                let heard_b = b_running && params.listen.value().0 == roundtrip_engine::Listen::B;
+                live_score_view::show_audibility(ui, &self.live, if heard_b { SlotId::B } else { SlotId::A });
             });
         });
         ui.ctx().request_repaint_after(METER_REFRESH);

@@ -33,6 +33,7 @@ pub mod blind_monitor;
 pub mod clap_entry;
 mod editor;
 mod fault;
+pub mod live_score;
 pub mod loss_trace;
 pub mod menu;
 pub mod params;
@@ -49,6 +50,7 @@ use roundtrip_engine::{CodecThreadCounters, Comparison, Engine, EngineConfig, MA
 
 use crate::blind_monitor::{BlindMonitor, BlindReader};
 use crate::editor::EditorApp;
+use crate::live_score::ScoreSlot;
 use crate::params::{RoundtripParams, SlotId};
 use crate::runner::{Runner, ThreadMode};
 use crate::spectrum::ConsumerSlot;
@@ -72,6 +74,8 @@ pub struct OpusRoundtrip {
     /// The same for the packet timeline's rings, slot A's and slot B's.
     timeline_slot: TimelineSlot,
     timeline_slot_b: TimelineSlot,
+    /// The same for the live scores' rings, slot A's and slot B's.
+    score_slots: [ScoreSlot; 2],
     /// Whether the editor's window is open: the audio thread copies it from `editor_state` at
     /// each block (nice-plug-egui never tells the app that its window closed, but keeps this
     /// state), and feeds the spectrum and the timeline only then.
@@ -108,6 +112,7 @@ impl Default for OpusRoundtrip {
             spectrum_slot: Arc::new(Mutex::new(None)),
             timeline_slot: Arc::new(Mutex::new(None)),
             timeline_slot_b: Arc::new(Mutex::new(None)),
+            score_slots: [Arc::new(Mutex::new(None)), Arc::new(Mutex::new(None))],
             editor_open: Arc::new(AtomicBool::new(false)),
             editor_state: None,
             reported_latency: 0,
@@ -174,6 +179,7 @@ impl Plugin for OpusRoundtrip {
             spectrum: self.spectrum_slot.clone(),
             timeline: self.timeline_slot.clone(),
             timeline_b: self.timeline_slot_b.clone(),
+            scores: self.score_slots.clone(),
             blind: self.blind.clone(),
         };
         editor::create(params, meters, latency_held, feeds, state)
@@ -211,17 +217,29 @@ impl Plugin for OpusRoundtrip {
                 self.activated_b = engine.comparison().b;
                 self.activated_codec_thread = self.params.codec_thread.value();
                 let spectrum = spectrum::new_feed(&self.spectrum_slot);
-                let feed = |slot| timeline::new_feed(slot, self.editor_open.clone(), config.sample_rate_hz, channels);
-                let timeline = feed(&self.timeline_slot).with_b(feed(&self.timeline_slot_b));
+                let slot_observers = |timeline_slot, score_slot| live_score::SlotObservers {
+                    timeline: timeline::new_feed(
+                        timeline_slot,
+                        self.editor_open.clone(),
+                        config.sample_rate_hz,
+                        channels,
+                    ),
+                    score: live_score::new_feed(score_slot, self.editor_open.clone(), config.sample_rate_hz, channels),
+                };
+                let [score_a, score_b] = &self.score_slots;
+                let observers = live_score::Observers::new(
+                    slot_observers(&self.timeline_slot, score_a),
+                    slot_observers(&self.timeline_slot_b, score_b),
+                );
                 let runner = if self.activated_codec_thread {
                     // An offline bounce must not depend on how busy the machine is.
                     let mode = match buffer_config.process_mode {
                         ProcessMode::Offline => ThreadMode::Inline,
                         ProcessMode::Realtime | ProcessMode::Buffered => ThreadMode::Spawned,
                     };
-                    Runner::codec_thread(engine, spectrum, timeline, self.editor_open.clone(), mode)
+                    Runner::codec_thread(engine, spectrum, observers, self.editor_open.clone(), mode)
                 } else {
-                    Runner::in_callback(engine, spectrum, timeline)
+                    Runner::in_callback(engine, spectrum, observers)
                 };
                 self.reported_latency = runner.latency_samples() as u32;
                 if !clap_entry::report_activation_latency(self.reported_latency) {

@@ -8,16 +8,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use roundtrip_engine::{CodecThread, Comparison, Engine, Listen, Settings};
 
+use crate::live_score::Observers;
 use crate::spectrum::SpectrumFeed;
-use crate::timeline::TimelineFeed;
 
 /// The engine, where it runs.
 // One per plugin instance, held in place: boxing the engine would only add a pointer chase to
 // every callback.
 #[allow(clippy::large_enum_variant)]
 pub enum Runner {
-    /// In the callback; the spectrum and the packet timeline are fed there.
-    InCallback { engine: Engine, spectrum: SpectrumFeed, timeline: TimelineFeed },
+    /// In the callback; the spectrum, the packet timelines and the live scores are fed there.
+    InCallback { engine: Engine, spectrum: SpectrumFeed, observers: Observers },
     /// On the codec thread, which feeds the spectrum and the packet timeline.
     CodecThread(CodecThread),
 }
@@ -32,18 +32,18 @@ pub enum ThreadMode {
 }
 
 impl Runner {
-    /// The engine in the callback, feeding `spectrum` when asked to, and `timeline`.
-    pub fn in_callback(engine: Engine, spectrum: SpectrumFeed, timeline: TimelineFeed) -> Self {
-        Self::InCallback { engine, spectrum, timeline }
+    /// The engine in the callback, feeding `spectrum` when asked to, and `observers`.
+    pub fn in_callback(engine: Engine, spectrum: SpectrumFeed, observers: Observers) -> Self {
+        Self::InCallback { engine, spectrum, observers }
     }
 
-    /// The engine on the codec thread, feeding `spectrum` while `editor_open`, and `timeline`.
+    /// The engine on the codec thread, feeding `spectrum` while `editor_open`, and `observers`.
     /// A thread that cannot be spawned falls back to running the worker in the callback, at the
     /// same latency.
     pub fn codec_thread(
         engine: Engine,
         mut spectrum: SpectrumFeed,
-        timeline: TimelineFeed,
+        observers: Observers,
         editor_open: Arc<AtomicBool>,
         mode: ThreadMode,
     ) -> Self {
@@ -53,7 +53,7 @@ impl Runner {
                 spectrum.push(aligned, decoded, channels);
             }
         });
-        let observer = Box::new(timeline);
+        let observer = Box::new(observers);
         Self::CodecThread(match mode {
             ThreadMode::Inline => CodecThread::inline(engine, tap, observer),
             ThreadMode::Spawned => {
@@ -106,15 +106,15 @@ impl Runner {
         }
     }
 
-    /// Processes per-channel buffers in place, feeding the editor's spectrum and packet
-    /// timeline if `feeding` (the editor is open). Never allocates, locks or blocks.
+    /// Processes per-channel buffers in place, feeding the editor's spectrum, packet timelines
+    /// and live scores if `feeding` (the editor is open). Never allocates, locks or blocks.
     pub fn process(&mut self, channels: &mut [&mut [f32]], feeding: bool) {
         match self {
-            Self::InCallback { engine, spectrum, timeline } => {
+            Self::InCallback { engine, spectrum, observers } => {
                 if feeding {
                     let count = channels.len();
                     let mut tap = |aligned: &[f32], decoded: &[f32]| spectrum.push(aligned, decoded, count);
-                    engine.process_planar_observed(channels, &mut tap, timeline);
+                    engine.process_planar_observed(channels, &mut tap, observers);
                 } else {
                     engine.process_planar(channels);
                 }

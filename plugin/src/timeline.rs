@@ -58,7 +58,6 @@ pub fn new_feed(slot: &TimelineSlot, editor_open: Arc<AtomicBool>, rate_hz: u32,
         level_frames: ((rate_hz as f32 * LEVEL_SECONDS) as usize).max(1),
         energy: 0.0,
         frames: 0,
-        b: None,
     }
 }
 
@@ -76,16 +75,9 @@ pub struct TimelineFeed {
     level_frames: usize,
     energy: f64,
     frames: usize,
-    /// Slot B's feed, while an A/B comparison may run.
-    b: Option<Box<TimelineFeed>>,
 }
 
 impl TimelineFeed {
-    /// This feed for slot A, and `b` for slot B's packets and levels.
-    pub fn with_b(self, b: TimelineFeed) -> Self {
-        Self { b: Some(Box::new(b)), ..self }
-    }
-
     fn push(&mut self, item: TimelineItem) {
         if self.editor_open.load(Ordering::Relaxed) {
             // A full ring (an editor that stopped reading) drops the item.
@@ -117,10 +109,6 @@ impl PacketObserver for TimelineFeed {
                 self.push(TimelineItem::Level((10.0 * mean.max(1e-12).log10()) as f32));
             }
         }
-    }
-
-    fn slot_b(&mut self) -> Option<&mut dyn PacketObserver> {
-        self.b.as_deref_mut().map(|b| b as &mut dyn PacketObserver)
     }
 }
 
@@ -273,7 +261,13 @@ mod tests {
         use roundtrip_engine::{Comparison, Listen};
         let (slot, slot_b): (TimelineSlot, TimelineSlot) = (Arc::new(Mutex::new(None)), Arc::new(Mutex::new(None)));
         let open = Arc::new(AtomicBool::new(true));
-        let mut feed = new_feed(&slot, open.clone(), 48_000, 1).with_b(new_feed(&slot_b, open, 48_000, 1));
+        // B's timeline reaches the engine as slot B's observers do in the plugin.
+        use crate::live_score::{Observers, SlotObservers, new_feed as score_feed};
+        let observers = |slot: &TimelineSlot| SlotObservers {
+            timeline: new_feed(slot, open.clone(), 48_000, 1),
+            score: score_feed(&Arc::new(Mutex::new(None)), open.clone(), 48_000, 1),
+        };
+        let mut feed = Observers::new(observers(&slot), observers(&slot_b));
         let (mut timeline, mut timeline_b) = (EditorTimeline::new(slot), EditorTimeline::new(slot_b));
         timeline.update();
         timeline_b.update();
