@@ -248,8 +248,11 @@ struct SlotState {
     consumer: Option<Consumer<SamplePair>>,
     rate_hz: u32,
     recent: VecDeque<SamplePair>,
-    /// Pairs arrived since the last score.
+    /// Pairs arrived since the last score, the mode it was made in, and whether one was made
+    /// in that mode yet.
     fresh: usize,
+    mode: Option<Mode>,
+    scored: bool,
     /// The noise-to-mask model on the same audio, and each band's held peak.
     masking: Option<NoiseToMask>,
     peaks: Vec<f32>,
@@ -290,6 +293,13 @@ impl Worker {
                 }
                 let Some(consumer) = &mut state.consumer else { continue };
                 let mode = mode_of(self.modes[index].load(Ordering::Relaxed));
+                // Another model (the slot's application changed): the score shown was the other
+                // model's, so it goes, and the new one comes once its window is full.
+                if state.mode != Some(mode) {
+                    state.mode = Some(mode);
+                    state.scored = false;
+                    self.publish(index, LiveScore::Waiting);
+                }
                 let (window_seconds, every_seconds) = window(mode);
                 let rate = f64::from(state.rate_hz);
                 let keep = (window_seconds * rate) as usize;
@@ -320,8 +330,10 @@ impl Worker {
                 while state.recent.len() > keep {
                     state.recent.pop_front();
                 }
-                if state.recent.len() >= keep && state.fresh as f64 >= every_seconds * rate {
+                // The first score as soon as the window is full, then one every period.
+                if state.recent.len() >= keep && (!state.scored || state.fresh as f64 >= every_seconds * rate) {
                     state.fresh = 0;
+                    state.scored = true;
                     let (reference, degraded): (Vec<f32>, Vec<f32>) = state.recent.iter().map(|&[a, d]| (a, d)).unzip();
                     let score = match roundtrip_quality::score(&reference, &degraded, state.rate_hz, mode) {
                         Ok(score) => LiveScore::Scored { mos: score.mos, mode, seconds: window_seconds },
