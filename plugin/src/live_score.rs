@@ -22,7 +22,7 @@ use roundtrip_quality::Mode;
 use roundtrip_quality::masking::NoiseToMask;
 use rtrb::{Consumer, Producer, RingBuffer};
 
-use crate::spectrum::SamplePair;
+use crate::spectrum::{SamplePair, push_mono_pairs};
 use crate::timeline::TimelineFeed;
 
 /// Ring capacity in sample pairs: 2.7 s at 48 kHz, 0.7 s at 192 kHz, against the scorer's
@@ -67,18 +67,9 @@ impl ScoreFeed {
     /// Pushes interleaved `aligned` and `decoded`, mixed to mono, while the editor is open.
     /// Never allocates or blocks; drops what does not fit.
     pub fn push(&mut self, aligned: &[f32], decoded: &[f32]) {
-        if !self.editor_open.load(Ordering::Relaxed) {
-            return;
+        if self.editor_open.load(Ordering::Relaxed) {
+            push_mono_pairs(&mut self.producer, aligned, decoded, self.channels);
         }
-        let channels = self.channels;
-        let frames = (aligned.len() / channels).min(decoded.len() / channels);
-        let Ok(chunk) = self.producer.write_chunk_uninit(frames.min(self.producer.slots())) else { return };
-        let scale = 1.0 / channels as f32;
-        let pairs = aligned
-            .chunks_exact(channels)
-            .zip(decoded.chunks_exact(channels))
-            .map(|(a, d)| [a.iter().sum::<f32>() * scale, d.iter().sum::<f32>() * scale]);
-        chunk.fill_from_iter(pairs);
     }
 
     /// The pairs the ring can take now.

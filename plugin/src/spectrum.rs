@@ -53,17 +53,25 @@ impl SpectrumFeed {
     /// Pushes interleaved `aligned` and `decoded` of `channels` channels, mixed to mono.
     /// Never allocates or blocks; drops what does not fit.
     pub fn push(&mut self, aligned: &[f32], decoded: &[f32], channels: usize) {
-        let frames = aligned.len() / channels.max(1);
-        let Ok(chunk) = self.producer.write_chunk_uninit(frames.min(self.producer.slots())) else {
-            return;
-        };
-        let scale = 1.0 / channels.max(1) as f32;
-        let pairs = aligned
-            .chunks_exact(channels)
-            .zip(decoded.chunks_exact(channels))
-            .map(|(a, d)| [a.iter().sum::<f32>() * scale, d.iter().sum::<f32>() * scale]);
-        chunk.fill_from_iter(pairs);
+        push_mono_pairs(&mut self.producer, aligned, decoded, channels);
     }
+}
+
+/// Pushes interleaved `aligned` and `decoded` of `channels` channels into `producer` as mono
+/// pairs, as many as fit (the rest is dropped). Never allocates or blocks: the audio thread's
+/// way into the editor's rings (this spectrum's, the live scores').
+pub fn push_mono_pairs(producer: &mut Producer<SamplePair>, aligned: &[f32], decoded: &[f32], channels: usize) {
+    let channels = channels.max(1);
+    let frames = (aligned.len() / channels).min(decoded.len() / channels);
+    let Ok(chunk) = producer.write_chunk_uninit(frames.min(producer.slots())) else {
+        return;
+    };
+    let scale = 1.0 / channels as f32;
+    let pairs = aligned
+        .chunks_exact(channels)
+        .zip(decoded.chunks_exact(channels))
+        .map(|(a, d)| [a.iter().sum::<f32>() * scale, d.iter().sum::<f32>() * scale]);
+    chunk.fill_from_iter(pairs);
 }
 
 /// Magnitude spectra in dBFS, one value per FFT bin from 0 Hz to Nyquist.
