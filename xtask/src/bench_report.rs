@@ -13,22 +13,63 @@ struct Ratio {
     ours: &'static str,
     baseline: &'static str,
     /// The largest acceptable ratio, from the issue that asked for it.
-    limit: f64,
+    limit: Limit,
+}
+
+/// A ratio's limit: a number, or one measured in the same run.
+#[derive(Clone, Copy)]
+enum Limit {
+    Fixed(f64),
+    /// The 48 kHz engine's limit plus the share of raw libopus that the cheapest resamplers
+    /// meeting today's bar cost, one each way (`resampler-bench`, issue 30): the engine may cost
+    /// what its parts cost and no more.
+    EnginePlusResamplers,
+}
+
+/// Where `resampler-bench` writes the cheapest pair's share of libopus.
+const RESAMPLER_SHARE_GROUP: &str = "resamplers_44k1_stereo";
+
+/// The limit of the engine at 48 kHz, which [`Limit::EnginePlusResamplers`] builds on.
+const ENGINE_48K_LIMIT: f64 = 1.03;
+
+impl Limit {
+    /// The number, or `None` where the measurement it needs was not run this time.
+    fn value(self, criterion_dir: &Path, since: SystemTime) -> Option<f64> {
+        match self {
+            Self::Fixed(limit) => Some(limit),
+            Self::EnginePlusResamplers => {
+                let path = criterion_dir.join(RESAMPLER_SHARE_GROUP).join(PAIRED_FILE);
+                let share: f64 = read_since(&path, since).ok()?.trim().parse().ok()?;
+                Some(ENGINE_48K_LIMIT + share)
+            }
+        }
+    }
 }
 
 const RATIOS: &[Ratio] = &[
-    Ratio { group: "codec_20ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: 1.02 },
-    Ratio { group: "codec_10ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: 1.02 },
-    Ratio { group: "codec_2_5ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: 1.02 },
-    // Issue 11 asks for 1.03 and 1.15 (from 1.05 and 1.25), held to the ratio timed in
-    // alternation; not met (1.033–1.050 and 1.22–1.23 over several runs), so `bench` says so.
-    Ratio { group: "engine_48k_stereo_20ms_64k", ours: "engine", baseline: "raw_libopus", limit: 1.03 },
-    Ratio { group: "engine_44k1_stereo_20ms_64k", ours: "engine", baseline: "raw_libopus", limit: 1.15 },
+    Ratio { group: "codec_20ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: Limit::Fixed(1.02) },
+    Ratio { group: "codec_10ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: Limit::Fixed(1.02) },
+    Ratio { group: "codec_2_5ms_stereo_64k", ours: "ours", baseline: "raw_libopus", limit: Limit::Fixed(1.02) },
+    // Issue 11 asks for 1.03 at 48 kHz, held to the ratio timed in alternation; not met
+    // (1.033–1.050 over several runs), so `bench` says so. Its 1.15 at 44.1 kHz became libopus
+    // plus the cheapest resamplers that meet today's bar (issue 30), measured in the same run.
+    Ratio {
+        group: "engine_48k_stereo_20ms_64k",
+        ours: "engine",
+        baseline: "raw_libopus",
+        limit: Limit::Fixed(ENGINE_48K_LIMIT),
+    },
+    Ratio {
+        group: "engine_44k1_stereo_20ms_64k",
+        ours: "engine",
+        baseline: "raw_libopus",
+        limit: Limit::EnginePlusResamplers,
+    },
     // Issue 13: an A/B comparison costs at most its two chains.
-    Ratio { group: "a_b_48k_stereo_20ms_64k", ours: "two_chains", baseline: "one_chain", limit: 2.05 },
-    Ratio { group: "a_b_44k1_stereo_20ms_64k", ours: "two_chains", baseline: "one_chain", limit: 2.05 },
-    Ratio { group: "plugin_48k_stereo_20ms_64k", ours: "clap_host", baseline: "engine", limit: 1.05 },
-    Ratio { group: "render_48k_stereo_20ms_64k", ours: "render", baseline: "raw_libopus", limit: 1.10 },
+    Ratio { group: "a_b_48k_stereo_20ms_64k", ours: "two_chains", baseline: "one_chain", limit: Limit::Fixed(2.05) },
+    Ratio { group: "a_b_44k1_stereo_20ms_64k", ours: "two_chains", baseline: "one_chain", limit: Limit::Fixed(2.05) },
+    Ratio { group: "plugin_48k_stereo_20ms_64k", ours: "clap_host", baseline: "engine", limit: Limit::Fixed(1.05) },
+    Ratio { group: "render_48k_stereo_20ms_64k", ours: "render", baseline: "raw_libopus", limit: Limit::Fixed(1.10) },
 ];
 
 /// Seconds of audio in one iteration of the render group (its benchmark renders a 10 s file).
@@ -114,13 +155,14 @@ fn print_render_speed(criterion_dir: &Path, since: SystemTime) {
 pub fn run(extra: &[String]) -> Result<(), String> {
     let windows = extra.iter().any(|arg| arg == "--windows");
     let extra = extra.iter().filter(|arg| *arg != "--windows").map(String::as_str);
-    let packages = crate::package_args(&[
-        "roundtrip-codec",
-        "roundtrip-engine",
-        "roundtrip-quality",
-        "opus-roundtrip",
-        "opus-roundtrip-app",
-    ]);
+    // The resampler candidates build C libraries of their own for Linux only (they are measured
+    // on the machine that decides, not shipped).
+    let mut names =
+        vec!["roundtrip-codec", "roundtrip-engine", "roundtrip-quality", "opus-roundtrip", "opus-roundtrip-app"];
+    if !windows {
+        names.push("resampler-bench");
+    }
+    let packages = crate::package_args(&names);
     let mut args = vec!["bench"];
     args.extend(packages);
     let linux_dir = crate::target_dir()?.join("criterion");
@@ -159,17 +201,20 @@ pub fn run(extra: &[String]) -> Result<(), String> {
         let paired = paired_ratio(&criterion_dir, ratio.group, started);
         // The limit holds the paired ratio where there is one.
         let value = paired.unwrap_or(ours / baseline);
+        let limit = ratio.limit.value(&criterion_dir, started);
         println!(
-            "{:<28} {:>14.2} {:>14.2} {:>8.4} {:>8} {:>7.2}",
+            "{:<28} {:>14.2} {:>14.2} {:>8.4} {:>8} {:>7}",
             ratio.group,
             ours / 1e3,
             baseline / 1e3,
             ours / baseline,
             paired.map_or_else(|| "-".to_owned(), |paired| format!("{paired:.4}")),
-            ratio.limit
+            limit.map_or_else(|| "not run".to_owned(), |limit| format!("{limit:.4}")),
         );
-        if value > ratio.limit {
-            over.push(ratio.group);
+        match limit {
+            Some(limit) if value > limit => over.push(ratio.group),
+            Some(_) => {}
+            None => println!("  (its limit needs `resampler-bench`, which this run filtered out)"),
         }
     }
     if windows {
