@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use roundtrip_codec::{Application, FrameDuration};
-use roundtrip_engine::{CodecThread, Engine, EngineConfig, LossSettings, Settings};
+use roundtrip_engine::{CodecThread, Engine, EngineConfig, JitterSettings, LossSettings, Receiver, Settings};
 use roundtrip_signal::test_signal;
 
 /// Calls timed per row.
@@ -24,7 +24,7 @@ const CALLS: usize = 30_000;
 const PACED_CALLS: usize = 6_000;
 
 /// The modes: everyday settings and the costliest ones (deep PLC, DRED, long frames).
-fn modes() -> [(&'static str, Settings); 5] {
+fn modes() -> [(&'static str, Settings); 6] {
     let lossy = LossSettings { loss_percent: 15.0, seed: 3, ..LossSettings::DEFAULT };
     [
         ("64 kbps, 20 ms", Settings::DEFAULT),
@@ -45,6 +45,15 @@ fn modes() -> [(&'static str, Settings); 5] {
             },
         ),
         ("64 kbps, 120 ms frames", Settings { frame: FrameDuration::Ms120, ..Settings::DEFAULT }),
+        (
+            // Stretches decode a packet ahead and search a pitch period in the same call.
+            "adaptive receiver, 20 ms jitter, 15 % loss",
+            Settings {
+                jitter: JitterSettings { mean_jitter_ms: 20.0, receiver: Receiver::ADAPTIVE_DEFAULT, ..JitterSettings::DEFAULT },
+                loss: lossy,
+                ..Settings::DEFAULT
+            },
+        ),
     ]
 }
 

@@ -149,7 +149,7 @@ impl Advice {
             dred,
             beyond_wait,
             late_unplanned.then_some(Self::LateNotExpected { lost_or_late_percent, expected_percent }),
-            (delayed && jitter.playout_ms == 0).then_some(Self::JitterWithoutPlayout),
+            (delayed && jitter.longest_wait_ms() == 0).then_some(Self::JitterWithoutPlayout),
         ]
         .into_iter()
         .flatten()

@@ -44,6 +44,9 @@
 //! | [`latency`] | the latency arithmetic |
 //! | [`loss`] | Bernoulli, Gilbert–Elliott or learned loss, or a trace replayed |
 //! | [`jitter`] | each packet's delay: exponential jitter and delay spikes |
+//! | [`delay_manager`] | the adaptive receiver's target delay: NetEq's forgetting histogram, 95th percentile |
+//! | [`playout`] | the adaptive receiver's buffer and decisions: play faster, slower or as decoded |
+//! | [`time_stretch`] | a pitch period removed or repeated, crossfaded, on voiced or quiet audio |
 //! | [`lossgen`], [`lossgen_weights`] | libopus's loss generator learned from real networks, and its weights |
 //! | [`loss_trace`] | a recorded loss pattern and its `opus_demo` text form |
 //! | [`fifo`], [`packet_queue`], [`resampler`] | the pipeline's buffers and rate conversion |
@@ -56,6 +59,7 @@ pub mod codec_thread;
 pub mod coded;
 pub mod comparison;
 pub mod config;
+pub mod delay_manager;
 pub mod engine;
 pub mod fifo;
 pub mod handoff;
@@ -72,6 +76,7 @@ pub mod meters;
 pub mod mix;
 pub mod packet_queue;
 pub mod pipeline;
+pub mod playout;
 pub mod presets;
 pub mod resampler;
 pub mod restart;
@@ -79,6 +84,7 @@ pub mod round_trip;
 pub mod sanitize;
 pub mod settings;
 pub mod slot;
+pub mod time_stretch;
 
 pub use advice::Advice;
 pub use chain::CodecChain;
@@ -95,4 +101,6 @@ pub use presets::{PRESETS, Preset};
 pub use resampler::ResamplerError;
 pub use round_trip::{PacketFate, PacketObserver, SentPacket};
 pub use sanitize::SANITIZE_LIMIT;
-pub use settings::{JitterSettings, LatencyShape, LossModel, LossSettings, Monitor, Settings, SettingsConflict};
+pub use settings::{
+    JitterSettings, LatencyShape, LossModel, LossSettings, Monitor, Receiver, Settings, SettingsConflict,
+};

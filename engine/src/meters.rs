@@ -102,6 +102,17 @@ meter_block! {
         coded_superwideband,
         /// Packets sent at fullband (20 kHz).
         coded_fullband,
+        /// The adaptive receiver's time-stretches that played faster (a pitch period removed),
+        accelerations,
+        /// and slower (one repeated),
+        expansions,
+        /// and the audio they removed and added, in µs.
+        stretch_removed_us,
+        stretch_added_us,
+        /// The adaptive receiver's current delay (from sending to playing) and its target, µs
+        /// (current values, not counts; 0 with the fixed receiver).
+        playout_delay_us,
+        target_delay_us,
     }
 }
 
@@ -308,6 +319,12 @@ mod tests {
             coded_wideband: 26,
             coded_superwideband: 27,
             coded_fullband: 28,
+            accelerations: 29,
+            expansions: 30,
+            stretch_removed_us: 31,
+            stretch_added_us: 32,
+            playout_delay_us: 33,
+            target_delay_us: 34,
         };
         let levels = Levels {
             actual_bitrate_bps: 1.0,

@@ -12,7 +12,8 @@ use crate::jitter::JitterSimulator;
 use crate::loss::{LossSimulator, LossTraceReceiver};
 use crate::meters::Counters;
 use crate::packet_queue::{Packet, PacketQueue};
-use crate::settings::Settings;
+use crate::playout::Playout;
+use crate::settings::{Receiver, Settings};
 
 /// How the receiver produced a packet's audio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +119,15 @@ pub struct RoundTrip {
     next_sequence: u64,
     /// Whether the previous packet was lost (for counting bursts).
     previous_lost: bool,
+    /// The adaptive receiver's buffer and decisions, used while `adaptive`.
+    playout: Playout,
+    adaptive: bool,
+    /// One decoded frame of the longest size, on its way into the playout.
+    scratch: Vec<f32>,
+    /// Whether the adaptive receiver has begun to play (it first waits its starting delay).
+    playing: bool,
+    /// Frames a packet must wait for the later packets that may rebuild it (FEC, DRED).
+    redundancy_frames: usize,
     /// Packet counts since the last reset.
     pub counters: Counters,
     /// Size of the latest packet sent, in bytes.
@@ -162,6 +172,11 @@ impl RoundTrip {
             recovery_frames: 0,
             next_sequence: 0,
             previous_lost: false,
+            playout: Playout::new(sample_rate_hz, channels.count(), sample_rate_hz as usize * 120 / 1000),
+            adaptive: false,
+            scratch: vec![0.0; sample_rate_hz as usize * 120 / 1000 * channels.count()],
+            playing: false,
+            redundancy_frames: 0,
             counters: Counters::default(),
             last_packet_bytes: 0,
         };
@@ -209,6 +224,18 @@ impl RoundTrip {
         self.frame_samples = settings.frame.samples(self.sample_rate_hz).unwrap_or(self.sample_rate_hz as usize / 50);
         // The queue was sized for the deepest recovery; never ask for more than it holds.
         self.recovery_frames = settings.recovery_frames().min(self.queue.capacity() - 1);
+        self.redundancy_frames = settings.redundancy_frames().min(self.recovery_frames);
+        self.playing = false;
+        self.adaptive = match settings.jitter.receiver.clamped() {
+            Receiver::Fixed => false,
+            Receiver::Adaptive { min_ms, max_ms } => {
+                // Never below the wait that FEC and DRED need.
+                let redundancy_ms = (self.redundancy_frames as f64 * self.frame_ms()).ceil() as u16;
+                self.playout
+                    .restart(min_ms.max(redundancy_ms).min(max_ms.max(redundancy_ms)), max_ms.max(redundancy_ms));
+                true
+            }
+        };
         self.configure(settings, true);
     }
 
@@ -261,6 +288,11 @@ impl RoundTrip {
         self.count_error(!ok);
         self.loss.configure(settings.loss);
         self.jitter.configure(settings.jitter, settings.loss.seed);
+        if let (true, Receiver::Adaptive { min_ms, max_ms }) = (self.adaptive, settings.jitter.receiver.clamped()) {
+            // The maximum decides the latency (a restart's business); the minimum moves now.
+            let redundancy_ms = (self.redundancy_frames as f64 * self.frame_ms()).ceil() as u16;
+            self.playout.set_minimum(min_ms.max(redundancy_ms).min(max_ms.max(redundancy_ms)));
+        }
         self.applied = *settings;
     }
 
@@ -273,11 +305,70 @@ impl RoundTrip {
     /// Never allocates; `observer` hears of the packet sent and the packet played out.
     pub fn process_frame(&mut self, input: &[f32], output: &mut [f32], observer: &mut dyn PacketObserver) {
         self.send(input, observer);
-        if self.queue.len() > self.recovery_frames {
-            self.receive(output, observer);
+        if self.adaptive {
+            self.play_adaptive(output, observer);
+        } else if self.queue.len() > self.recovery_frames {
+            // Played out `recovery_frames` frames after it was sent.
+            let now_ms = self.queue.get(0).map_or(0.0, |oldest| (oldest.sequence + self.recovery_frames as u64) as f64)
+                * self.frame_ms();
+            self.receive(output, now_ms, observer);
         } else {
             output.fill(0.0);
         }
+    }
+
+    /// The adaptive receiver's frame: decodes what the playout needs, stretches as it decides
+    /// and plays a frame from it (see [`crate::playout`]).
+    fn play_adaptive(&mut self, output: &mut [f32], observer: &mut dyn PacketObserver) {
+        let newest = self.next_sequence.saturating_sub(1);
+        let (frame_ms, frame_samples) = (self.frame_ms(), self.frame_samples);
+        // Frame durations are whole multiples of 2.5 ms, exact in binary.
+        let now_ms = newest as f64 * frame_ms;
+        if !self.playing {
+            let start = self.playout.start_frames(frame_ms).max(self.redundancy_frames);
+            if (newest as usize) < start {
+                output.fill(0.0);
+                return;
+            }
+            self.playing = true;
+        }
+        let sample_ms = 1000.0 / f64::from(self.sample_rate_hz);
+        let next_decoded = self.queue.get(0).map_or(self.next_sequence, |oldest| oldest.sequence);
+        let delay_ms = (newest as f64 - next_decoded as f64) * frame_ms + self.playout.unplayed() as f64 * sample_ms;
+        let decision = self.playout.decide(now_ms, delay_ms, frame_ms);
+        let needed = self.playout.needed_for(decision, frame_samples);
+        while self.playout.unplayed() < needed {
+            let Some(oldest) = self.queue.get(0) else { break };
+            // A packet is decoded early (for a stretch) only if it is there, and may be rebuilt
+            // from later ones; the frame about to play is decoded whatever became of it.
+            let early = self.playout.unplayed() >= frame_samples;
+            let waited = (newest - oldest.sequence) as usize >= self.redundancy_frames;
+            if early && (oldest.lost || oldest.arrival_ms > now_ms || !waited) {
+                break;
+            }
+            // Decoded into scratch, then into the playout (the decoder and the playout are both
+            // borrowed from `self`).
+            let mut scratch = std::mem::take(&mut self.scratch);
+            let frame = &mut scratch[..frame_samples * self.channels.count()];
+            self.receive(frame, now_ms, observer);
+            if let Some(slot) = self.playout.decode_slot(frame_samples) {
+                slot.copy_from_slice(frame);
+            }
+            self.scratch = scratch;
+            self.playout.commit(frame_samples);
+        }
+        let stretched = self.playout.stretch(decision, frame_samples);
+        let micros = |frames: isize| (frames.unsigned_abs() as f64 * sample_ms * 1000.0).round() as u64;
+        if stretched < 0 {
+            self.counters.accelerations += 1;
+            self.counters.stretch_removed_us += micros(stretched);
+        } else if stretched > 0 {
+            self.counters.expansions += 1;
+            self.counters.stretch_added_us += micros(stretched);
+        }
+        self.counters.playout_delay_us = (self.playout.delay_ms * 1000.0).round() as u64;
+        self.counters.target_delay_us = (self.playout.target_ms * 1000.0).round() as u64;
+        self.playout.play(output);
     }
 
     /// Encodes `input` and puts the packet, lost or not, into the receiver's queue.
@@ -299,6 +390,7 @@ impl RoundTrip {
         let lost = self.loss.next_is_lost();
         let delay_ms = self.loss.traced_delay_ms().unwrap_or_else(|| self.jitter.next_delay_ms(frame_ms));
         packet.arrival_ms = sequence as f64 * frame_ms + delay_ms;
+        let arrival_ms = packet.arrival_ms;
         let len = packet.bytes().len();
         let info = PacketInfo::parse(packet.bytes(), self.sample_rate_hz).ok();
         packet.has_fec = info.is_some_and(|info| info.has_fec);
@@ -325,6 +417,9 @@ impl RoundTrip {
         self.last_packet_bytes = len;
         let lost = lost || packet.lost;
         packet.lost = lost;
+        if self.adaptive && !lost {
+            self.playout.sent(sequence as f64 * frame_ms, arrival_ms);
+        }
         counters.packets_lost += u64::from(lost);
         counters.loss_bursts += u64::from(lost && !self.previous_lost);
         self.previous_lost = lost;
@@ -341,16 +436,14 @@ impl RoundTrip {
     }
 
     /// Decodes the oldest packet in the queue into `output`, or rebuilds or conceals it: at its
-    /// playout time, `recovery_frames` frames after it was sent, when a packet that has not
-    /// arrived yet is late and counts as missing.
-    fn receive(&mut self, output: &mut [f32], observer: &mut dyn PacketObserver) {
+    /// playout time `now` (ms into the stream), when a packet that has not arrived yet is late
+    /// and counts as missing.
+    fn receive(&mut self, output: &mut [f32], now: f64, observer: &mut dyn PacketObserver) {
         let Some(oldest) = self.queue.get(0) else {
             output.fill(0.0);
             return;
         };
         let sequence = oldest.sequence;
-        // Frame durations are whole multiples of 2.5 ms, exact in binary: no rounding here.
-        let now = (sequence + self.recovery_frames as u64) as f64 * self.frame_ms();
         let late = !oldest.lost && oldest.arrival_ms > now;
         if late {
             self.counters.packets_late += 1;

@@ -101,14 +101,73 @@ pub struct JitterSettings {
     /// How long the receiver waits for a packet beyond the fastest one's delay (its jitter
     /// buffer), 0 to [`MAX_PLAYOUT_MS`] ms, in whole frames. A packet later than that is *late*:
     /// concealed or rebuilt like a lost one. Adds that much latency (and so restarts the codec,
-    /// as a frame change does); FEC's and DRED's wait for later packets is part of it.
+    /// as a frame change does); FEC's and DRED's wait for later packets is part of it. The
+    /// fixed receiver's only; the adaptive one chooses its own within its bounds.
     pub playout_ms: u16,
+    /// How the receiver decides how long to wait: a fixed delay, or one that adapts to the
+    /// delays it measures, as WebRTC's does ([`crate::playout`]).
+    pub receiver: Receiver,
+}
+
+/// The receiver's playout policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Receiver {
+    /// Waits [`JitterSettings::playout_ms`] for every packet; a later one is late.
+    #[default]
+    Fixed,
+    /// Aims at the 95th percentile of recent delays, between `min_ms` and `max_ms` (each up to
+    /// [`MAX_PLAYOUT_MS`]), and gets there by playing faster or slower (time-stretching
+    /// pitch periods). The latency reported is the maximum's.
+    Adaptive { min_ms: u16, max_ms: u16 },
+}
+
+impl Receiver {
+    /// The adaptive receiver with the bounds a voice call's typically has.
+    pub const ADAPTIVE_DEFAULT: Self = Self::Adaptive { min_ms: 20, max_ms: 200 };
+
+    /// Its stable name in saved settings, stats and on the command line.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Fixed => "fixed",
+            Self::Adaptive { .. } => "adaptive",
+        }
+    }
+
+    /// The adaptive receiver's bounds in ms, `None` for the fixed one.
+    pub fn bounds_ms(self) -> Option<(u16, u16)> {
+        match self {
+            Self::Fixed => None,
+            Self::Adaptive { min_ms, max_ms } => Some((min_ms, max_ms)),
+        }
+    }
+
+    /// These bounds made valid: each within [`MAX_PLAYOUT_MS`], the minimum no more than the
+    /// maximum.
+    pub fn clamped(self) -> Self {
+        match self {
+            Self::Fixed => Self::Fixed,
+            Self::Adaptive { min_ms, max_ms } => {
+                let max_ms = max_ms.min(MAX_PLAYOUT_MS);
+                Self::Adaptive { min_ms: min_ms.min(max_ms), max_ms }
+            }
+        }
+    }
 }
 
 impl JitterSettings {
     /// Every packet on time, no wait; spikes, when some are asked for, of 200 ms (a Wi-Fi
     /// retry storm or a route change).
-    pub const DEFAULT: Self = Self { mean_jitter_ms: 0.0, spike_percent: 0.0, spike_ms: 200.0, playout_ms: 0 };
+    pub const DEFAULT: Self =
+        Self { mean_jitter_ms: 0.0, spike_percent: 0.0, spike_ms: 200.0, playout_ms: 0, receiver: Receiver::Fixed };
+
+    /// The longest the receiver may wait, in ms: the fixed playout delay, or the adaptive
+    /// receiver's maximum.
+    pub fn longest_wait_ms(&self) -> u16 {
+        match self.receiver.clamped() {
+            Receiver::Fixed => self.playout_ms.min(MAX_PLAYOUT_MS),
+            Receiver::Adaptive { max_ms, .. } => max_ms,
+        }
+    }
 
     /// Whether these settings delay any packet.
     pub fn delays_packets(&self) -> bool {
@@ -227,6 +286,7 @@ impl Settings {
         jitter.spike_percent = finite_or(jitter.spike_percent, 0.0).clamp(0.0, 100.0);
         jitter.spike_ms = finite_or(jitter.spike_ms, 0.0).clamp(0.0, MAX_SPIKE_MS);
         jitter.playout_ms = jitter.playout_ms.min(MAX_PLAYOUT_MS);
+        jitter.receiver = jitter.receiver.clamped();
         self.mix = finite_or(self.mix, 1.0).clamp(0.0, 1.0);
         let (gain_min, gain_max) = OUTPUT_GAIN_RANGE_DB;
         self.output_gain_db = finite_or(self.output_gain_db, 0.0).clamp(gain_min, gain_max);
@@ -239,6 +299,15 @@ impl Settings {
     /// [`MAX_DRED_WAIT_MS`]; 0 when none is on.
     pub fn recovery_frames(&self) -> usize {
         let frame_ms = self.frame.millis().unwrap_or(20.0);
+        let playout_ms = f32::from(self.jitter.longest_wait_ms());
+        let playout = (playout_ms / frame_ms).ceil() as usize;
+        self.redundancy_frames().max(playout)
+    }
+
+    /// How many frames a packet waits for the later ones that may rebuild it: 1 for FEC; for
+    /// DRED, enough to cover its duration up to [`MAX_DRED_WAIT_MS`]; 0 when neither is on.
+    pub fn redundancy_frames(&self) -> usize {
+        let frame_ms = self.frame.millis().unwrap_or(20.0);
         let fec = usize::from(self.fec);
         let dred = if self.dred_duration_ms > 0 {
             let wait_ms = f32::from(self.dred_duration_ms).min(MAX_DRED_WAIT_MS);
@@ -246,9 +315,7 @@ impl Settings {
         } else {
             0
         };
-        let playout_ms = f32::from(self.jitter.playout_ms.min(MAX_PLAYOUT_MS));
-        let playout = (playout_ms / frame_ms).ceil() as usize;
-        fec.max(dred).max(playout)
+        fec.max(dred)
     }
 
     /// The encoder's expected-loss hint in percent.
@@ -280,6 +347,7 @@ impl Settings {
             merged.fec = held.fec;
             merged.dred_duration_ms = held.dred_duration_ms;
             merged.jitter.playout_ms = held.jitter.playout_ms;
+            merged.jitter.receiver = held.jitter.receiver;
         }
         merged
     }

@@ -18,7 +18,13 @@ fn busy() -> Settings {
         dred_duration_ms: 40,
         loss: LossSettings { model: LossModel::GilbertElliott, loss_percent: 10.0, mean_burst_packets: 2.0, seed: 77 },
         // Late packets too: which are late depends on the packets alone, not on the blocks.
-        jitter: JitterSettings { mean_jitter_ms: 8.0, spike_percent: 2.0, spike_ms: 100.0, playout_ms: 40 },
+        jitter: JitterSettings {
+            mean_jitter_ms: 8.0,
+            spike_percent: 2.0,
+            spike_ms: 100.0,
+            playout_ms: 40,
+            ..JitterSettings::DEFAULT
+        },
         ..Settings::default()
     }
 }

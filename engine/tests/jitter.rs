@@ -62,7 +62,13 @@ fn fec_rebuilds_a_late_packet_only_from_a_packet_that_came_in_time() {
         application: Application::Voip,
         fec: true,
         expected_loss_percent: Some(20),
-        jitter: JitterSettings { mean_jitter_ms: 4.0, spike_percent: 3.0, spike_ms: 120.0, playout_ms: 20 },
+        jitter: JitterSettings {
+            mean_jitter_ms: 4.0,
+            spike_percent: 3.0,
+            spike_ms: 120.0,
+            playout_ms: 20,
+            ..JitterSettings::DEFAULT
+        },
         ..Settings::default()
     };
     let counters = counters_after(&settings, 20_000);

@@ -9,7 +9,7 @@ use alloc_counter::count;
 use common::{engine, random_blocks};
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
 use roundtrip_engine::handoff::handoff;
-use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Monitor, Settings};
+use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Monitor, Receiver, Settings};
 use roundtrip_signal::test_signal;
 
 /// A settings sequence that changes every setting, including those that restart the codec.
@@ -42,6 +42,12 @@ fn settings_sequence() -> Vec<Settings> {
                 spike_percent: [0.0, 2.0][step % 2],
                 spike_ms: 300.0,
                 playout_ms: [0, 40, 200, 10][step % 4],
+                receiver: [
+                    Receiver::Fixed,
+                    Receiver::ADAPTIVE_DEFAULT,
+                    Receiver::Fixed,
+                    Receiver::Adaptive { min_ms: 40, max_ms: 120 },
+                ][step / 2 % 4],
             },
             monitor: monitors[step % 3],
             mix: (step % 4) as f32 / 3.0,

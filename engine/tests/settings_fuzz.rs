@@ -6,7 +6,7 @@
 mod common;
 
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
-use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Monitor, OUTPUT_CEILING, Settings};
+use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Monitor, OUTPUT_CEILING, Receiver, Settings};
 use roundtrip_signal::test_signal;
 
 use common::{engine, random_blocks};
@@ -40,6 +40,12 @@ fn arbitrary_settings(draw: &mut impl FnMut() -> u64) -> Settings {
             spike_percent: [0.0, 5.0, -1.0, 300.0][pick(4) as usize],
             spike_ms: [0.0, 400.0, f32::INFINITY][pick(3) as usize],
             playout_ms: [0, 60, 200, u16::MAX][pick(4) as usize],
+            receiver: [
+                Receiver::Fixed,
+                Receiver::ADAPTIVE_DEFAULT,
+                Receiver::Adaptive { min_ms: u16::MAX, max_ms: 0 },
+                Receiver::Adaptive { min_ms: 0, max_ms: u16::MAX },
+            ][pick(4) as usize],
         },
         monitor: [Monitor::Decoded, Monitor::Difference, Monitor::Dry][pick(3) as usize],
         mix: [1.0, 0.5, f32::NAN, 9.0][pick(4) as usize],

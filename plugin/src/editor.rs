@@ -167,6 +167,9 @@ impl NiceEguiApp for EditorApp {
                         slider_row(ui, "Delay spikes", &slot.spike_percent, &setter);
                         slider_row(ui, "Spike delay", &slot.spike_ms, &setter);
                         slider_row(ui, "Playout", &slot.playout_ms, &setter);
+                        toggle_row(ui, "Adaptive receiver", &slot.adaptive_receiver, &setter);
+                        slider_row(ui, "Min delay", &slot.min_delay_ms, &setter);
+                        slider_row(ui, "Max delay", &slot.max_delay_ms, &setter);
                         toggle_row(ui, "In-band FEC", &slot.fec, &setter);
                         slider_row(ui, "Expected loss", &slot.expected_loss_percent, &setter);
                         slider_row(ui, "DRED", &slot.dred_tens_of_ms, &setter);

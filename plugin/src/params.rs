@@ -11,7 +11,9 @@ use roundtrip_engine::settings::{
     BITRATE_RANGE_BPS, DRED_STEP_MS, MAX_COMPLEXITY, MAX_DRED_DURATION_MS, MAX_JITTER_MS, MAX_PLAYOUT_MS, MAX_SPIKE_MS,
     MEAN_BURST_RANGE_PACKETS, OUTPUT_GAIN_RANGE_DB,
 };
-use roundtrip_engine::{Choice, Comparison, JitterSettings, Listen, LossModel, LossSettings, Monitor, Settings};
+use roundtrip_engine::{
+    Choice, Comparison, JitterSettings, Listen, LossModel, LossSettings, Monitor, Receiver, Settings,
+};
 
 use crate::loss_trace::TraceSlot;
 use crate::menu::{LossModelMenu, Menu};
@@ -124,6 +126,15 @@ pub struct SlotParams {
     /// The receiver's playout delay (jitter buffer) in ms: part of the latency.
     #[id = "playout"]
     pub playout_ms: IntParam,
+    /// The receiver adapts its delay between the two below (WebRTC's design) instead of waiting
+    /// the playout delay; its maximum is then part of the latency.
+    #[id = "adapt"]
+    pub adaptive_receiver: BoolParam,
+    /// The adaptive receiver's shortest and longest delay in ms.
+    #[id = "mindly"]
+    pub min_delay_ms: IntParam,
+    #[id = "maxdly"]
+    pub max_delay_ms: IntParam,
 
     /// Packet duration.
     #[id = "frame"]
@@ -195,6 +206,12 @@ impl SlotParams {
     fn named(prefix: &str) -> Self {
         let defaults = Settings::default();
         let name = |name: &str| format!("{prefix}{name}");
+        let adaptive_default = Receiver::ADAPTIVE_DEFAULT.bounds_ms().unwrap_or((0, MAX_PLAYOUT_MS));
+        let delay_param = |name: String, default_ms: u16| {
+            IntParam::new(name, i32::from(default_ms), IntRange::Linear { min: 0, max: i32::from(MAX_PLAYOUT_MS) })
+                .with_unit(" ms")
+                .with_string_to_value(Arc::new(|text| parse_number(text, &["ms"]).map(|ms| ms.round() as i32)))
+        };
         Self {
             bitrate_kbps: FloatParam::new(
                 name("Bitrate"),
@@ -264,6 +281,9 @@ impl SlotParams {
             )
             .with_unit(" ms")
             .with_string_to_value(Arc::new(|text| parse_number(text, &["ms"]).map(|ms| ms.round() as i32))),
+            adaptive_receiver: BoolParam::new(name("Adaptive receiver"), defaults.jitter.receiver != Receiver::Fixed),
+            min_delay_ms: delay_param(name("Min delay"), adaptive_default.0),
+            max_delay_ms: delay_param(name("Max delay"), adaptive_default.1),
             frame: EnumParam::new(name("Frame"), Menu(defaults.frame)),
             complexity: IntParam::new(
                 name("Complexity"),
@@ -384,6 +404,9 @@ impl RoundtripParams {
             ("spikes", ParamValue::F32(self.a.spike_percent.default_plain_value())),
             ("spikems", ParamValue::F32(self.a.spike_ms.default_plain_value())),
             ("playout", ParamValue::I32(self.a.playout_ms.default_plain_value())),
+            ("adapt", ParamValue::Bool(self.a.adaptive_receiver.default_plain_value())),
+            ("mindly", ParamValue::I32(self.a.min_delay_ms.default_plain_value())),
+            ("maxdly", ParamValue::I32(self.a.max_delay_ms.default_plain_value())),
             ("cthread", ParamValue::Bool(self.codec_thread.default_plain_value())),
             ("lmatch", ParamValue::Bool(self.level_match.default_plain_value())),
             ("listen", ParamValue::I32(self.listen.default_plain_value().0.index() as i32)),
@@ -448,6 +471,12 @@ impl SlotParams {
                 spike_percent: self.spike_percent.value(),
                 spike_ms: self.spike_ms.value(),
                 playout_ms: self.playout_ms.value().clamp(0, i32::from(MAX_PLAYOUT_MS)) as u16,
+                receiver: if self.adaptive_receiver.value() {
+                    let ms = |param: &IntParam| param.value().clamp(0, i32::from(MAX_PLAYOUT_MS)) as u16;
+                    Receiver::Adaptive { min_ms: ms(&self.min_delay_ms), max_ms: ms(&self.max_delay_ms) }.clamped()
+                } else {
+                    Receiver::Fixed
+                },
             },
             ..base
         }
@@ -493,6 +522,11 @@ impl SlotParams {
         set(setter, &self.spike_percent, settings.jitter.spike_percent);
         set(setter, &self.spike_ms, settings.jitter.spike_ms);
         set(setter, &self.playout_ms, i32::from(settings.jitter.playout_ms));
+        set(setter, &self.adaptive_receiver, settings.jitter.receiver != Receiver::Fixed);
+        if let Some((min_ms, max_ms)) = settings.jitter.receiver.bounds_ms() {
+            set(setter, &self.min_delay_ms, i32::from(min_ms));
+            set(setter, &self.max_delay_ms, i32::from(max_ms));
+        }
         set(setter, &self.frame, Menu(settings.frame));
         set(setter, &self.complexity, i32::from(settings.complexity));
         set(setter, &self.application, Menu(settings.application));

@@ -348,12 +348,15 @@ const SESSION_0_1_0_VALUES: [(&str, &str); 19] = [
 
 /// The parameters added since 0.1.0, and what a 0.1.0 session leaves them at: their defaults,
 /// which do what 0.1.0 did (the menu's loss model, a network that delays nothing).
-const ADDED_SINCE_0_1_0: [(&str, &str); 30] = [
+const ADDED_SINCE_0_1_0: [(&str, &str); 36] = [
     ("Realistic loss", "Off"),
     ("Jitter", "0.0 ms"),
     ("Delay spikes", "0.0 %"),
     ("Spike delay", "200 ms"),
     ("Playout delay", "0 ms"),
+    ("Adaptive receiver", "Off"),
+    ("Min delay", "20 ms"),
+    ("Max delay", "200 ms"),
     ("Codec thread", "Off"),
     ("Level match", "Off"),
     ("Listen", "A"),
@@ -368,6 +371,9 @@ const ADDED_SINCE_0_1_0: [(&str, &str); 30] = [
     ("B Delay spikes", "0.0 %"),
     ("B Spike delay", "200 ms"),
     ("B Playout delay", "0 ms"),
+    ("B Adaptive receiver", "Off"),
+    ("B Min delay", "20 ms"),
+    ("B Max delay", "200 ms"),
     ("B Frame", "20 ms"),
     ("B Complexity", "10"),
     ("B Application", "Audio"),

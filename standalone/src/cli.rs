@@ -7,7 +7,9 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
 use roundtrip_engine::settings::{MAX_COMPLEXITY, MAX_JITTER_MS, MAX_PLAYOUT_MS, MAX_SPIKE_MS};
-use roundtrip_engine::{Choice, JitterSettings, LossModel, LossSettings, Monitor, Settings, SettingsConflict};
+use roundtrip_engine::{
+    Choice, JitterSettings, LossModel, LossSettings, Monitor, Receiver, Settings, SettingsConflict,
+};
 
 use crate::units;
 use crate::wav::WavFormat;
@@ -256,6 +258,24 @@ pub struct DelayArgs {
     /// adds as much latency. FEC and DRED's wait is part of it.
     #[arg(long, value_parser = playout_ms, default_value = "0ms", help = help::playout())]
     pub playout: u16,
+    /// The receiver: `fixed` waits `--playout` for every packet; `adaptive` aims at the 95th
+    /// percentile of recent delays between `--min-delay` and `--max-delay`, playing faster or
+    /// slower to get there (WebRTC's design), and reports the maximum as latency.
+    #[arg(long, value_enum, default_value = "fixed")]
+    pub receiver: ReceiverArg,
+    /// The adaptive receiver's shortest delay.
+    #[arg(long, value_parser = playout_ms, default_value = "20ms", help = help::min_delay())]
+    pub min_delay: u16,
+    /// The adaptive receiver's longest delay (its latency).
+    #[arg(long, value_parser = playout_ms, default_value = "200ms", help = help::max_delay())]
+    pub max_delay: u16,
+}
+
+/// `--receiver`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReceiverArg {
+    Fixed,
+    Adaptive,
 }
 
 impl DelayArgs {
@@ -266,6 +286,10 @@ impl DelayArgs {
             spike_percent: self.spikes,
             spike_ms: self.spike_delay,
             playout_ms: self.playout,
+            receiver: match self.receiver {
+                ReceiverArg::Fixed => Receiver::Fixed,
+                ReceiverArg::Adaptive => Receiver::Adaptive { min_ms: self.min_delay, max_ms: self.max_delay },
+            },
         }
     }
 }
@@ -332,6 +356,17 @@ mod help {
         format!(
             "How long the receiver waits for each packet (its jitter buffer), 0 to {MAX_PLAYOUT_MS} ms rounded up to \
              whole frames; adds as much latency (FEC's and DRED's wait is part of it)"
+        )
+    }
+
+    pub fn min_delay() -> String {
+        format!("The adaptive receiver's shortest delay, 0 to {MAX_PLAYOUT_MS} ms (`--receiver adaptive`)")
+    }
+
+    pub fn max_delay() -> String {
+        format!(
+            "The adaptive receiver's longest delay, 0 to {MAX_PLAYOUT_MS} ms, and the latency it adds \
+             (`--receiver adaptive`)"
         )
     }
 

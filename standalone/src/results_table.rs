@@ -42,6 +42,10 @@ pub struct ResultRow {
     pub spike_percent: f32,
     pub spike_ms: f32,
     pub playout_ms: u16,
+    /// `fixed`, or `adaptive` with its bounds (empty for the fixed receiver).
+    pub receiver: String,
+    pub adaptive_min_ms: Option<u16>,
+    pub adaptive_max_ms: Option<u16>,
     /// The settings every file of the batch takes as the flags give them: the bandwidth limit
     /// (`auto` when none), rate control, DTX, mono coding and output gain.
     pub bandwidth: String,
@@ -61,6 +65,11 @@ pub struct ResultRow {
     pub recovered_fec: Option<u64>,
     pub recovered_dred: Option<u64>,
     pub concealed: Option<u64>,
+    /// The adaptive receiver's time-stretches (faster and slower together) and the audio they
+    /// removed and added, ms (empty for the fixed receiver).
+    pub stretch_events: Option<u64>,
+    pub stretch_removed_ms: Option<f64>,
+    pub stretch_added_ms: Option<f64>,
     pub latency_samples: Option<usize>,
     /// The coding mode (`silk`, `hybrid`, `celt`) and audio bandwidth (`nb` to `fb`) libopus
     /// chose for the most packets, and their shares of the packets in percent (empty when the
@@ -92,7 +101,7 @@ const WARNING_SEPARATOR: &str = " | ";
 
 impl ResultRow {
     /// The CSV header: the fields, in order (a test checks them against serde's).
-    pub const FIELDS: [&str; 48] = [
+    pub const FIELDS: [&str; 54] = [
         "path",
         "status",
         "error",
@@ -112,6 +121,9 @@ impl ResultRow {
         "spike_percent",
         "spike_ms",
         "playout_ms",
+        "receiver",
+        "adaptive_min_ms",
+        "adaptive_max_ms",
         "bandwidth",
         "rate_control",
         "dtx",
@@ -127,6 +139,9 @@ impl ResultRow {
         "recovered_fec",
         "recovered_dred",
         "concealed",
+        "stretch_events",
+        "stretch_removed_ms",
+        "stretch_added_ms",
         "latency_samples",
         "coded_mode",
         "coded_mode_percent",
@@ -161,6 +176,9 @@ impl ResultRow {
             recovered_fec: Some(stats.recovered_fec),
             recovered_dred: Some(stats.recovered_dred),
             concealed: Some(stats.concealed),
+            stretch_events: stats.time_stretch.map(|stretch| stretch.accelerations + stretch.expansions),
+            stretch_removed_ms: stats.time_stretch.map(|stretch| stretch.removed_ms),
+            stretch_added_ms: stats.time_stretch.map(|stretch| stretch.added_ms),
             latency_samples: Some(stats.latency_samples),
             coded_mode: main_mode.map(|(mode, _)| mode.key().to_owned()),
             coded_mode_percent: main_mode.map(|(_, percent)| round_percent(percent)),
@@ -211,6 +229,9 @@ impl ResultRow {
             spike_percent: settings.jitter.spike_percent,
             spike_ms: settings.jitter.spike_ms,
             playout_ms: settings.jitter.playout_ms,
+            receiver: settings.jitter.receiver.key().to_owned(),
+            adaptive_min_ms: settings.jitter.receiver.bounds_ms().map(|(min_ms, _)| min_ms),
+            adaptive_max_ms: settings.jitter.receiver.bounds_ms().map(|(_, max_ms)| max_ms),
             bandwidth: settings.bandwidth.key().to_owned(),
             rate_control: settings.rate_control.key().to_owned(),
             dtx: settings.dtx,
@@ -226,6 +247,9 @@ impl ResultRow {
             recovered_fec: None,
             recovered_dred: None,
             concealed: None,
+            stretch_events: None,
+            stretch_removed_ms: None,
+            stretch_added_ms: None,
             latency_samples: None,
             coded_mode: None,
             coded_mode_percent: None,

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use roundtrip_codec::FrameDuration;
-use roundtrip_engine::{Choice, LossModel, Settings};
+use roundtrip_engine::{Choice, LossModel, Receiver, Settings};
 use serde::{Deserialize, Serialize};
 
 /// The settings in words: bitrate, frame and application always, then every other setting that
@@ -37,7 +37,10 @@ pub fn describe(settings: &Settings, loss_trace: Option<&TraceRecord>) -> String
         format!("decoder complexity {}", settings.decoder_complexity)
     });
     let jitter = settings.jitter;
-    add(jitter.playout_ms > 0, &|| format!("playout {} ms", jitter.playout_ms));
+    match jitter.receiver {
+        Receiver::Fixed => add(jitter.playout_ms > 0, &|| format!("playout {} ms", jitter.playout_ms)),
+        Receiver::Adaptive { min_ms, max_ms } => add(true, &|| format!("adaptive receiver {min_ms}–{max_ms} ms")),
+    }
     add(jitter.mean_jitter_ms > 0.0, &|| format!("jitter {} ms", jitter.mean_jitter_ms));
     add(jitter.spike_percent > 0.0 && jitter.spike_ms > 0.0, &|| {
         format!("{} % delay spikes of {} ms", jitter.spike_percent, jitter.spike_ms)
@@ -95,6 +98,14 @@ pub struct SettingsRecord {
     pub spike_ms: f32,
     #[serde(default)]
     pub playout_ms: u16,
+    /// The receiver: "fixed" (waits `playout_ms`) or "adaptive" between its bounds (absent in
+    /// stats written before it existed: fixed).
+    #[serde(default = "default_receiver")]
+    pub receiver: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adaptive_min_ms: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adaptive_max_ms: Option<u16>,
     pub monitor: String,
     pub mix: f32,
     pub output_gain_db: f32,
@@ -102,6 +113,10 @@ pub struct SettingsRecord {
     /// `loss_percent` the trace's rate); absent when the model drew the losses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loss_trace: Option<TraceRecord>,
+}
+
+fn default_receiver() -> String {
+    Receiver::Fixed.key().to_owned()
 }
 
 fn default_spike_ms() -> f32 {
@@ -168,6 +183,9 @@ impl From<&Settings> for SettingsRecord {
             spike_percent: settings.jitter.spike_percent,
             spike_ms: settings.jitter.spike_ms,
             playout_ms: settings.jitter.playout_ms,
+            receiver: settings.jitter.receiver.key().to_owned(),
+            adaptive_min_ms: settings.jitter.receiver.bounds_ms().map(|(min_ms, _)| min_ms),
+            adaptive_max_ms: settings.jitter.receiver.bounds_ms().map(|(_, max_ms)| max_ms),
             monitor: settings.monitor.key().to_owned(),
             mix: settings.mix,
             output_gain_db: settings.output_gain_db,

@@ -287,6 +287,10 @@ pub struct RenderStats {
     /// stats written before they were counted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coded: Option<CodedPackets>,
+    /// What the adaptive receiver did (absent with the fixed receiver, and in stats written
+    /// before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_stretch: Option<TimeStretchRecord>,
     /// `null` when the render was asked not to measure it.
     pub quality: Option<Quality>,
     /// The perceptual score (absent when not measured, and in stats written before it was).
@@ -303,6 +307,35 @@ pub struct RenderStats {
     /// deadline, for the report's delay plot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_delays: Option<NetworkDelays>,
+}
+
+/// The adaptive receiver's stretches over a render, and where its delay ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimeStretchRecord {
+    /// Times it played faster (a pitch period removed) and slower (one repeated).
+    pub accelerations: u64,
+    pub expansions: u64,
+    /// The audio those removed and added, ms.
+    pub removed_ms: f64,
+    pub added_ms: f64,
+    /// Its delay and target when the render ended, ms.
+    pub final_delay_ms: f64,
+    pub final_target_ms: f64,
+}
+
+impl TimeStretchRecord {
+    /// The record of `counters`, for an adaptive receiver only.
+    pub fn of(counters: &roundtrip_engine::Counters, settings: &roundtrip_engine::Settings) -> Option<Self> {
+        let ms = |us: u64| us as f64 / 1000.0;
+        matches!(settings.jitter.receiver, roundtrip_engine::Receiver::Adaptive { .. }).then(|| Self {
+            accelerations: counters.accelerations,
+            expansions: counters.expansions,
+            removed_ms: ms(counters.stretch_removed_us),
+            added_ms: ms(counters.stretch_added_us),
+            final_delay_ms: ms(counters.playout_delay_us),
+            final_target_ms: ms(counters.target_delay_us),
+        })
+    }
 }
 
 /// The coding modes and audio bandwidths libopus chose, in packets, read from each packet's TOC
@@ -440,6 +473,7 @@ impl RenderStats {
             codec_errors: rendered.counters.codec_errors,
             bitrate_bps: rendered.packet_bitrate_bps(),
             coded: Some(rendered.coded.into()),
+            time_stretch: TimeStretchRecord::of(&rendered.counters, &rendered.settings),
             quality,
             perceptual: None,
             audibility: None,
@@ -496,7 +530,21 @@ impl RenderStats {
         if let Some(coded) = self.coded.filter(|coded| coded.counts().packets() > 0) {
             let _ = writeln!(text, "  coded      {}", coded.counts());
         }
-        let late = if self.packets_late > 0 || self.network_delays.is_some() || self.settings.playout_ms > 0 {
+        if let Some(stretch) = self.time_stretch {
+            let _ = writeln!(
+                text,
+                "  receiver   adaptive: {} times faster ({:.1} ms removed), {} slower ({:.1} ms added); \
+                 delay {:.1} ms at the end, target {:.0} ms",
+                stretch.accelerations,
+                stretch.removed_ms,
+                stretch.expansions,
+                stretch.added_ms,
+                stretch.final_delay_ms,
+                stretch.final_target_ms
+            );
+        }
+        let waits = self.settings.playout_ms > 0 || self.time_stretch.is_some();
+        let late = if self.packets_late > 0 || self.network_delays.is_some() || waits {
             format!(", {} late ({:.1} %)", self.packets_late, percent(self.packets_late))
         } else {
             String::new()

@@ -5,8 +5,9 @@ use roundtrip_engine::{Advice, MeterSnapshot};
 
 use crate::params::RoundtripParams;
 
-/// A slot's figures, grouped as the editor shows them in rows.
-fn figures(meters: &MeterSnapshot, level_match: bool) -> Vec<Vec<(&'static str, String)>> {
+/// A slot's figures, grouped as the editor shows them in rows; the adaptive receiver's with
+/// `receiver` (so that A's and B's rows pair up when only one of them adapts).
+fn figures(meters: &MeterSnapshot, level_match: bool, receiver: bool) -> Vec<Vec<(&'static str, String)>> {
     let counters = &meters.counters;
     let levels = &meters.levels;
     // With no signal there is nothing to compare.
@@ -46,6 +47,7 @@ fn figures(meters: &MeterSnapshot, level_match: bool) -> Vec<Vec<(&'static str, 
             ("By FEC", counters.recovered_fec.to_string()),
             ("By DRED", counters.recovered_dred.to_string()),
         ],
+        if receiver { receiver_line(counters) } else { Vec::new() },
         loudness,
         vec![
             ("Peak in", dbfs(levels.aligned_peak_hold)),
@@ -66,11 +68,12 @@ pub fn show(
     latency_held: bool,
 ) {
     let level_match = params.level_match.value();
-    let rows = figures(meters, level_match);
+    let receiver = adapts(meters) || b.is_some_and(adapts);
+    let rows = figures(meters, level_match, receiver);
     match b {
         None => {
             egui::Grid::new("meters").num_columns(8).spacing([16.0, 4.0]).show(ui, |ui| {
-                for row in &rows {
+                for row in rows.iter().filter(|row| !row.is_empty()) {
                     for (label, value) in row {
                         meter(ui, label, value.clone());
                     }
@@ -81,7 +84,7 @@ pub fn show(
         }
         Some(b) => {
             // One row per figure, A and B side by side.
-            let rows_b = figures(b, level_match);
+            let rows_b = figures(b, level_match, receiver);
             egui::Grid::new("meters-a-b").num_columns(6).spacing([16.0, 4.0]).striped(true).show(ui, |ui| {
                 let figures = rows.iter().flatten().zip(rows_b.iter().flatten()).collect::<Vec<_>>();
                 for pair in figures.chunks(2) {
@@ -210,4 +213,22 @@ fn dbfs(peak: f32) -> String {
 fn meter(ui: &mut egui::Ui, label: &str, value: String) {
     ui.label(egui::RichText::new(label).weak());
     ui.label(egui::RichText::new(value).monospace());
+}
+
+/// Whether a slot runs the adaptive receiver (the fixed one has no target).
+fn adapts(meters: &MeterSnapshot) -> bool {
+    meters.counters.target_delay_us > 0
+}
+
+/// The adaptive receiver's delay, target and stretches ("fixed" for a slot without).
+fn receiver_line(counters: &roundtrip_engine::Counters) -> Vec<(&'static str, String)> {
+    if counters.target_delay_us == 0 {
+        return vec![("Delay", "fixed".to_owned()), ("Faster", "—".to_owned()), ("Slower", "—".to_owned())];
+    }
+    let ms = |us: u64| us as f64 / 1000.0;
+    vec![
+        ("Delay", format!("{:.0} ms (target {:.0})", ms(counters.playout_delay_us), ms(counters.target_delay_us))),
+        ("Faster", format!("{} ({:.0} ms)", counters.accelerations, ms(counters.stretch_removed_us))),
+        ("Slower", format!("{} ({:.0} ms)", counters.expansions, ms(counters.stretch_added_us))),
+    ]
 }
