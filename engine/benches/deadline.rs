@@ -49,7 +49,11 @@ fn modes() -> [(&'static str, Settings); 6] {
             // Stretches decode a packet ahead and search a pitch period in the same call.
             "adaptive receiver, 20 ms jitter, 15 % loss",
             Settings {
-                jitter: JitterSettings { mean_jitter_ms: 20.0, receiver: Receiver::ADAPTIVE_DEFAULT, ..JitterSettings::DEFAULT },
+                jitter: JitterSettings {
+                    mean_jitter_ms: 20.0,
+                    receiver: Receiver::ADAPTIVE_DEFAULT,
+                    ..JitterSettings::DEFAULT
+                },
                 loss: lossy,
                 ..Settings::DEFAULT
             },

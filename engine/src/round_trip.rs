@@ -47,6 +47,17 @@ pub trait PacketObserver {
         let _ = (sequence, fate);
     }
 
+    /// The adaptive receiver played faster (`seconds` below 0: that much audio removed) or
+    /// slower (above 0: added), in the frame it is about to play.
+    fn stretched(&mut self, seconds: f64) {
+        let _ = seconds;
+    }
+
+    /// The adaptive receiver's delay (from sending to playing) and its target, each frame, ms.
+    fn playout(&mut self, delay_ms: f64, target_ms: f64) {
+        let _ = (delay_ms, target_ms);
+    }
+
     /// The engine processed a piece: its latency-aligned input and decoded signal (interleaved,
     /// equal lengths), after the packets it played out, so that an observer can line the two up.
     fn piece(&mut self, aligned: &[f32], decoded: &[f32]) {
@@ -327,6 +338,8 @@ impl RoundTrip {
         if !self.playing {
             let start = self.playout.start_frames(frame_ms).max(self.redundancy_frames);
             if (newest as usize) < start {
+                // Waiting to start at that delay.
+                observer.playout(start as f64 * frame_ms, self.playout.target_ms);
                 output.fill(0.0);
                 return;
             }
@@ -358,6 +371,10 @@ impl RoundTrip {
             self.playout.commit(frame_samples);
         }
         let stretched = self.playout.stretch(decision, frame_samples);
+        observer.playout(self.playout.delay_ms, self.playout.target_ms);
+        if stretched != 0 {
+            observer.stretched(stretched as f64 * sample_ms / 1000.0);
+        }
         let micros = |frames: isize| (frames.unsigned_abs() as f64 * sample_ms * 1000.0).round() as u64;
         if stretched < 0 {
             self.counters.accelerations += 1;

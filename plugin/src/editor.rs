@@ -191,12 +191,13 @@ impl NiceEguiApp for EditorApp {
                 self.abx.show(ui, params, b_running);
                 ui.separator();
                 // Drained either way, so that nothing queued during a blind test shows after it.
-                let (timeline, spectra) = (self.timeline.update(), self.analyzer.update());
+                self.timeline.update();
+                let spectra = self.analyzer.update();
                 if !b_running {
                     // B's marks from before it stopped must not join those after it restarts.
                     self.timeline_b.clear();
                 }
-                let timeline_b = self.timeline_b.update();
+                self.timeline_b.update();
                 if self.abx.is_blind() {
                     // Meters, timeline and spectrum show what plays: they would tell X.
                     return;
@@ -208,10 +209,10 @@ impl NiceEguiApp for EditorApp {
                 live_score_view::show(ui, &self.live, params, b_running);
                 ui.separator();
                 if b_running {
-                    timeline_view::show(ui, "Packets of A, last 10 s", timeline);
-                    timeline_view::show(ui, "Packets of B, last 10 s", timeline_b);
+                    timeline_view::show(ui, "Packets of A, last 10 s", &self.timeline);
+                    timeline_view::show(ui, "Packets of B, last 10 s", &self.timeline_b);
                 } else {
-                    timeline_view::show(ui, "Packets, last 10 s", timeline);
+                    timeline_view::show(ui, "Packets, last 10 s", &self.timeline);
                 }
                 ui.separator();
                 spectrum_view::show(ui, spectra);

@@ -98,6 +98,10 @@ impl PacketObserver for SlotObservers {
         self.timeline.received(sequence, fate);
     }
 
+    fn stretched(&mut self, seconds: f64) {
+        self.timeline.stretched(seconds);
+    }
+
     fn piece(&mut self, aligned: &[f32], decoded: &[f32]) {
         self.timeline.piece(aligned, decoded);
         self.score.push(aligned, decoded);
@@ -133,6 +137,14 @@ impl PacketObserver for Observers {
 
     fn received(&mut self, sequence: u64, fate: PacketFate) {
         self.a.received(sequence, fate);
+    }
+
+    fn stretched(&mut self, seconds: f64) {
+        self.a.stretched(seconds);
+    }
+
+    fn playout(&mut self, delay_ms: f64, target_ms: f64) {
+        self.a.playout(delay_ms, target_ms);
     }
 
     fn piece(&mut self, aligned: &[f32], decoded: &[f32]) {

@@ -40,6 +40,9 @@ pub enum TimelineItem {
     Packet { fate: PacketFate, seconds: f32 },
     /// The decoded level over the last [`LEVEL_SECONDS`], dBFS.
     Level(f32),
+    /// The adaptive receiver played faster (below 0: seconds removed) or slower (added), in the
+    /// packet played next.
+    Stretch(f32),
 }
 
 /// Where the consumer end waits for the editor.
@@ -99,6 +102,10 @@ impl PacketObserver for TimelineFeed {
         self.push(TimelineItem::Packet { fate, seconds });
     }
 
+    fn stretched(&mut self, seconds: f64) {
+        self.push(TimelineItem::Stretch(seconds as f32));
+    }
+
     fn piece(&mut self, _aligned: &[f32], decoded: &[f32]) {
         for frame in decoded.chunks_exact(self.channels) {
             self.energy += frame.iter().map(|&sample| f64::from(sample * sample)).sum::<f64>();
@@ -121,12 +128,25 @@ pub struct EditorTimeline {
     packets: VecDeque<(PacketFate, f32)>,
     packet_seconds: f32,
     levels: VecDeque<f32>,
+    /// The adaptive receiver's stretches: where they fell (seconds of packets since the
+    /// timeline started) and how much each removed (below 0) or added.
+    stretches: VecDeque<(f64, f32)>,
+    /// Seconds of packets since the timeline started.
+    elapsed: f64,
 }
 
 impl EditorTimeline {
     /// A timeline that takes its consumer from `slot` as soon as the plugin has put one there.
     pub fn new(slot: TimelineSlot) -> Self {
-        Self { consumer: None, slot, packets: VecDeque::new(), packet_seconds: 0.0, levels: VecDeque::new() }
+        Self {
+            consumer: None,
+            slot,
+            packets: VecDeque::new(),
+            packet_seconds: 0.0,
+            levels: VecDeque::new(),
+            stretches: VecDeque::new(),
+            elapsed: 0.0,
+        }
     }
 
     /// Forgets what is shown and what waits in the ring (the editor reopened: packets went by
@@ -141,6 +161,19 @@ impl EditorTimeline {
         self.packets.clear();
         self.packet_seconds = 0.0;
         self.levels.clear();
+        self.stretches.clear();
+        self.elapsed = 0.0;
+    }
+
+    /// The packets (fate, seconds) and levels shown, oldest first, as [`Self::update`] left them.
+    pub fn shown(&self) -> (&VecDeque<(PacketFate, f32)>, &VecDeque<f32>) {
+        (&self.packets, &self.levels)
+    }
+
+    /// The stretches in the span shown: how long ago each fell (seconds before the newest
+    /// packet's end) and how much it removed (below 0) or added. Call after [`Self::update`].
+    pub fn stretches(&self) -> impl Iterator<Item = (f32, f32)> + '_ {
+        self.stretches.iter().map(|&(at, seconds)| ((self.elapsed - at) as f32, seconds))
     }
 
     /// Reads what arrived; returns the packets (fate, seconds) and the levels, oldest first.
@@ -157,8 +190,10 @@ impl EditorTimeline {
                     TimelineItem::Packet { fate, seconds } => {
                         self.packets.push_back((fate, seconds));
                         self.packet_seconds += seconds;
+                        self.elapsed += f64::from(seconds);
                     }
                     TimelineItem::Level(db) => self.levels.push_back(db),
+                    TimelineItem::Stretch(seconds) => self.stretches.push_back((self.elapsed, seconds)),
                 }
             }
         }
@@ -167,6 +202,9 @@ impl EditorTimeline {
             && let Some((_, seconds)) = self.packets.pop_front()
         {
             self.packet_seconds -= seconds;
+        }
+        while self.stretches.front().is_some_and(|&(at, _)| self.elapsed - at > f64::from(SPAN_SECONDS)) {
+            self.stretches.pop_front();
         }
         let level_columns = (SPAN_SECONDS / LEVEL_SECONDS) as usize;
         while self.levels.len() > level_columns {
@@ -254,6 +292,41 @@ mod tests {
         assert_eq!(counters.packets_sent - packets as u64, 5);
         // A level every 10 ms of the 4 s.
         assert_eq!(levels, 400);
+    }
+
+    #[test]
+    fn the_adaptive_receivers_stretches_reach_the_editor_where_they_fell() {
+        let slot: TimelineSlot = Arc::new(Mutex::new(None));
+        let mut feed = new_feed(&slot, Arc::new(AtomicBool::new(true)), 48_000, 1);
+        let mut timeline = EditorTimeline::new(slot);
+        timeline.update();
+        let settings = Settings {
+            jitter: roundtrip_engine::JitterSettings {
+                mean_jitter_ms: 15.0,
+                receiver: roundtrip_engine::Receiver::ADAPTIVE_DEFAULT,
+                ..roundtrip_engine::JitterSettings::DEFAULT
+            },
+            ..Settings::DEFAULT
+        };
+        let config = EngineConfig { sample_rate_hz: 48_000, channels: 1, max_block_frames: 480 };
+        let mut engine = Engine::new(config, settings).unwrap();
+        let mut speech = roundtrip_signal::test_signal::speech(48_000, 8.0);
+        for block in speech.chunks_mut(480) {
+            nice_assert_no_alloc::assert_no_alloc(|| {
+                engine.process_planar_observed(&mut [block], &mut |_, _| {}, &mut feed);
+            });
+            timeline.update();
+        }
+        let counters = engine.counters();
+        let stretches: Vec<(f32, f32)> = timeline.stretches().collect();
+        // All 8 s lie within the 10 s shown: every stretch is there, oldest first.
+        assert_eq!(stretches.len() as u64, counters.accelerations + counters.expansions, "{counters:?}");
+        assert!(counters.expansions > 0, "{counters:?}");
+        let added: f32 = stretches.iter().map(|&(_, seconds)| seconds.max(0.0)).sum();
+        assert!((f64::from(added) * 1e6 - counters.stretch_added_us as f64).abs() < 100.0, "{added} s added");
+        assert!(
+            stretches.windows(2).all(|pair| pair[0].0 >= pair[1].0) && stretches.iter().all(|&(age, _)| age <= 8.0)
+        );
     }
 
     #[test]

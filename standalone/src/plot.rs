@@ -103,6 +103,9 @@ fn draw(
         _ => String::new(),
     };
     let snr = match &stats.quality {
+        Some(_) if stats.stretch_events() > 0 => {
+            format!("SNR not comparable (the adaptive receiver stretched time){peak}")
+        }
         Some(quality) if quality.input_rms_dbfs.is_finite() => format!(
             "SNR {:.1} dB (spectral {:.1} dB) · difference {:.1} dBFS{peak}",
             quality.snr_db, quality.spectral_snr_db, quality.difference_rms_dbfs
@@ -393,28 +396,62 @@ fn draw_delays<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let largest = network.delays_ms.iter().flatten().fold(network.deadline_ms, |a, &b| a.max(b));
+    let (frame_s, lag_s) = (f64::from(stats.frame_ms) / 1000.0, stats.packet_delay_ms / 1000.0);
+    // Packet k is due when the receiver's delay has passed since its sending: the fixed
+    // deadline, or the adaptive receiver's delay when it played k (about its delay later).
+    let receiver = network.receiver_delay_ms.as_deref().filter(|delays| !delays.is_empty());
+    let receiver_largest = receiver.unwrap_or_default().iter().fold(0.0f64, |a, &b| a.max(b));
+    let largest = network.delays_ms.iter().flatten().fold(network.deadline_ms.max(receiver_largest), |a, &b| a.max(b));
     // Room above the deadline, so that a line at the top is not mistaken for the frame.
     let top = (largest * 1.1).max(1.0);
-    let late = network.delays_ms.iter().flatten().filter(|&&delay| delay > network.deadline_ms).count();
-    let caption = format!(
-        "Network delay of each packet (ms): {late} later than the receiver's {} ms deadline (red)",
-        network.deadline_ms
-    );
-    let mut chart = time_chart(area, &caption, seconds, 0.0..top, Some("ms"))?;
-    let (frame_s, lag_s) = (f64::from(stats.frame_ms) / 1000.0, stats.packet_delay_ms / 1000.0);
+    let deadline_of = |index: usize| match receiver {
+        None => network.deadline_ms,
+        Some(delays) => {
+            let due = index + (delays[index.min(delays.len() - 1)] / f64::from(stats.frame_ms)).round() as usize;
+            delays[due.min(delays.len() - 1)]
+        }
+    };
     let packets = network.delays_ms.iter().enumerate().filter_map(|(index, delay)| Some((index, (*delay)?)));
     let (in_time, late): (Vec<_>, Vec<_>) = packets
-        .map(|(index, delay)| ((index as f64 * frame_s - lag_s).max(0.0), delay))
-        .partition(|&(_, delay)| delay <= network.deadline_ms);
-    chart.draw_series(in_time.into_iter().map(|point| Pixel::new(point, RGBColor(70, 70, 70))))?;
-    chart.draw_series(late.into_iter().map(|point| Circle::new(point, 2, RGBColor(215, 40, 40).filled())))?;
-    chart.draw_series(DashedLineSeries::new(
-        [(0.0, network.deadline_ms), (seconds, network.deadline_ms)],
-        6,
-        4,
-        RGBColor(30, 90, 200).stroke_width(2),
-    ))?;
+        .map(|(index, delay)| (index, (index as f64 * frame_s - lag_s).max(0.0), delay))
+        .partition(|&(index, _, delay)| delay <= deadline_of(index));
+    let caption = match receiver {
+        None => format!(
+            "Network delay of each packet (ms): {} later than the receiver's {} ms deadline (red)",
+            late.len(),
+            network.deadline_ms
+        ),
+        Some(_) => format!(
+            "Network delay of each packet (ms): {} later than the adaptive receiver's delay (blue; its target dashed green)",
+            late.len()
+        ),
+    };
+    let mut chart = time_chart(area, &caption, seconds, 0.0..top, Some("ms"))?;
+    let point = |&(_, time, delay): &(usize, f64, f64)| (time, delay);
+    chart.draw_series(in_time.iter().map(|p| Pixel::new(point(p), RGBColor(70, 70, 70))))?;
+    chart.draw_series(late.iter().map(|p| Circle::new(point(p), 2, RGBColor(215, 40, 40).filled())))?;
+    let blue = RGBColor(30, 90, 200).stroke_width(2);
+    match (receiver, network.receiver_target_ms.as_deref()) {
+        (Some(delays), targets) => {
+            let at = |index: usize| (index as f64 * frame_s - lag_s).max(0.0);
+            chart.draw_series(LineSeries::new(
+                delays.iter().enumerate().map(|(index, &delay)| (at(index), delay)),
+                blue,
+            ))?;
+            if let Some(targets) = targets {
+                let targets = targets.iter().enumerate().map(|(index, &target)| (at(index), target));
+                chart.draw_series(DashedLineSeries::new(targets, 6, 4, RGBColor(40, 150, 70).stroke_width(2)))?;
+            }
+        }
+        (None, _) => {
+            chart.draw_series(DashedLineSeries::new(
+                [(0.0, network.deadline_ms), (seconds, network.deadline_ms)],
+                6,
+                4,
+                blue,
+            ))?;
+        }
+    }
     Ok(())
 }
 

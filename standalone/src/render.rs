@@ -184,6 +184,9 @@ pub struct Rendered {
     pub loss_pattern: Vec<bool>,
     /// and each one's network delay in ms, kept when packets were delayed (empty otherwise).
     pub delays_ms: Vec<f64>,
+    /// The adaptive receiver's delay and target at each frame it played, ms (empty with the
+    /// fixed receiver).
+    pub receiver_ms: Vec<(f64, f64)>,
 }
 
 impl Rendered {
@@ -223,6 +226,10 @@ struct Recorder {
 }
 
 impl PacketObserver for Recorder {
+    fn playout(&mut self, delay_ms: f64, target_ms: f64) {
+        self.rendered.receiver_ms.push((delay_ms, target_ms));
+    }
+
     fn sent(&mut self, packet: &SentPacket<'_>) {
         self.rendered.loss_pattern.push(packet.lost);
         if self.rendered.delayed() {
@@ -303,6 +310,7 @@ pub fn render(
             loss_trace,
             loss_pattern: Vec::new(),
             delays_ms: Vec::new(),
+            receiver_ms: Vec::new(),
         },
     };
 

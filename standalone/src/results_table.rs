@@ -161,6 +161,7 @@ impl ResultRow {
     /// The row of a file rendered (now or by an earlier run) with these stats.
     pub fn rendered(path: &str, drawn: &Drawn, settings: &Settings, stats: &RenderStats) -> Self {
         let quality = stats.quality.as_ref();
+        let aligned = quality.filter(|_| stats.stretch_events() == 0);
         let peaks = quality.and_then(|quality| quality.peaks.as_ref());
         let coded = stats.coded.map(|coded| coded.counts());
         let main_mode = coded.and_then(|coded| coded.main_mode());
@@ -191,8 +192,9 @@ impl ResultRow {
                 .as_ref()
                 .map(|audible| round_percent(audible.disturbed_frames_percent)),
             nmr_total_db: stats.audibility.as_ref().map(|audible| audible.nmr_total_db),
-            snr_db: quality.map(|quality| quality.snr_db).filter(|db| db.is_finite()),
-            spectral_snr_db: quality.map(|quality| quality.spectral_snr_db).filter(|db| db.is_finite()),
+            // Not when an adaptive receiver stretched time: the decode no longer lines up.
+            snr_db: aligned.map(|quality| quality.snr_db).filter(|db| db.is_finite()),
+            spectral_snr_db: aligned.map(|quality| quality.spectral_snr_db).filter(|db| db.is_finite()),
             decoded_true_peak_dbtp: peaks.map(|peaks| peaks.decoded_true_peak_dbtp).filter(|db| db.is_finite()),
             decoded_overs: peaks.map(|peaks| peaks.decoded_overs),
             warnings: (!stats.warnings.is_empty()).then(|| stats.warnings.join(WARNING_SEPARATOR)),

@@ -222,13 +222,22 @@ impl Quality {
         RunningQuality::new((sample_rate_hz as usize / 50).next_power_of_two())
     }
 
-    /// The summary's lines for these figures.
-    fn describe(&self, text: &mut String) {
+    /// The summary's lines for these figures; `stretches`: how often an adaptive receiver
+    /// stretched time, after which the decoded audio no longer lines up with the input.
+    fn describe(&self, text: &mut String, stretches: u64) {
         if let Some(peaks) = &self.peaks {
             peaks.describe(text);
         }
         if !self.input_rms_dbfs.is_finite() {
             let _ = writeln!(text, "  SNR        none: silent input");
+            return;
+        }
+        if stretches > 0 {
+            let _ = writeln!(
+                text,
+                "  SNR        not comparable: the adaptive receiver stretched time {stretches} times, so the decoded \
+                 audio drifts against the input (the perceptual score realigns)"
+            );
             return;
         }
         let _ = writeln!(text, "  SNR        {:.1} dB waveform, {:.1} dB spectral", self.snr_db, self.spectral_snr_db);
@@ -321,13 +330,19 @@ pub struct TimeStretchRecord {
     /// Its delay and target when the render ended, ms.
     pub final_delay_ms: f64,
     pub final_target_ms: f64,
+    /// Its delay averaged over the frames it played, ms.
+    #[serde(default)]
+    pub mean_delay_ms: f64,
 }
 
 impl TimeStretchRecord {
-    /// The record of `counters`, for an adaptive receiver only.
-    pub fn of(counters: &roundtrip_engine::Counters, settings: &roundtrip_engine::Settings) -> Option<Self> {
+    /// The record of `rendered`, for an adaptive receiver only.
+    pub fn of(rendered: &Rendered) -> Option<Self> {
+        let (counters, receiver_ms) = (&rendered.counters, &rendered.receiver_ms);
         let ms = |us: u64| us as f64 / 1000.0;
-        matches!(settings.jitter.receiver, roundtrip_engine::Receiver::Adaptive { .. }).then(|| Self {
+        let mean_delay_ms = receiver_ms.iter().map(|&(delay, _)| delay).sum::<f64>() / receiver_ms.len().max(1) as f64;
+        matches!(rendered.settings.jitter.receiver, roundtrip_engine::Receiver::Adaptive { .. }).then(|| Self {
+            mean_delay_ms,
             accelerations: counters.accelerations,
             expansions: counters.expansions,
             removed_ms: ms(counters.stretch_removed_us),
@@ -380,6 +395,12 @@ pub struct NetworkDelays {
     /// Each covering packet's delay in ms, exact (so that the late ones are those beyond the
     /// deadline); `null` for a lost one.
     pub delays_ms: Vec<Option<f64>>,
+    /// The adaptive receiver's delay and target at each frame period from the first packet's,
+    /// ms (its deadline moves; absent with the fixed receiver, whose deadline is `deadline_ms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receiver_delay_ms: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receiver_target_ms: Option<Vec<f64>>,
 }
 
 impl NetworkDelays {
@@ -394,6 +415,11 @@ impl NetworkDelays {
         Some(Self {
             deadline_ms: rendered.settings.recovery_frames() as f64 * frame_ms,
             delays_ms: packets.map(|(&lost, &delay)| (!lost).then_some(delay)).collect(),
+            // One per frame period, as the packets.
+            receiver_delay_ms: (!rendered.receiver_ms.is_empty())
+                .then(|| rendered.receiver_ms.iter().take(covering).map(|&(delay, _)| delay).collect()),
+            receiver_target_ms: (!rendered.receiver_ms.is_empty())
+                .then(|| rendered.receiver_ms.iter().take(covering).map(|&(_, target)| target).collect()),
         })
     }
 }
@@ -473,7 +499,7 @@ impl RenderStats {
             codec_errors: rendered.counters.codec_errors,
             bitrate_bps: rendered.packet_bitrate_bps(),
             coded: Some(rendered.coded.into()),
-            time_stretch: TimeStretchRecord::of(&rendered.counters, &rendered.settings),
+            time_stretch: TimeStretchRecord::of(rendered),
             quality,
             perceptual: None,
             audibility: None,
@@ -512,6 +538,11 @@ impl RenderStats {
         serde_json::from_slice(&bytes).map_err(bad)
     }
 
+    /// How often an adaptive receiver stretched time (0 with the fixed one).
+    pub fn stretch_events(&self) -> u64 {
+        self.time_stretch.map_or(0, |stretch| stretch.accelerations + stretch.expansions)
+    }
+
     /// The summary a person reads after a render.
     pub fn summary(&self) -> String {
         let mut text = String::new();
@@ -533,8 +564,9 @@ impl RenderStats {
         if let Some(stretch) = self.time_stretch {
             let _ = writeln!(
                 text,
-                "  receiver   adaptive: {} times faster ({:.1} ms removed), {} slower ({:.1} ms added); \
-                 delay {:.1} ms at the end, target {:.0} ms",
+                "  receiver   adaptive, {:.1} ms delay on average: {} times faster ({:.1} ms removed), {} slower \
+                 ({:.1} ms added); delay {:.1} ms at the end, target {:.0} ms",
+                stretch.mean_delay_ms,
                 stretch.accelerations,
                 stretch.removed_ms,
                 stretch.expansions,
@@ -586,7 +618,7 @@ impl RenderStats {
             audibility.describe(&mut text);
         }
         if let Some(quality) = &self.quality {
-            quality.describe(&mut text);
+            quality.describe(&mut text, self.stretch_events());
         }
         for warning in &self.warnings {
             let _ = writeln!(text, "  warning    {warning}");

@@ -12,7 +12,7 @@ use roundtrip_app::wav::{self, WavFormat};
 use roundtrip_codec::{Channels, Decoder};
 use roundtrip_signal::measure;
 
-use common::{app, folder, music_file};
+use common::{app, folder, music_file, speech_file};
 
 /// Renders `input` into `output` with `extra` flags; returns the summary.
 fn render(input: &Path, output: &Path, extra: &[&str]) -> String {
@@ -469,4 +469,34 @@ fn report_reads_a_render_from_its_stats_file() {
     let by_render = app(&["report", output.to_str().unwrap(), "--no-png"]);
     assert!(by_stats.status.success(), "{}", String::from_utf8_lossy(&by_stats.stderr));
     assert_eq!(by_stats.stdout, by_render.stdout);
+}
+
+#[test]
+fn the_adaptive_receiver_counts_its_stretches_plots_its_delay_and_replays_from_its_trace() {
+    let dir = folder();
+    let input = speech_file(dir.path(), "speech.wav", 16_000, 12.0);
+    let trace = dir.path().join("delays.txt");
+    let receiver = ["--application", "voip", "--bitrate", "24k", "--receiver", "adaptive", "--max-delay", "160ms"];
+    let drawn = dir.path().join("drawn.wav");
+    let network = ["--jitter", "12ms", "--seed", "2", "--write-trace", trace.to_str().unwrap()];
+    let summary = render(&input, &drawn, &[&receiver[..], &network[..]].concat());
+    let stats = RenderStats::load(&RenderStats::path_for(&drawn)).unwrap();
+    let stretch = stats.time_stretch.expect("an adaptive receiver's record");
+    assert!(stretch.expansions > 0 && stretch.added_ms > 0.0, "{stretch:?}");
+    assert!(stretch.mean_delay_ms > 20.0 && stretch.mean_delay_ms <= 160.0, "{stretch:?}");
+    assert!(summary.contains("receiver   adaptive,") && summary.contains("SNR        not comparable"), "{summary}");
+    assert!(summary.contains("--receiver adaptive --min-delay 20ms --max-delay 160ms"), "{summary}");
+    let network_delays = stats.network_delays.as_ref().expect("the delays of a jittered render");
+    let receiver_delays = network_delays.receiver_delay_ms.as_ref().expect("the receiver's delay per frame");
+    assert_eq!(receiver_delays.len(), network_delays.delays_ms.len());
+    assert!(receiver_delays.iter().all(|&delay| (20.0..=160.0).contains(&delay)));
+    // The latency reported is the maximum's: 160 ms more than a fixed receiver's that waits nothing.
+    let fixed = dir.path().join("fixed.wav");
+    render(&input, &fixed, &["--application", "voip", "--bitrate", "24k"]);
+    let fixed_latency = RenderStats::load(&RenderStats::path_for(&fixed)).unwrap().latency_samples;
+    assert_eq!(stats.latency_samples - fixed_latency, 160 * 16);
+    let replayed = dir.path().join("replayed.wav");
+    let replay = ["--delay-trace", trace.to_str().unwrap(), "--expect-loss", "0%", "--min-delay", "20ms"];
+    render(&input, &replayed, &[&receiver[..], &replay[..]].concat());
+    assert_eq!(std::fs::read(&drawn).unwrap(), std::fs::read(&replayed).unwrap(), "the replay played something else");
 }

@@ -1,12 +1,9 @@
 //! The live packet timeline: the last 10 s, one cell per packet coloured by what became of it at
 //! the receiver, over a strip of the decoded level on the same time axis (now at the right), so
-//! that a user can see whether FEC and DRED are rebuilding what the network lost.
+//! that a user can see whether FEC and DRED are rebuilding what the network lost; the adaptive
+//! receiver's stretches are ticks above the cells (down: faster, up: slower).
 
-use std::collections::VecDeque;
-
-use roundtrip_engine::PacketFate;
-
-use crate::timeline::{LEVEL_SECONDS, SPAN_SECONDS, count_fates, fate_index};
+use crate::timeline::{EditorTimeline, LEVEL_SECONDS, SPAN_SECONDS, count_fates, fate_index};
 
 /// Colours by [`fate_index`]: decoded, rebuilt by FEC, rebuilt by DRED, concealed.
 const FATE_COLOURS: [egui::Color32; 4] = [
@@ -20,14 +17,30 @@ const FATE_NAMES: [&str; 4] = ["decoded", "rebuilt by FEC", "rebuilt by DRED", "
 /// The level strip's range, dBFS.
 const LEVEL_RANGE_DB: (f32, f32) = (-60.0, 0.0);
 
-/// Draws the `packets` (fate, seconds; oldest first) and the decoded `levels_db` (oldest first,
-/// one per [`LEVEL_SECONDS`]) of the last [`SPAN_SECONDS`], under `title`.
-pub fn show(ui: &mut egui::Ui, title: &str, (packets, levels_db): (&VecDeque<(PacketFate, f32)>, &VecDeque<f32>)) {
+/// Colours of the adaptive receiver's stretches: faster, slower.
+const STRETCH_COLOURS: [egui::Color32; 2] =
+    [egui::Color32::from_rgb(250, 150, 40), egui::Color32::from_rgb(170, 120, 255)];
+
+/// Draws the packets (fate, seconds; oldest first), the decoded levels (oldest first, one per
+/// [`LEVEL_SECONDS`]) and the stretches of `timeline`'s last [`SPAN_SECONDS`], under `title`.
+pub fn show(ui: &mut egui::Ui, title: &str, timeline: &EditorTimeline) {
+    let (packets, levels_db) = timeline.shown();
     let counts = count_fates(packets);
+    let (faster, slower) =
+        timeline.stretches().fold(
+            (0, 0),
+            |(faster, slower), (_, seconds)| {
+                if seconds < 0.0 { (faster + 1, slower) } else { (faster, slower + 1) }
+            },
+        );
     ui.horizontal(|ui| {
         ui.label(egui::RichText::new(title).strong());
         for (index, name) in FATE_NAMES.iter().enumerate() {
             ui.colored_label(FATE_COLOURS[index], format!("{name} {}", counts[index]));
+        }
+        if faster + slower > 0 {
+            ui.colored_label(STRETCH_COLOURS[0], format!("faster {faster}"));
+            ui.colored_label(STRETCH_COLOURS[1], format!("slower {slower}"));
         }
     });
     let (response, painter) = ui.allocate_painter(egui::vec2(ui.available_width(), 56.0), egui::Sense::hover());
@@ -68,6 +81,18 @@ pub fn show(ui: &mut egui::Ui, title: &str, (packets, levels_db): (&VecDeque<(Pa
     if let Some((run_index, run_right)) = run.filter(|&(run_index, _)| run_index != 0) {
         draw(run_index, right, run_right);
     }
+    // Each stretch, a tick over the cells where it fell.
+    for (age, seconds) in timeline.stretches() {
+        let x = cells.right() - age * pixels_per_second;
+        if x >= cells.left() {
+            let (colour, from, to) = if seconds < 0.0 {
+                (STRETCH_COLOURS[0], cells.top(), cells.top() + 10.0)
+            } else {
+                (STRETCH_COLOURS[1], cells.top() + 10.0, cells.top())
+            };
+            painter.arrow(egui::pos2(x, from), egui::vec2(0.0, to - from), egui::Stroke::new(1.5, colour));
+        }
+    }
     // The level strip, one bar per pixel column (the loudest level in it).
     let (low, high) = LEVEL_RANGE_DB;
     let columns_per_pixel = (1.0 / (LEVEL_SECONDS * pixels_per_second)).max(1.0) as usize;
@@ -86,5 +111,8 @@ pub fn show(ui: &mut egui::Ui, title: &str, (packets, levels_db): (&VecDeque<(Pa
         );
         painter.rect_filled(bar, 0.0, egui::Color32::from_gray(150));
     }
-    response.on_hover_text("Each cell is a packet, newest at the right; the grey strip is the decoded level.");
+    response.on_hover_text(
+        "Each cell is a packet, newest at the right; the grey strip is the decoded level; a tick above a cell is the \
+         adaptive receiver playing faster (orange, down) or slower (violet, up).",
+    );
 }

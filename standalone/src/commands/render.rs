@@ -147,7 +147,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         // A replay states the trace's measured rate, which may round to another expected loss.
         let expect = format!(" --expect-loss {}%", plan.settings.expected_loss_hint());
         let (flag, playout, same) = match stats.network_delays.is_some() {
-            true => ("--delay-trace", format!(" --playout {}ms", plan.settings.jitter.playout_ms), "losses and delays"),
+            true => ("--delay-trace", receiver_flags(&plan.settings.jitter), "losses and delays"),
             false => ("--loss-trace", String::new(), "losses"),
         };
         let _ = writeln!(text, "  replay     {flag} {}{expect}{playout} (the same {same})", trace.display());
@@ -310,5 +310,14 @@ impl RenderSink for Writers {
             Some((file, stream)) => stream.push(packet).map_err(|err| AppError::output(file.target(), err)),
             None => Ok(()),
         }
+    }
+}
+
+/// The receiver's flags that a replay of a delay trace needs: the fixed receiver's wait, or the
+/// adaptive receiver and its bounds.
+fn receiver_flags(jitter: &roundtrip_engine::JitterSettings) -> String {
+    match jitter.receiver.bounds_ms() {
+        None => format!(" --playout {}ms", jitter.playout_ms),
+        Some((min_ms, max_ms)) => format!(" --receiver adaptive --min-delay {min_ms}ms --max-delay {max_ms}ms"),
     }
 }
