@@ -52,7 +52,7 @@ impl TimeStretcher {
     /// A stretcher for `channels` at `rate_hz` (an Opus rate, 8 to 48 kHz). This allocates.
     pub fn new(rate_hz: u32, channels: usize) -> Self {
         let max_period = (MAX_PERIOD_S * f64::from(rate_hz)).round() as usize;
-        Self {
+        let mut stretcher = Self {
             channels,
             min_period: (MIN_PERIOD_S * f64::from(rate_hz)).round() as usize,
             max_period,
@@ -60,7 +60,12 @@ impl TimeStretcher {
             mono: vec![0.0; 2 * max_period],
             coarse: vec![0.0; 2 * max_period],
             period: vec![0.0; max_period * channels],
+        };
+        // Map the pages now rather than at the first stretch, on the audio thread.
+        for buffer in [&mut stretcher.mono, &mut stretcher.coarse, &mut stretcher.period] {
+            buffer.fill(0.0);
         }
+        stretcher
     }
 
     /// The longest period, in frames: a stretch needs this much signal on each side of its
