@@ -98,7 +98,7 @@ impl DelayManager {
     pub fn sent(&mut self, sent_ms: f64, arrival_ms: f64) {
         if self.in_flight_len == TRACKED {
             // More in flight than tracked: take the oldest in as if it had arrived.
-            self.arrive(0, sent_ms);
+            self.arrive(0);
         }
         self.in_flight[self.in_flight_len] = InFlight { sent_ms, arrival_ms };
         self.in_flight_len += 1;
@@ -110,7 +110,7 @@ impl DelayManager {
         let mut index = 0;
         while index < self.in_flight_len {
             if self.in_flight[index].arrival_ms <= now_ms {
-                self.arrive(index, now_ms);
+                self.arrive(index);
             } else {
                 index += 1;
             }
@@ -124,7 +124,7 @@ impl DelayManager {
     }
 
     /// Takes in-flight packet `index` as arrived.
-    fn arrive(&mut self, index: usize, _now_ms: f64) {
+    fn arrive(&mut self, index: usize) {
         let packet = self.in_flight[index];
         self.in_flight_len -= 1;
         self.in_flight[index] = self.in_flight[self.in_flight_len];

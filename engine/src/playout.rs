@@ -61,6 +61,7 @@ impl Playout {
         // (accelerate wants two periods beyond the frame), plus a period an expand adds.
         let capacity = history + 3 * max_frame_samples + 4 * stretcher.max_period();
         let mut frames = vec![0.0; capacity * channels];
+        // Map the pages now rather than in the first audio callback.
         frames.fill(0.0);
         Self {
             channels,
@@ -120,9 +121,9 @@ impl Playout {
         self.frames.get_mut(start..end)
     }
 
-    /// The slot's frames were decoded.
+    /// The slot's frames were decoded (a slot [`Playout::decode_slot`] gave).
     pub fn commit(&mut self, frames: usize) {
-        self.len = (self.len + frames).min(self.frames.len() / self.channels);
+        self.len += frames;
     }
 
     /// Unplayed frames a stretch needs beyond the frame about to play, for each decision.
@@ -158,10 +159,13 @@ impl Playout {
     /// Carries out `decision` on the unplayed frames (which must hold
     /// [`Playout::needed_for`] of it). Returns the frames removed (negative) or added.
     pub fn stretch(&mut self, decision: Decision, frame_samples: usize) -> isize {
+        if decision == Decision::Normal || self.unplayed() < self.needed_for(decision, frame_samples) {
+            return 0;
+        }
         let at = self.history;
         let done = match decision {
-            Decision::Normal => return 0,
-            Decision::Accelerate if self.unplayed() >= self.needed_for(decision, frame_samples) => {
+            Decision::Normal => 0,
+            Decision::Accelerate => {
                 let end = self.len * self.channels;
                 match self.stretcher.accelerate(&mut self.frames[..end], at) {
                     Stretch::Done(period) => {
@@ -171,7 +175,7 @@ impl Playout {
                     Stretch::Refused => 0,
                 }
             }
-            Decision::Expand if self.unplayed() >= self.needed_for(decision, frame_samples) => {
+            Decision::Expand => {
                 let room = self.frames.len() / self.channels - self.len;
                 match self.stretcher.expand(&mut self.frames, at, self.len, room) {
                     Stretch::Done(period) => {
@@ -181,7 +185,6 @@ impl Playout {
                     Stretch::Refused => 0,
                 }
             }
-            _ => 0,
         };
         if done != 0 {
             self.since_stretch_ms = 0.0;
@@ -199,9 +202,8 @@ impl Playout {
         output[..available * channels].copy_from_slice(&self.frames[start..start + available * channels]);
         output[available * channels..].fill(0.0);
         // Drop what was played, keeping `history` frames before the new play point.
-        let drop = available;
-        self.frames.copy_within(drop * channels..self.len * channels, 0);
-        self.len -= drop;
+        self.frames.copy_within(available * channels..self.len * channels, 0);
+        self.len -= available;
         frames - available
     }
 }

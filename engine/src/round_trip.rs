@@ -166,6 +166,8 @@ impl RoundTrip {
             Ok(arena) => Arc::new(arena),
             Err(_) => global(),
         };
+        // Opus's longest frame, 120 ms.
+        let longest_frame = sample_rate_hz as usize * 120 / 1000;
         let mut round_trip = Self {
             encoder: Encoder::new_in(arena.clone(), sample_rate_hz, channels, settings.application)?,
             decoder: Decoder::new_in(arena.clone(), sample_rate_hz, channels)?,
@@ -183,9 +185,9 @@ impl RoundTrip {
             recovery_frames: 0,
             next_sequence: 0,
             previous_lost: false,
-            playout: Playout::new(sample_rate_hz, channels.count(), sample_rate_hz as usize * 120 / 1000),
+            playout: Playout::new(sample_rate_hz, channels.count(), longest_frame),
             adaptive: false,
-            scratch: vec![0.0; sample_rate_hz as usize * 120 / 1000 * channels.count()],
+            scratch: vec![0.0; longest_frame * channels.count()],
             playing: false,
             redundancy_frames: 0,
             counters: Counters::default(),
@@ -240,10 +242,8 @@ impl RoundTrip {
         self.adaptive = match settings.jitter.receiver.clamped() {
             Receiver::Fixed => false,
             Receiver::Adaptive { min_ms, max_ms } => {
-                // Never below the wait that FEC and DRED need.
-                let redundancy_ms = (self.redundancy_frames as f64 * self.frame_ms()).ceil() as u16;
-                self.playout
-                    .restart(min_ms.max(redundancy_ms).min(max_ms.max(redundancy_ms)), max_ms.max(redundancy_ms));
+                let (min_ms, max_ms) = self.adaptive_bounds(min_ms, max_ms);
+                self.playout.restart(min_ms, max_ms);
                 true
             }
         };
@@ -301,10 +301,16 @@ impl RoundTrip {
         self.jitter.configure(settings.jitter, settings.loss.seed);
         if let (true, Receiver::Adaptive { min_ms, max_ms }) = (self.adaptive, settings.jitter.receiver.clamped()) {
             // The maximum decides the latency (a restart's business); the minimum moves now.
-            let redundancy_ms = (self.redundancy_frames as f64 * self.frame_ms()).ceil() as u16;
-            self.playout.set_minimum(min_ms.max(redundancy_ms).min(max_ms.max(redundancy_ms)));
+            self.playout.set_minimum(self.adaptive_bounds(min_ms, max_ms).0);
         }
         self.applied = *settings;
+    }
+
+    /// The adaptive receiver's bounds, never below the wait that FEC and DRED need.
+    fn adaptive_bounds(&self, min_ms: u16, max_ms: u16) -> (u16, u16) {
+        let redundancy_ms = (self.redundancy_frames as f64 * self.frame_ms()).ceil() as u16;
+        let max_ms = max_ms.max(redundancy_ms);
+        (min_ms.max(redundancy_ms).min(max_ms), max_ms)
     }
 
     fn count_error(&mut self, failed: bool) {
@@ -366,9 +372,9 @@ impl RoundTrip {
             self.receive(frame, now_ms, observer);
             if let Some(slot) = self.playout.decode_slot(frame_samples) {
                 slot.copy_from_slice(frame);
+                self.playout.commit(frame_samples);
             }
             self.scratch = scratch;
-            self.playout.commit(frame_samples);
         }
         let stretched = self.playout.stretch(decision, frame_samples);
         observer.playout(self.playout.delay_ms, self.playout.target_ms);
