@@ -6,6 +6,7 @@
 //! consumer; it never touches the audio thread's state.
 
 mod abx_view;
+mod band_bars;
 mod compare_view;
 mod live_score_view;
 mod meters_view;

@@ -218,18 +218,6 @@ pub fn measure(make: impl Fn() -> Box<dyn Candidate>, direction: Direction) -> M
     }
 }
 
-/// The gain of one tone, in dB (the worse channel).
-pub fn gain_db(candidate: &mut dyn Candidate, direction: Direction, frequency_hz: f64) -> f64 {
-    let (from, to) = direction.rates();
-    let streamed = stream(candidate, &tone(frequency_hz, from, TONE_SECONDS), direction);
-    settled_channels(&streamed.output, to)
-        .iter()
-        .map(|settled| {
-            20.0 * (fit_tone(settled, std::f64::consts::TAU * frequency_hz / f64::from(to)).0 / TONE_AMPLITUDE).log10()
-        })
-        .fold(f64::INFINITY, f64::min)
-}
-
 /// A pulse band-limited to 8 kHz (a Hann-windowed sinc) centred on input frame `from / 2`: the
 /// prime it needed and where its peak came out, less where it went in, in output frames.
 fn pulse_delay(candidate: &mut dyn Candidate, direction: Direction) -> (usize, f64) {

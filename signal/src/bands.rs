@@ -11,6 +11,11 @@ const HIGHEST_BAND: i32 = 13;
 /// A band whose reference level is within this of the spectrum's floor holds nothing to compare.
 const ABOVE_FLOOR_DB: f32 = 10.0;
 
+/// A band's centre as the charts label it: "397" below 1 kHz, "1.3k" from there.
+pub fn short_label(hz: f64) -> String {
+    if hz >= 1_000.0 { format!("{:.1}k", hz / 1_000.0) } else { format!("{hz:.0}") }
+}
+
 /// Which bins of a spectrum fall in each third-octave band that holds at least one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BandMap {

@@ -14,7 +14,7 @@ use plotters::style::FontStyle;
 
 use crate::audibility::AudibilityMap;
 use crate::error::{AppError, Result};
-use roundtrip_signal::bands::BandMap;
+use roundtrip_signal::bands::{BandMap, short_label};
 
 use crate::spectrogram::{FLOOR_DB, Spectrogram, colour};
 use crate::stats::{NetworkDelays, RenderStats, fate_char};
@@ -304,11 +304,25 @@ where
         }
     }
     // The bands' labels, on the left, every few bands.
-    for band in (0..map.len()).step_by(3) {
-        let y = height as i32 - 1 - ((band as f32 + 0.5) * height as f32 / map.len() as f32) as i32;
-        let hz = map.centre_hz(band);
-        let label = if hz >= 1_000.0 { format!("{:.1}k", hz / 1000.0) } else { format!("{hz:.0}") };
-        area.draw_text(&label, &(FONT, 12).into_font().color(&RGBColor(60, 60, 60)), (24, y + 22))?;
+    let centres: Vec<f64> = (0..map.len()).map(|band| f64::from(map.centre_hz(band))).collect();
+    draw_band_labels(area, height, &centres, 3)
+}
+
+/// Every `step`th of the `centres_hz` of bands stacked evenly up a plot `height` pixels high, on
+/// the left of `area`.
+fn draw_band_labels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    height: u32,
+    centres_hz: &[f64],
+    step: usize,
+) -> Result<(), Error>
+where
+    DB::ErrorType: 'static,
+{
+    let bands = centres_hz.len();
+    for (band, &hz) in centres_hz.iter().enumerate().step_by(step) {
+        let y = height as i32 - 1 - ((band as f32 + 0.5) * height as f32 / bands as f32) as i32;
+        area.draw_text(&short_label(hz), &(FONT, 12).into_font().color(&RGBColor(60, 60, 60)), (24, y + 22))?;
     }
     Ok(())
 }
@@ -343,13 +357,7 @@ where
             plot.draw_pixel((x as i32, y as i32), &nmr_colour(map.nmr_db(column, band)))?;
         }
     }
-    for band in (0..bands).step_by(12) {
-        let y = height as i32 - 1 - ((band as f32 + 0.5) * height as f32 / bands as f32) as i32;
-        let hz = map.band_centres_hz[band];
-        let label = if hz >= 1_000.0 { format!("{:.1}k", hz / 1000.0) } else { format!("{hz:.0}") };
-        area.draw_text(&label, &(FONT, 12).into_font().color(&RGBColor(60, 60, 60)), (24, y + 22))?;
-    }
-    Ok(())
+    draw_band_labels(area, height, &map.band_centres_hz, 12)
 }
 
 /// An NMR's colour: masked from dark (well under the mask) to light grey (at it), audible from

@@ -412,14 +412,18 @@ impl NetworkDelays {
         let frame_ms = f64::from(rendered.settings.frame.millis().unwrap_or(20.0));
         let covering = (rendered.covering_packets as usize).min(rendered.delays_ms.len());
         let packets = rendered.loss_pattern.iter().zip(&rendered.delays_ms).take(covering);
+        // One per frame period, as the packets.
+        let (receiver_delay_ms, receiver_target_ms) = if rendered.receiver_ms.is_empty() {
+            (None, None)
+        } else {
+            let (delays, targets) = rendered.receiver_ms.iter().take(covering).copied().unzip();
+            (Some(delays), Some(targets))
+        };
         Some(Self {
             deadline_ms: rendered.settings.recovery_frames() as f64 * frame_ms,
             delays_ms: packets.map(|(&lost, &delay)| (!lost).then_some(delay)).collect(),
-            // One per frame period, as the packets.
-            receiver_delay_ms: (!rendered.receiver_ms.is_empty())
-                .then(|| rendered.receiver_ms.iter().take(covering).map(|&(delay, _)| delay).collect()),
-            receiver_target_ms: (!rendered.receiver_ms.is_empty())
-                .then(|| rendered.receiver_ms.iter().take(covering).map(|&(_, target)| target).collect()),
+            receiver_delay_ms,
+            receiver_target_ms,
         })
     }
 }

@@ -7,6 +7,7 @@ use roundtrip_codec::Application;
 use roundtrip_quality::Mode;
 use roundtrip_quality::mapping::opinion;
 
+use super::band_bars::BarPanel;
 use crate::live_score::{LiveScore, LiveScorer, window};
 use crate::params::{RoundtripParams, SlotId};
 use crate::spectrum::FLOOR_DB;
@@ -47,16 +48,8 @@ pub fn show_audibility(ui: &mut egui::Ui, live: &LiveScorer, heard: SlotId) {
         egui::RichText::new("Audible: noise over mask per critical band (PEAQ's ear model, 92 dB SPL at full scale)")
             .strong(),
     );
-    let (response, painter) = ui.allocate_painter(egui::vec2(ui.available_width(), 90.0), egui::Sense::hover());
-    let rect = response.rect;
-    painter.rect_filled(rect, 4.0, egui::Color32::from_gray(18));
-    let (low, high) = NMR_RANGE_DB;
-    let y_of = |db: f32| rect.top() + (high - db.clamp(low, high)) / (high - low) * rect.height();
-    let zero = y_of(0.0);
-    painter.line_segment(
-        [egui::pos2(rect.left(), zero), egui::pos2(rect.right(), zero)],
-        egui::Stroke::new(1.0, egui::Color32::GRAY),
-    );
+    let panel = BarPanel::new(ui, 90.0, NMR_RANGE_DB);
+    let rect = panel.rect();
     let bands = audible.nmr_db.len();
     let width = rect.width() / bands.max(1) as f32;
     for (band, &db) in audible.nmr_db.iter().enumerate() {
@@ -65,24 +58,11 @@ pub fn show_audibility(ui: &mut egui::Ui, live: &LiveScorer, heard: SlotId) {
         }
         let x = rect.left() + band as f32 * width;
         let color = if db > 0.0 { egui::Color32::from_rgb(255, 110, 90) } else { egui::Color32::from_gray(110) };
-        let bar = egui::Rect::from_two_pos(egui::pos2(x, zero), egui::pos2(x + width.max(1.0), y_of(db)));
-        painter.rect_filled(bar, 0.0, color);
+        panel.bar((x, x + width.max(1.0)), db, 0.0, color);
     }
-    for (band, hz) in audible.band_centres_hz.iter().enumerate().step_by(12) {
-        let label = if *hz >= 1_000.0 { format!("{:.1}k", hz / 1_000.0) } else { format!("{hz:.0}") };
-        painter.text(
-            egui::pos2(rect.left() + band as f32 * width + 2.0, rect.bottom() - 2.0),
-            egui::Align2::LEFT_BOTTOM,
-            label,
-            egui::FontId::proportional(10.0),
-            egui::Color32::GRAY,
-        );
+    for (band, &hz) in audible.band_centres_hz.iter().enumerate().step_by(12) {
+        panel.band_label(rect.left() + band as f32 * width, hz);
     }
-    painter.text(
-        egui::pos2(rect.right() - 4.0, rect.top() + 2.0),
-        egui::Align2::RIGHT_TOP,
-        format!("{high:+} dB … {low} dB, audible above the line"),
-        egui::FontId::proportional(10.0),
-        egui::Color32::GRAY,
-    );
+    let (low, high) = NMR_RANGE_DB;
+    panel.caption(format!("{high:+} dB … {low} dB, audible above the line"));
 }

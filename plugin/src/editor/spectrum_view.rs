@@ -2,6 +2,7 @@
 
 use roundtrip_signal::bands::BandMap;
 
+use super::band_bars::BarPanel;
 use crate::spectrum::{FFT_SIZE, FLOOR_DB, Spectra};
 
 /// Lowest and highest frequencies shown, in hertz. The bins are placed relative to a 48 kHz
@@ -29,16 +30,8 @@ fn show_bands(ui: &mut egui::Ui, spectra: &Spectra) {
     let map = BandMap::new(spectra.input_db.len(), NOMINAL_RATE_HZ / FFT_SIZE as f32);
     let mut differences = vec![0.0f32; map.len()];
     map.difference_db(&spectra.input_db, &spectra.decoded_db, FLOOR_DB, &mut differences);
-    let (response, painter) = ui.allocate_painter(egui::vec2(ui.available_width(), 90.0), egui::Sense::hover());
-    let rect = response.rect;
-    painter.rect_filled(rect, 4.0, egui::Color32::from_gray(18));
-    let (low, high) = BAND_RANGE_DB;
-    let y_of = |db: f32| rect.top() + (high - db.clamp(low, high)) / (high - low) * rect.height();
-    let zero = y_of(0.0);
-    painter.line_segment(
-        [egui::pos2(rect.left(), zero), egui::pos2(rect.right(), zero)],
-        egui::Stroke::new(1.0, egui::Color32::GRAY),
-    );
+    let panel = BarPanel::new(ui, 90.0, BAND_RANGE_DB);
+    let rect = panel.rect();
     let width = rect.width() / map.len().max(1) as f32;
     for (band, &db) in differences.iter().enumerate() {
         let x = rect.left() + band as f32 * width;
@@ -47,27 +40,13 @@ fn show_bands(ui: &mut egui::Ui, spectra: &Spectra) {
         }
         let color =
             if db < 0.0 { egui::Color32::from_rgb(90, 140, 255) } else { egui::Color32::from_rgb(255, 110, 90) };
-        let bar = egui::Rect::from_two_pos(egui::pos2(x + 1.0, zero), egui::pos2(x + width - 1.0, y_of(db)));
-        painter.rect_filled(bar, 1.0, color);
+        panel.bar((x + 1.0, x + width - 1.0), db, 1.0, color);
         if band % 3 == 0 {
-            let hz = map.centre_hz(band);
-            let label = if hz >= 1_000.0 { format!("{:.1}k", hz / 1_000.0) } else { format!("{hz:.0}") };
-            painter.text(
-                egui::pos2(x + 2.0, rect.bottom() - 2.0),
-                egui::Align2::LEFT_BOTTOM,
-                label,
-                egui::FontId::proportional(10.0),
-                egui::Color32::GRAY,
-            );
+            panel.band_label(x, f64::from(map.centre_hz(band)));
         }
     }
-    painter.text(
-        egui::pos2(rect.right() - 4.0, rect.top() + 2.0),
-        egui::Align2::RIGHT_TOP,
-        format!("{high:+} dB … {low} dB"),
-        egui::FontId::proportional(10.0),
-        egui::Color32::GRAY,
-    );
+    let (low, high) = BAND_RANGE_DB;
+    panel.caption(format!("{high:+} dB … {low} dB"));
 }
 
 /// Draws the three spectra with a legend.
