@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion};
 use roundtrip_codec::raw::RawRoundTrip;
 use roundtrip_codec::{Application, MAX_PACKET_BYTES};
-use roundtrip_engine::{Comparison, Engine, EngineConfig, Listen, Settings};
+use roundtrip_engine::{Comparison, Engine, EngineConfig, MAX_SLOTS, Settings, SlotId};
 use roundtrip_signal::test_signal;
 use test_support::paired_timing;
 
@@ -22,8 +22,20 @@ fn settings() -> Settings {
 }
 
 fn engine(rate: u32, settings: Settings) -> Engine {
+    comparing_engine(rate, settings, 1)
+}
+
+/// An engine running `slots` slots, every one with `settings`, the last one heard.
+fn comparing_engine(rate: u32, settings: Settings, slots: usize) -> Engine {
     let config = EngineConfig { sample_rate_hz: rate, channels: 2, max_block_frames: 4096 };
-    Engine::new(config, settings).unwrap()
+    let mut engine = Engine::with_slots(config, settings, slots).unwrap();
+    let compared = SlotId::COMPARED.into_iter().take(slots - 1);
+    let last = SlotId::ALL[slots - 1];
+    engine.set_comparison(
+        &compared.fold(Comparison::listening(last.into()), |comparison, slot| comparison.with(slot, Some(settings))),
+    );
+    engine.reset();
+    engine
 }
 
 /// One second of stereo music at `rate`.
@@ -88,7 +100,7 @@ fn paired_ratio(group_name: &str, rate: u32, settings: Settings, input: &[f32], 
     paired_timing::report(group_name, "engine", "raw libopus", ratio);
 }
 
-/// Benchmarks one chain against an A/B comparison of two chains with the same settings (the
+/// Benchmarks one chain against comparisons of two and of six chains with the same settings (the
 /// engine's share that is not a chain's, sanitising, mixing and metering, is paid once).
 fn bench_comparison(c: &mut Criterion, group_name: &str, rate: u32, input: &[f32]) {
     let mut output = vec![0.0f32; input.len()];
@@ -98,11 +110,13 @@ fn bench_comparison(c: &mut Criterion, group_name: &str, rate: u32, input: &[f32
     group.bench_function(BenchmarkId::from_parameter("one_chain"), |b| {
         b.iter(|| engine_second(&mut one, black_box(input), &mut output))
     });
-    let mut two = engine(rate, settings());
-    two.set_comparison(&Comparison { b: Some(settings()), listen: Listen::B });
-    two.reset();
+    let mut two = comparing_engine(rate, settings(), 2);
     group.bench_function(BenchmarkId::from_parameter("two_chains"), |b| {
         b.iter(|| engine_second(&mut two, black_box(input), &mut output))
+    });
+    let mut six = comparing_engine(rate, settings(), MAX_SLOTS);
+    group.bench_function(BenchmarkId::from_parameter("six_chains"), |b| {
+        b.iter(|| engine_second(&mut six, black_box(input), &mut output))
     });
     group.finish();
 }

@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use roundtrip_codec::{Application, FrameDuration};
-use roundtrip_engine::{Engine, EngineConfig, LossModel, LossSettings, Settings};
+use roundtrip_engine::{Engine, EngineConfig, LossModel, LossSettings, Settings, SlotId};
 use roundtrip_signal::test_signal;
 
 alloc_counter::install!();
@@ -108,7 +108,7 @@ fn main() {
     let median = f64::from(times_ns[times_ns.len() / 2]) / 1e3;
     let p999 = f64::from(times_ns[times_ns.len() * 999 / 1_000]) / 1e3;
     let worst = f64::from(times_ns[times_ns.len() - 1]) / 1e3;
-    let counters = engine.counters();
+    let counters = engine.counters(SlotId::A);
     println!("soak: {minutes} min of 48 kHz stereo audio in {wall:.1} s ({:.0}x real time)", minutes * 60.0 / wall);
     println!("  callbacks        {callbacks} of {BLOCK} frames; setting changes {changes}");
     println!("  allocations      {allocations} inside callbacks");

@@ -143,7 +143,7 @@ const RATE_CONTROLS: [Named<RateControl>; 3] = [
 ];
 choice!(RateControl, RATE_CONTROLS);
 
-// The plugin's menu shows the first two only (`plugin/src/menu.rs` says why).
+// The plugin's menu shows the first two only (`FrozenMenu` in `plugin/src/menu.rs` says why).
 const LOSS_MODELS: [Named<LossModel>; 3] = [
     Named::new(LossModel::Bernoulli, "random", "Random"),
     Named::new(LossModel::GilbertElliott, "bursty", "Bursty"),
@@ -158,8 +158,16 @@ const MONITORS: [Named<Monitor>; 3] = [
 ];
 choice!(Monitor, MONITORS);
 
-const LISTENS: [Named<Listen>; 3] =
-    [Named::new(Listen::Dry, "dry", "Dry"), Named::new(Listen::A, "a", "A"), Named::new(Listen::B, "b", "B")];
+// The plugin's Listen menu shows the first three only (`plugin/src/menu.rs`).
+const LISTENS: [Named<Listen>; 7] = [
+    Named::new(Listen::Dry, "dry", "Dry"),
+    Named::new(Listen::A, "a", "A"),
+    Named::new(Listen::B, "b", "B"),
+    Named::new(Listen::C, "c", "C"),
+    Named::new(Listen::D, "d", "D"),
+    Named::new(Listen::E, "e", "E"),
+    Named::new(Listen::F, "f", "F"),
+];
 choice!(Listen, LISTENS);
 
 #[cfg(test)]
@@ -208,6 +216,6 @@ mod tests {
         assert_eq!(RateControl::KEYS, ["cvbr", "vbr", "cbr"]);
         assert_eq!(LossModel::KEYS, ["random", "bursty", "realistic"]);
         assert_eq!(Monitor::KEYS, ["decoded", "diff", "dry"]);
-        assert_eq!(Listen::KEYS, ["dry", "a", "b"]);
+        assert_eq!(Listen::KEYS, ["dry", "a", "b", "c", "d", "e", "f"]);
     }
 }

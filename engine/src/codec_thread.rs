@@ -35,7 +35,7 @@ use std::time::Duration;
 
 use rtrb::{Consumer, Producer, RingBuffer};
 
-use crate::comparison::{Comparison, Listen};
+use crate::comparison::{Comparison, Listen, SlotId};
 use crate::config::EngineConfig;
 use crate::engine::Engine;
 use crate::meters::{CodecThreadCounters, Meters};
@@ -76,6 +76,9 @@ struct Stamped {
     command: Command,
 }
 
+// A comparison (six slots' settings) is large, but boxing it would allocate on the audio
+// thread: the ring's slots are allocated once, at their largest.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy)]
 enum Command {
     Settings(Settings),
@@ -171,7 +174,7 @@ pub fn pair(engine: Engine, tap: Tap, observer: Observer) -> (AudioEnd, Worker) 
     if let Ok(chunk) = output_producer.write_chunk_uninit(extra * channels) {
         chunk.fill_from_iter(std::iter::repeat(0.0));
     }
-    let meters = engine.meters();
+    let meters = engine.meters(SlotId::A);
     let counters = CodecThreadCounters { extra_latency_samples: extra as u64, ..CodecThreadCounters::default() };
     meters.publish_codec_thread(&counters);
     let piece = config.max_block_frames * channels;

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::comparison::{Comparison, Listen};
+use crate::comparison::{Comparison, Listen, MAX_SLOTS, SlotId};
 use crate::config::{EngineConfig, EngineError};
 use crate::handoff::{HandoffSender, handoff};
 use crate::listen::SourceSwitch;
@@ -25,10 +25,10 @@ use crate::slot::Slot;
 struct PieceBuffers {
     /// Sanitised input.
     input: Vec<f32>,
-    /// Latency-aligned input (slot A's; both slots' are the same).
+    /// Latency-aligned input (slot A's; every running slot's is the same).
     aligned: Vec<f32>,
-    /// Slot B's copy of it, unused.
-    aligned_b: Vec<f32>,
+    /// The other slots' copies of it, unused.
+    aligned_spare: Vec<f32>,
     /// What the listener hears, when that is not one slot's decoded signal as it is.
     heard: Vec<f32>,
     /// A planar block interleaved, and its processed output.
@@ -56,11 +56,13 @@ struct PieceBuffers {
 /// the output is silent for that latency while the new pipeline fills. Every other setting takes
 /// effect at the next frame boundary, without a restart.
 ///
-/// **Comparing two settings.** [`Engine::set_comparison`] runs a second codec chain (slot B)
-/// beside the engine's own (slot A) on the same input, and picks what the listener hears: the
-/// dry input, A or B, crossfaded over 5 ms (see [`crate::listen`]). Both chains and the dry
-/// signal are delayed to the slower chain's latency, so that a switch lands on the same sample.
-/// B's meters go to [`Engine::meters_b`].
+/// **Comparing settings.** An engine made by [`Engine::with_slots`] has up to [`MAX_SLOTS`]
+/// slots: A runs the engine's own settings, and [`Engine::set_comparison`] runs the compared
+/// ones (B to F) each in a codec chain of its own beside A's, on the same input, and picks what
+/// the listener hears: the dry input or one slot, crossfaded over 5 ms (see [`crate::listen`]).
+/// Every running chain and the dry signal are delayed to the slowest chain's latency, so that a
+/// switch lands on the same sample. Each slot has its own meters ([`Engine::meters`]), counters
+/// and loss trace, all indexed by [`SlotId`].
 ///
 /// Thread ownership: one thread (the audio thread) owns the engine. Other threads read
 /// [`Engine::meters`] through the shared, lock-free [`Meters`].
@@ -68,14 +70,13 @@ struct PieceBuffers {
 pub struct Engine {
     /// What the engine was created for.
     config: EngineConfig,
-    /// Slot A: the engine's own settings.
-    a: Slot,
-    /// Slot B: the compared settings; runs only while `b_running`.
-    b: Slot,
-    /// Whether B is asked for, and whether the chains' current shape includes it (they differ
-    /// until the restart that turns it on or off).
-    b_wanted: bool,
-    b_running: bool,
+    /// The slots it was made with, A first (the engine's own settings); the others run only
+    /// while `running`.
+    slots: Vec<Slot>,
+    /// Whether each slot is asked for, and whether the chains' current shape includes it (they
+    /// differ until the restart that turns it on or off). A's are always true.
+    wanted: [bool; MAX_SLOTS],
+    running: [bool; MAX_SLOTS],
     /// The source asked for.
     listen: Listen,
     /// Buffers for one piece.
@@ -92,29 +93,33 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Creates an engine. This allocates everything the engine will ever use.
+    /// Creates an engine with slot A alone. This allocates everything the engine will ever use.
     pub fn new(config: EngineConfig, settings: Settings) -> Result<Self, EngineError> {
-        Self::with_meters(config, settings, Arc::new(Meters::default()))
+        Self::with_slots(config, settings, 1)
     }
 
-    /// Like [`Engine::new`], publishing into `meters`: a plugin creates its meters once, hands
-    /// them to its editor, and keeps them across engines made for new sample rates.
-    pub fn with_meters(config: EngineConfig, settings: Settings, meters: Arc<Meters>) -> Result<Self, EngineError> {
+    /// Like [`Engine::new`], with `slots` slots (1 to [`MAX_SLOTS`], clamped) to compare: each a
+    /// codec chain allocated here, running only when [`Engine::set_comparison`] turns it on.
+    pub fn with_slots(config: EngineConfig, settings: Settings, slots: usize) -> Result<Self, EngineError> {
         config.validate()?;
         let EngineConfig { sample_rate_hz, channels, max_block_frames } = config;
         let settings = settings.clamped();
         let piece = max_block_frames * channels;
+        let slots = (0..slots.clamp(1, MAX_SLOTS))
+            .map(|_| Slot::new(&config, settings, Arc::new(Meters::default())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut running = [false; MAX_SLOTS];
+        running[SlotId::A.index()] = true;
         let engine = Self {
             config,
-            a: Slot::new(&config, settings, meters)?,
-            b: Slot::new(&config, settings, Arc::new(Meters::default()))?,
-            b_wanted: false,
-            b_running: false,
+            slots,
+            wanted: running,
+            running,
             listen: Listen::A,
             buffers: PieceBuffers {
                 input: prefaulted(piece),
                 aligned: prefaulted(piece),
-                aligned_b: prefaulted(piece),
+                aligned_spare: prefaulted(piece),
                 heard: prefaulted(piece),
                 planar_in: prefaulted(piece),
                 planar_out: prefaulted(piece),
@@ -134,49 +139,66 @@ impl Engine {
         self.config
     }
 
+    /// How many slots it was made with, A included.
+    pub fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Slot A: the engine's own settings.
+    fn a(&self) -> &Slot {
+        &self.slots[SlotId::A.index()]
+    }
+
+    /// The slots other than A that it was made with.
+    fn compared(&self) -> impl Iterator<Item = SlotId> + use<> {
+        SlotId::COMPARED.into_iter().take(self.slots.len() - 1)
+    }
+
     /// The rate the codec runs at.
     pub fn codec_rate_hz(&self) -> u32 {
-        self.a.chain.codec_rate_hz()
+        self.a().chain.codec_rate_hz()
     }
 
     /// The settings in force (slot A's).
     pub fn settings(&self) -> &Settings {
-        &self.a.settings
+        &self.a().settings
     }
 
-    /// What is compared and heard, as last set.
+    /// What is compared and heard, as last set (a slot the engine was not made with is off).
     pub fn comparison(&self) -> Comparison {
-        Comparison { b: self.b_wanted.then_some(self.b.settings), listen: self.listen }
+        self.compared().fold(Comparison::listening(self.listen), |comparison, slot| {
+            let settings = self.wanted[slot.index()].then_some(self.slots[slot.index()].settings);
+            comparison.with(slot, settings)
+        })
     }
 
     /// The output's delay behind the input, in host samples.
     pub fn latency_samples(&self) -> usize {
-        self.a.chain.latency().total_host
+        self.a().chain.latency().total_host
     }
 
     /// How far the encoded stream lags the input, in seconds: the down-resampler's delay plus
     /// the encoder's lookahead. A file of the packets skips this much at its start (an Ogg Opus
     /// file's pre-skip).
     pub fn encoded_delay_seconds(&self) -> f64 {
-        self.a.chain.encoded_delay_seconds()
+        self.a().chain.encoded_delay_seconds()
     }
 
-    /// The shared meters (slot A's), for other threads.
-    pub fn meters(&self) -> Arc<Meters> {
-        Arc::clone(&self.a.meters)
+    /// A slot's shared meters, for other threads (a slot the engine was not made with has
+    /// meters of its own that never move).
+    pub fn meters(&self, slot: SlotId) -> Arc<Meters> {
+        self.slots.get(slot.index()).map_or_else(Arc::default, |slot| Arc::clone(&slot.meters))
     }
 
-    /// Slot B's shared meters.
-    pub fn meters_b(&self) -> Arc<Meters> {
-        Arc::clone(&self.b.meters)
-    }
-
-    /// Publishes slot B's meters into `meters` from now on (a plugin keeps one for its lifetime,
-    /// as for [`Engine::with_meters`]). Call before the audio thread takes the engine: the
-    /// previous handle is dropped here.
-    pub fn use_meters_b(&mut self, meters: Arc<Meters>) {
-        self.b.meters = meters;
-        self.publish_all_meters();
+    /// Publishes a slot's meters into `meters` from now on: a plugin creates its meters once,
+    /// hands them to its editor, and keeps them across engines made for new sample rates. Call
+    /// before the audio thread takes the engine: the previous handle is dropped here. A slot
+    /// the engine was not made with is left as it is.
+    pub fn use_meters(&mut self, slot: SlotId, meters: Arc<Meters>) {
+        if let Some(slot) = self.slots.get_mut(slot.index()) {
+            slot.meters = meters;
+            self.publish_all_meters();
+        }
     }
 
     /// Takes new settings (out-of-range values are clamped). Never allocates. Settings that
@@ -184,11 +206,11 @@ impl Engine {
     /// at the next frame boundary, and mix, monitor and gain glide there over a few ms.
     pub fn set_settings(&mut self, settings: &Settings) {
         let settings = settings.clamped();
-        if settings == self.a.settings {
+        if settings == self.a().settings {
             return;
         }
-        let level_match_changed = settings.level_match != self.a.settings.level_match;
-        self.a.configure(&settings);
+        let level_match_changed = settings.level_match != self.a().settings.level_match;
+        self.slots[SlotId::A.index()].configure(&settings);
         self.mix.set(&settings);
         if level_match_changed {
             // Turned on: measure afresh. Turned off: glide back to unity.
@@ -197,20 +219,23 @@ impl Engine {
         self.request_restart_if_needed();
     }
 
-    /// Takes what to compare and hear (see [`Comparison`]). Never allocates. Turning B on or
-    /// off, or a change of B that needs a restart, restarts both chains as a latency change does;
-    /// the rest of B's settings take effect at its next frame, and a change of source fades
-    /// over 5 ms.
+    /// Takes what to compare and hear (see [`Comparison`]); slots the engine was not made with
+    /// stay off. Never allocates. Turning a slot on or off, or a change of one that needs a
+    /// restart, restarts every chain as a latency change does; the rest of a slot's settings
+    /// take effect at its next frame, and a change of source fades over 5 ms.
     pub fn set_comparison(&mut self, comparison: &Comparison) {
-        if let Some(b) = comparison.b {
-            let b = b.clamped();
-            if b != self.b.settings {
-                self.b.configure(&b);
+        for id in self.compared() {
+            let (index, settings) = (id.index(), comparison.settings(id));
+            let slot = &mut self.slots[index];
+            if let Some(settings) = settings.map(|settings| settings.clamped())
+                && settings != slot.settings
+            {
+                slot.configure(&settings);
             }
-        }
-        if comparison.b.is_some() != self.b_wanted {
-            self.b_wanted = comparison.b.is_some();
-            self.b.restart_level_match();
+            if settings.is_some() != self.wanted[index] {
+                self.wanted[index] = settings.is_some();
+                slot.restart_level_match();
+            }
         }
         self.listen = comparison.listen;
         self.switch.listen(self.heard_source());
@@ -226,79 +251,88 @@ impl Engine {
         self.switch.relisten(self.heard_source());
     }
 
-    /// The source the switch plays: A in place of a B that is not running.
+    /// The source the switch plays: A in place of a slot that is not running.
     fn heard_source(&self) -> Listen {
-        if self.listen == Listen::B && !self.b_running { Listen::A } else { self.listen }
+        match self.listen.slot() {
+            Some(slot) if !self.running[slot.index()] => Listen::A,
+            _ => self.listen,
+        }
+    }
+
+    /// The slots that run now, A first.
+    fn running_slots(&self) -> impl Iterator<Item = usize> + use<> {
+        let running = self.running;
+        (0..self.slots.len()).filter(move |&index| running[index])
     }
 
     /// Starts a restart if the settings asked for differ in shape from the chains'.
     fn request_restart_if_needed(&mut self) {
-        let b_reshaped = self.b_wanted && self.b_running && self.b.needs_restart();
-        if self.a.needs_restart() || self.b_wanted != self.b_running || b_reshaped {
+        let reshaped = |index: usize| {
+            let (wanted, running) = (self.wanted[index], self.running[index]);
+            wanted != running || (running && self.slots[index].needs_restart())
+        };
+        if (0..self.slots.len()).any(reshaped) {
             self.restart.request();
         }
     }
 
     /// Rebuilds the chains that run with the settings in force, and aligns them.
     fn restart_chains(&mut self) {
-        self.a.restart();
-        let b_starts = self.b_wanted && !self.b_running;
-        self.b_running = self.b_wanted;
-        if b_starts {
-            // A new comparison: B's counters and meters start from zero.
-            self.b.reset();
-        } else if self.b_running {
-            self.b.restart();
-        } else {
-            self.b.publish_stopped(&self.config);
+        for (index, slot) in self.slots.iter_mut().enumerate() {
+            let starts = self.wanted[index] && !self.running[index];
+            self.running[index] = self.wanted[index];
+            if starts {
+                // A new comparison: the slot's counters and meters start from zero.
+                slot.reset();
+            } else if self.running[index] {
+                slot.restart();
+            } else {
+                slot.publish_stopped(&self.config);
+            }
         }
         self.align_chains();
         self.switch.listen(self.heard_source());
     }
 
-    /// Delays the faster of two running chains, each just rebuilt, to the slower one's latency.
+    /// Delays every running chain, each just rebuilt, to the slowest one's latency (a chain
+    /// that runs alone keeps its own).
     fn align_chains(&mut self) {
-        if self.b_running {
-            let total = self.a.chain.latency().total_host.max(self.b.chain.latency().total_host);
-            self.a.chain.align_to(total);
-            self.b.chain.align_to(total);
+        if self.running_slots().nth(1).is_none() {
+            return;
+        }
+        let slowest = self.running_slots().map(|index| self.slots[index].chain.latency().total_host).max();
+        for index in self.running_slots() {
+            self.slots[index].chain.align_to(slowest.unwrap_or(0));
         }
     }
 
     /// Forgets the loudness measured and sends the level-matching gains back to unity (gliding,
     /// unless a snap follows). Never allocates.
     fn restart_level_match(&mut self) {
-        self.a.restart_level_match();
-        self.b.restart_level_match();
-        self.switch.set_level_match_db(0.0, 0.0);
+        self.slots.iter_mut().for_each(Slot::restart_level_match);
+        self.switch.set_level_match_db(&[0.0; MAX_SLOTS]);
     }
 
     /// The way loss traces reach this engine from another thread: send `Some(trace)` to replay
     /// it in place of the loss model (from its start, repeating), `None` to give the model back.
     /// The engine takes the newest at its next packet; old traces are freed by the sender (see
     /// [`crate::handoff`]). This allocates the handoff: call it before the audio thread owns the
-    /// engine. A sender taken earlier no longer reaches it. The trace replaces slot A's loss
-    /// model; [`Engine::loss_trace_sender_b`] gives slot B's.
-    pub fn loss_trace_sender(&mut self) -> HandoffSender<Option<LossTrace>> {
+    /// engine. A sender taken earlier no longer reaches it. The trace replaces `slot`'s loss
+    /// model (a slot the engine was not made with: nothing).
+    pub fn loss_trace_sender(&mut self, slot: SlotId) -> HandoffSender<Option<LossTrace>> {
         let (sender, receiver) = handoff();
-        self.a.chain.attach_loss_traces(receiver);
-        sender
-    }
-
-    /// Like [`Engine::loss_trace_sender`], for slot B.
-    pub fn loss_trace_sender_b(&mut self) -> HandoffSender<Option<LossTrace>> {
-        let (sender, receiver) = handoff();
-        self.b.chain.attach_loss_traces(receiver);
+        if let Some(slot) = self.slots.get_mut(slot.index()) {
+            slot.chain.attach_loss_traces(receiver);
+        }
         sender
     }
 
     /// Clears all audio state (FIFOs, codec, resamplers, loss pattern and counters) as if just
     /// created with the current settings and comparison. Never allocates.
     pub fn reset(&mut self) {
-        self.a.reset();
-        self.b_running = self.b_wanted;
-        if self.b_running {
-            self.b.reset();
+        self.running = self.wanted;
+        for index in self.running_slots() {
+            self.slots[index].reset();
         }
         self.align_chains();
         self.restart.cancel();
@@ -332,8 +366,9 @@ impl Engine {
     }
 
     /// Like [`Engine::process_interleaved_tapped`], and tells `packets` of every packet sent and
-    /// played out, slot A's (and slot B's to the observer [`PacketObserver::slot_b`] gives): an
-    /// offline renderer records them, the plugin's packet timeline shows them.
+    /// played out, slot A's (and each compared slot's to the observer
+    /// [`PacketObserver::compared_slot`] gives): an offline renderer records them, the plugin's
+    /// packet timeline shows them.
     pub fn process_interleaved_observed(
         &mut self,
         input: &[f32],
@@ -422,13 +457,13 @@ impl Engine {
             let range = done * channels..(done + piece) * channels;
             let heard_is_a = self.process_piece(&input[range.clone()], &mut output[range], packets);
             let len = piece * channels;
-            let (aligned, decoded) = (&self.buffers.aligned[..len], &self.a.decoded[..len]);
+            let (aligned, decoded) = (&self.buffers.aligned[..len], &self.a().decoded[..len]);
             tap(aligned, if heard_is_a { decoded } else { &self.buffers.heard[..len] });
             packets.piece(aligned, decoded);
-            if self.b_running
-                && let Some(observer) = packets.slot_b()
-            {
-                observer.piece(aligned, &self.b.decoded[..len]);
+            for index in self.running_slots().skip(1) {
+                if let Some(observer) = packets.compared_slot(SlotId::ALL[index]) {
+                    observer.piece(aligned, &self.slots[index].decoded[..len]);
+                }
             }
             done += piece;
             if self.restart.is_due() {
@@ -449,26 +484,35 @@ impl Engine {
         self.sanitized_samples += u64::from(sanitize_into(input, clean));
         self.restart.fade_in(clean, channels);
         let aligned = &mut buffers.aligned[..len];
-        self.a.process(clean, aligned, packets);
-        if self.b_running {
+        let running = self.running;
+        let (a, compared) = self.slots.split_first_mut().expect("an engine has slot A");
+        a.process(clean, aligned, packets);
+        for (slot, id) in compared.iter_mut().zip(SlotId::COMPARED).filter(|(_, id)| running[id.index()]) {
             let mut unobserved = ();
-            let observer = packets.slot_b().unwrap_or(&mut unobserved);
-            self.b.process(clean, &mut buffers.aligned_b[..len], observer);
+            let observer = packets.compared_slot(id).unwrap_or(&mut unobserved);
+            slot.process(clean, &mut buffers.aligned_spare[..len], observer);
         }
-        let matching = self.a.settings.level_match;
-        if matching {
-            let a_db = self.a.level_match_db(aligned, channels);
-            let b_db = if self.b_running { self.b.level_match_db(aligned, channels) } else { 0.0 };
-            self.switch.set_level_match_db(a_db, b_db);
+        if a.settings.level_match {
+            let mut gains_db = [0.0; MAX_SLOTS];
+            for ((gain_db, slot), _) in gains_db.iter_mut().zip(&mut self.slots).zip(running).filter(|(_, on)| *on) {
+                *gain_db = slot.level_match_db(aligned, channels);
+            }
+            self.switch.set_level_match_db(&gains_db);
         }
         let heard_is_a = self.switch.plays_only(Listen::A);
+        let a_decoded = &self.slots[SlotId::A.index()].decoded[..len];
         let heard: &[f32] = if heard_is_a {
-            // B, unheard, still glides to its level-matching gain.
+            // The others, unheard, still glide to their level-matching gains.
             self.switch.skip(frames);
-            &self.a.decoded[..len]
+            a_decoded
         } else {
-            let b = if self.b_running { &self.b.decoded[..len] } else { &self.a.decoded[..len] };
-            self.switch.render(&mut buffers.heard[..len], aligned, &self.a.decoded[..len], b, channels);
+            // A slot that does not run plays A's in its place (the switch never fades to it).
+            let decoded: [&[f32]; MAX_SLOTS] = std::array::from_fn(|index| match self.slots.get(index) {
+                Some(slot) if running[index] => &slot.decoded[..len],
+                _ => a_decoded,
+            });
+            let decoded = &decoded[..self.slots.len()];
+            self.switch.render(&mut buffers.heard[..len], aligned, decoded, channels);
             &buffers.heard[..len]
         };
         let restart = self.restart;
@@ -476,23 +520,18 @@ impl Engine {
         self.restart.advance_fade_out(frames);
         if len > 0 {
             let seconds = frames as f32 / self.config.sample_rate_hz as f32;
-            let (a_db, b_db) = self.switch.level_match_db();
-            self.a.measure(seconds, clean, output, aligned, a_db);
-            if self.b_running {
-                self.b.measure(seconds, clean, output, aligned, b_db);
+            let gains_db = self.switch.level_match_db();
+            for (index, slot) in self.slots.iter_mut().enumerate().filter(|(index, _)| running[*index]) {
+                slot.measure(seconds, clean, output, aligned, gains_db[index]);
             }
         }
         heard_is_a
     }
 
-    /// Slot A's counters with the engine's, together.
-    pub fn counters(&self) -> Counters {
-        self.a.counters(&self.engine_counters())
-    }
-
-    /// Slot B's, the same way (as they stood when B last ran).
-    pub fn counters_b(&self) -> Counters {
-        self.b.counters(&self.engine_counters())
+    /// A slot's counters with the engine's, together (a compared slot's as they stood when it
+    /// last ran; zero for a slot the engine was not made with).
+    pub fn counters(&self, slot: SlotId) -> Counters {
+        self.slots.get(slot.index()).map_or_else(Counters::default, |slot| slot.counters(&self.engine_counters()))
     }
 
     /// The counters the engine keeps rather than a slot.
@@ -504,21 +543,20 @@ impl Engine {
         }
     }
 
-    /// Publishes every meter, slot B's as stopped when it does not run (see
+    /// Publishes every meter, those of slots that do not run as stopped (see
     /// [`Slot::publish_stopped`]): after a reset or a new handle. Each block publishes only the
     /// slots that run.
     fn publish_all_meters(&self) {
         self.publish_meters();
-        if !self.b_running {
-            self.b.publish_stopped(&self.config);
+        for (slot, _) in self.slots.iter().zip(self.running).filter(|(_, running)| !running) {
+            slot.publish_stopped(&self.config);
         }
     }
 
     fn publish_meters(&self) {
         let engine = self.engine_counters();
-        self.a.publish(&engine, &self.config);
-        if self.b_running {
-            self.b.publish(&engine, &self.config);
+        for index in self.running_slots() {
+            self.slots[index].publish(&engine, &self.config);
         }
     }
 }

@@ -28,7 +28,7 @@
 //! | [`choices`] | each enumerated setting's values with their stable keys and names |
 //! | [`advice`] | warnings for what was asked but is not happening (conflicts, redundancy not sent) |
 //! | [`presets`] | everyday scenarios as [`Settings`], for the editor and the demo |
-//! | [`comparison`] | A/B: a second setting coded beside the first, and the source heard |
+//! | [`comparison`] | Comparing settings: slots A to F coded side by side, and the source heard |
 //! | [`slot`] | one compared setting: its chain, settings, level matching and meters |
 //! | [`chain`] | one codec chain: pipeline and round trip |
 //! | [`pipeline`] | FIFOs, resamplers and frames between host and codec; worst-case sizing |
@@ -91,7 +91,7 @@ pub use chain::CodecChain;
 pub use choices::{Choice, Named};
 pub use codec_thread::CodecThread;
 pub use coded::CodedCounts;
-pub use comparison::{Comparison, Listen};
+pub use comparison::{Comparison, Listen, MAX_SLOTS, SlotId};
 pub use config::{EngineConfig, EngineError, HOST_RATE_RANGE_HZ, MAX_BLOCK_FRAMES};
 pub use engine::Engine;
 pub use loss_trace::{LossTrace, LossTraceError};

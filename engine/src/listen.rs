@@ -1,9 +1,9 @@
-//! The source switch: what the listener hears of the dry input, slot A and slot B (see
-//! [`crate::comparison`]), A and B each level-matched to the input when asked, a change of
+//! The source switch: what the listener hears of the dry input and the slots' decoded signals
+//! (see [`crate::comparison`]), each slot level-matched to the input when asked, a change of
 //! source crossfaded over [`SWITCH_MS`].
 //!
 //! The crossfade keeps equal gain (weights cos² and sin², which sum to 1), not equal power
-//! (cos and sin): the three sources are time-aligned and, wherever the codec keeps the waveform,
+//! (cos and sin): the sources are time-aligned and, wherever the codec keeps the waveform,
 //! nearly the same signal, and an equal-power fade between two equal signals swells by 3 dB
 //! halfway, a bump a listener hears as the switch. Equal gain keeps correlated sources at their
 //! level and dips by at most 3 dB, for those 5 ms, between unrelated ones. The raised-cosine
@@ -15,7 +15,7 @@
 
 use std::f32::consts::FRAC_PI_2;
 
-use crate::comparison::Listen;
+use crate::comparison::{Listen, MAX_SLOTS};
 
 /// How long a change of source takes.
 pub const SWITCH_MS: f32 = 5.0;
@@ -64,20 +64,26 @@ impl Glide {
     }
 }
 
-/// Weights of (dry, A, B) that pick one source.
-fn only(source: Listen) -> [f32; 3] {
-    match source {
-        Listen::Dry => [1.0, 0.0, 0.0],
-        Listen::A => [0.0, 1.0, 0.0],
-        Listen::B => [0.0, 0.0, 1.0],
-    }
+/// The sources' count: the dry input, then each slot.
+const SOURCES: usize = 1 + MAX_SLOTS;
+
+/// Where `source` is in a weight array: the dry input first, then the slots in order.
+fn source_index(source: Listen) -> usize {
+    source.slot().map_or(0, |slot| 1 + slot.index())
 }
 
-/// The switch between the dry input, A and B. Cheap, `Copy`, never allocates.
+/// Weights of (dry, A, B, …) that pick one source.
+fn only(source: Listen) -> [f32; SOURCES] {
+    let mut weights = [0.0; SOURCES];
+    weights[source_index(source)] = 1.0;
+    weights
+}
+
+/// The switch between the dry input and the slots. Cheap, `Copy`, never allocates.
 #[derive(Debug, Clone, Copy)]
 pub struct SourceSwitch {
-    /// Weights of (dry, A, B) when the current fade began (a blend, if it began mid-fade).
-    from: [f32; 3],
+    /// Weights of (dry, A, B, …) when the current fade began (a blend, if it began mid-fade).
+    from: [f32; SOURCES],
     /// The source faded to.
     to: Listen,
     /// Frames into the fade; [`SourceSwitch::fade_length`] once it is over.
@@ -85,9 +91,8 @@ pub struct SourceSwitch {
     fade_frames: usize,
     /// Whether the current fade goes through silence (out, then in: twice `fade_frames`).
     through_silence: bool,
-    /// Level-matching gains of A and B (linear).
-    gain_a: Glide,
-    gain_b: Glide,
+    /// Each slot's level-matching gain (linear).
+    gains: [Glide; MAX_SLOTS],
     glide_coefficient: f64,
 }
 
@@ -101,8 +106,7 @@ impl SourceSwitch {
             position: fade_frames,
             fade_frames,
             through_silence: false,
-            gain_a: Glide::UNITY,
-            gain_b: Glide::UNITY,
+            gains: [Glide::UNITY; MAX_SLOTS],
             glide_coefficient: -(-1.0 / (LEVEL_MATCH_GLIDE_MS / 1000.0 * f64::from(sample_rate_hz))).exp_m1(),
         }
     }
@@ -131,29 +135,32 @@ impl SourceSwitch {
         if self.through_silence { 2 * self.fade_frames } else { self.fade_frames }
     }
 
-    /// The level-matching gains of A and B to glide to, in dB.
-    pub fn set_level_match_db(&mut self, a_db: f32, b_db: f32) {
-        self.gain_a.set_db(a_db);
-        self.gain_b.set_db(b_db);
+    /// Each slot's level-matching gain to glide to, in dB.
+    pub fn set_level_match_db(&mut self, gains_db: &[f32; MAX_SLOTS]) {
+        for (glide, &gain_db) in self.gains.iter_mut().zip(gains_db) {
+            glide.set_db(gain_db);
+        }
     }
 
-    /// The level-matching gains of A and B applied now, in dB.
-    pub fn level_match_db(&self) -> (f32, f32) {
-        (self.gain_a.db(), self.gain_b.db())
+    /// Each slot's level-matching gain applied now, in dB.
+    pub fn level_match_db(&self) -> [f32; MAX_SLOTS] {
+        self.gains.map(|glide| glide.db())
     }
 
     /// Ends the fade and the glides at once.
     pub fn snap(&mut self) {
         self.position = self.fade_length();
-        self.gain_a.current = self.gain_a.target;
-        self.gain_b.current = self.gain_b.target;
+        for glide in &mut self.gains {
+            glide.current = glide.target;
+        }
     }
 
     /// Moves the glides on by `frames` without rendering: while [`SourceSwitch::plays_only`]
     /// holds, the caller plays the source as it is.
     pub fn skip(&mut self, frames: usize) {
-        self.gain_a.skip(self.glide_coefficient, frames);
-        self.gain_b.skip(self.glide_coefficient, frames);
+        for glide in &mut self.gains {
+            glide.skip(self.glide_coefficient, frames);
+        }
     }
 
     /// Whether the switch plays `source` alone, at unity gain, and will until told otherwise:
@@ -162,15 +169,11 @@ impl SourceSwitch {
         let unity = |glide: &Glide| glide.current == 1.0 && glide.target == 1.0;
         self.to == source
             && self.position >= self.fade_length()
-            && match source {
-                Listen::Dry => true,
-                Listen::A => unity(&self.gain_a),
-                Listen::B => unity(&self.gain_b),
-            }
+            && source.slot().is_none_or(|slot| unity(&self.gains[slot.index()]))
     }
 
-    /// The weights of (dry, A, B) now.
-    fn weights(&self) -> [f32; 3] {
+    /// The weights of (dry, A, B, …) now.
+    fn weights(&self) -> [f32; SOURCES] {
         let (position, fade) = (self.position, self.fade_frames);
         let rise = |frames: usize| (FRAC_PI_2 * frames as f32 / fade as f32).sin().powi(2);
         let (to, from) = (only(self.to), self.from);
@@ -185,16 +188,25 @@ impl SourceSwitch {
         }
     }
 
-    /// Writes what the listener hears into `heard`: `dry`, `a` and `b` weighted and
-    /// level-matched, all interleaved `channels` wide and of one length.
-    pub fn render(&mut self, heard: &mut [f32], dry: &[f32], a: &[f32], b: &[f32], channels: usize) {
+    /// Writes what the listener hears into `heard`: `dry` and each slot's `decoded` signal
+    /// (A's first; as many as the engine has, a slot that does not run given another's)
+    /// weighted and level-matched, all interleaved `channels` wide and of one length. Slots past
+    /// `decoded` are silent; their gains still glide.
+    pub fn render(&mut self, heard: &mut [f32], dry: &[f32], decoded: &[&[f32]], channels: usize) {
         let coefficient = self.glide_coefficient;
+        let slots = decoded.len().min(MAX_SLOTS);
         for (frame, heard) in heard.chunks_exact_mut(channels).enumerate() {
-            let [w_dry, w_a, w_b] = self.weights();
-            let (w_a, w_b) = (w_a * self.gain_a.next(coefficient), w_b * self.gain_b.next(coefficient));
+            let mut weights = self.weights();
+            for (weight, glide) in weights[1..].iter_mut().zip(&mut self.gains) {
+                *weight *= glide.next(coefficient);
+            }
             for (channel, heard) in heard.iter_mut().enumerate() {
                 let i = frame * channels + channel;
-                *heard = w_dry * dry[i] + w_a * a[i] + w_b * b[i];
+                let mut sum = weights[0] * dry[i];
+                for (weight, decoded) in weights[1..=slots].iter().zip(decoded) {
+                    sum += weight * decoded[i];
+                }
+                *heard = sum;
             }
             self.position = (self.position + 1).min(self.fade_length());
         }
@@ -213,7 +225,7 @@ mod tests {
         let len = 300;
         let (dry, a, b) = (vec![0.0; len], vec![1.0; len], vec![-1.0; len]);
         let mut heard = vec![0.0; len];
-        switch.render(&mut heard, &dry, &a, &b, 1);
+        switch.render(&mut heard, &dry, &[&a, &b], 1);
         // 240 frames (5 ms): from +1 through 0 halfway to −1, monotonic, then B alone.
         assert_eq!(heard[0], 1.0);
         assert!((heard[120]).abs() < 1e-6, "{}", heard[120]);
@@ -223,7 +235,7 @@ mod tests {
         // Equal gain: the same signal through both sources comes out unchanged while fading.
         switch.listen(Listen::Dry);
         let same = vec![0.5; len];
-        switch.render(&mut heard, &same, &same, &same, 1);
+        switch.render(&mut heard, &same, &[&same, &same], 1);
         assert!(heard.iter().all(|&sample| (sample - 0.5).abs() < 1e-6));
     }
 
@@ -235,7 +247,7 @@ mod tests {
         for (target, heard) in [Listen::A, Listen::B].into_iter().zip(&mut heard) {
             let mut switch = SourceSwitch::new(Listen::A, 48_000);
             switch.relisten(target);
-            switch.render(heard, &dry, &a, &b, 1);
+            switch.render(heard, &dry, &[&a, &b], 1);
             assert!(switch.plays_only(target));
         }
         // Out over 240 frames to silence, in over 240: the same for A to A as for A to B.

@@ -8,6 +8,7 @@ use roundtrip_codec::{
     Bitrate, Channels, Decoder, Dred, DredDecoder, Encoder, PacketInfo, StateAllocator, mem::global,
 };
 
+use crate::comparison::SlotId;
 use crate::jitter::JitterSimulator;
 use crate::loss::{LossSimulator, LossTraceReceiver};
 use crate::meters::Counters;
@@ -64,10 +65,11 @@ pub trait PacketObserver {
         let _ = (aligned, decoded);
     }
 
-    /// The observer of slot B's packets and pieces while an A/B comparison runs (see
+    /// The observer of a compared slot's (B to F) packets and pieces while it runs (see
     /// [`crate::comparison`]); every other call is slot A's. With `None` (the default) no one
-    /// is told of slot B's.
-    fn slot_b(&mut self) -> Option<&mut dyn PacketObserver> {
+    /// is told of that slot's.
+    fn compared_slot(&mut self, slot: SlotId) -> Option<&mut dyn PacketObserver> {
+        let _ = slot;
         None
     }
 }

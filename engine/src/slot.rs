@@ -1,4 +1,4 @@
-//! One compared setting (slot A or B, see [`crate::comparison`]): its codec chain, the settings
+//! One compared setting (slot A to F, see [`crate::comparison`]): its codec chain, the settings
 //! it runs and the ones its shape was built for, its level matching, level meters and the shared
 //! meters it publishes into.
 

@@ -9,7 +9,7 @@ use common::{engine, run};
 use roundtrip_codec::{Channels, FrameDuration};
 use roundtrip_engine::meters::Counters;
 use roundtrip_engine::round_trip::RoundTrip;
-use roundtrip_engine::{JitterSettings, LossModel, LossSettings, LossTrace, Receiver, Settings};
+use roundtrip_engine::{JitterSettings, LossModel, LossSettings, LossTrace, Receiver, Settings, SlotId};
 use roundtrip_signal::test_signal;
 
 fn adaptive(min_ms: u16, max_ms: u16) -> JitterSettings {
@@ -60,7 +60,7 @@ fn without_jitter_adaptive_plays_bit_for_bit_what_fixed_plays_at_the_same_delay(
         assert!(fixed_out == adaptive_out, "{loss:?}: the adaptive receiver played something else");
         // It plays at 40 ms and reports its maximum, 160 ms more.
         assert_eq!(adaptive_engine.latency_samples() - fixed_engine.latency_samples(), 160 * 48);
-        let counters = adaptive_engine.counters();
+        let counters = adaptive_engine.counters(SlotId::A);
         assert_eq!((counters.accelerations, counters.expansions), (0, 0));
         assert_eq!((counters.playout_delay_us, counters.target_delay_us), (40_000, 40_000));
     }
@@ -244,10 +244,14 @@ fn a_delay_trace_replays_the_adaptive_receivers_decisions_bit_for_bit() {
     let trace = LossTrace::with_delays(recorder.0).unwrap();
     let mut replayed =
         engine(rate, 1, Settings { jitter: JitterSettings { mean_jitter_ms: 0.0, ..settings.jitter }, ..settings });
-    replayed.loss_trace_sender().send(Some(trace));
+    replayed.loss_trace_sender(SlotId::A).send(Some(trace));
     let again = run(&mut replayed, &input, &[320]);
-    assert!(drawn.counters().accelerations + drawn.counters().expansions > 0, "{:?}", drawn.counters());
-    assert_eq!(drawn.counters().accelerations, replayed.counters().accelerations);
+    assert!(
+        drawn.counters(SlotId::A).accelerations + drawn.counters(SlotId::A).expansions > 0,
+        "{:?}",
+        drawn.counters(SlotId::A)
+    );
+    assert_eq!(drawn.counters(SlotId::A).accelerations, replayed.counters(SlotId::A).accelerations);
     assert!(output == again, "the replay played something else");
 }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{engine, run};
-use roundtrip_engine::{Engine, EngineConfig, EngineError, OUTPUT_CEILING, Settings};
+use roundtrip_engine::{Engine, EngineConfig, EngineError, OUTPUT_CEILING, Settings, SlotId};
 use roundtrip_signal::test_signal;
 
 fn create(sample_rate_hz: u32, channels: usize, max_block_frames: usize) -> Result<Engine, EngineError> {
@@ -42,7 +42,7 @@ fn nan_infinity_subnormal_and_huge_samples_are_sanitised_and_counted() {
     let mut engine = engine(48_000, 2, Settings::default());
     let output = run(&mut engine, &input, &[256]);
     assert!(output.iter().all(|s| s.is_finite() && s.abs() <= OUTPUT_CEILING));
-    assert_eq!(engine.counters().sanitized_samples, 800);
+    assert_eq!(engine.counters(SlotId::A).sanitized_samples, 800);
     // A second of clean input later, the output is ordinary audio again.
     let latency = engine.latency_samples() * 2;
     let tail = &output[output.len() - 24_000..];
@@ -60,7 +60,7 @@ fn zero_length_huge_and_mismatched_blocks_are_handled() {
     let input = test_signal::music(48_000, 2, 1.0);
     let mut output = vec![0.0; input.len()];
     engine.process_interleaved(&input, &mut output);
-    assert_eq!(engine.counters().underruns, 0);
+    assert_eq!(engine.counters(SlotId::A).underruns, 0);
     assert!(output.iter().any(|&s| s != 0.0));
     // Lengths that do not fit the layout: silence, counted.
     let mut short = [1.0f32; 3];
@@ -71,7 +71,7 @@ fn zero_length_huge_and_mismatched_blocks_are_handled() {
     engine.process_planar(&mut [&mut left]);
     assert_eq!(short, [0.0; 3]);
     assert_eq!(left, [0.0; 8]);
-    assert_eq!(engine.counters().rejected_blocks, 4);
+    assert_eq!(engine.counters(SlotId::A).rejected_blocks, 4);
 }
 
 #[test]

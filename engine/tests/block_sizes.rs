@@ -5,7 +5,7 @@ mod common;
 
 use common::{engine, random_blocks, run};
 use roundtrip_codec::{Application, FrameDuration};
-use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Settings};
+use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Settings, SlotId};
 use roundtrip_signal::test_signal;
 
 /// Settings that exercise every path: loss with FEC and DRED recovery.
@@ -37,8 +37,8 @@ fn outputs_for_block_sequences(rate: u32, channels: usize) {
     for blocks in sequences {
         let mut engine = engine(rate, channels, busy());
         let output = run(&mut engine, &input, blocks);
-        assert_eq!(engine.counters().underruns, 0);
-        assert!(engine.counters().packets_lost > 0, "the loss path must run");
+        assert_eq!(engine.counters(SlotId::A).underruns, 0);
+        assert!(engine.counters(SlotId::A).packets_lost > 0, "the loss path must run");
         let first_difference = output.iter().zip(&reference).position(|(a, b)| a.to_bits() != b.to_bits());
         assert_eq!(
             first_difference,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::{engine, random_blocks};
 use roundtrip_codec::FrameDuration;
 use roundtrip_engine::codec_thread::{self, AudioEnd, CodecThread, Worker, extra_latency_frames};
-use roundtrip_engine::{Comparison, Engine, EngineConfig, Listen, LossSettings, Settings};
+use roundtrip_engine::{Comparison, Engine, EngineConfig, Listen, LossSettings, Settings, SlotId};
 use roundtrip_signal::test_signal;
 
 /// The settings a block starts with: a bitrate change, loss, and a frame change (a restart).
@@ -33,9 +33,9 @@ fn comparison_at(block: usize) -> Comparison {
     let b = Settings { bitrate_bps: 16_000, frame: FrameDuration::Ms10, ..Settings::DEFAULT };
     match block {
         0..60 => Comparison::default(),
-        60..70 => Comparison { b: Some(b), listen: Listen::A },
-        70..100 => Comparison { b: Some(b), listen: Listen::B },
-        _ => Comparison { b: Some(b), listen: Listen::Dry },
+        60..70 => Comparison::listening(Listen::A).with(SlotId::B, Some(b)),
+        70..100 => Comparison::listening(Listen::B).with(SlotId::B, Some(b)),
+        _ => Comparison::listening(Listen::Dry).with(SlotId::B, Some(b)),
     }
 }
 
@@ -149,10 +149,10 @@ fn a_stalled_worker_costs_silence_counted_to_the_frame_and_keeps_the_alignment()
     let config = EngineConfig { sample_rate_hz: 48_000, channels: 2, max_block_frames: BLOCK };
     let input = test_signal::music(48_000, 2, 2.0);
     let blocks = even_blocks(&input, 2, BLOCK);
-    let reference = direct(Engine::new(config, Settings::DEFAULT).unwrap(), &input, &blocks);
+    let reference = direct(Engine::with_slots(config, Settings::DEFAULT, 2).unwrap(), &input, &blocks);
 
     let (mut audio, mut worker) =
-        codec_thread::pair(Engine::new(config, Settings::DEFAULT).unwrap(), no_tap(), Box::new(()));
+        codec_thread::pair(Engine::with_slots(config, Settings::DEFAULT, 2).unwrap(), no_tap(), Box::new(()));
     let extra = extra_latency_frames(&config);
     assert_eq!(extra, 64 + 480);
     let stalled = 100..150;
@@ -187,7 +187,7 @@ fn a_worker_a_second_behind_drops_input_exactly_and_comes_back_at_the_same_laten
     const BLOCK: usize = 64;
     let config = EngineConfig { sample_rate_hz: 48_000, channels: 1, max_block_frames: BLOCK };
     let (mut audio, mut worker) =
-        codec_thread::pair(Engine::new(config, Settings::DEFAULT).unwrap(), no_tap(), Box::new(()));
+        codec_thread::pair(Engine::with_slots(config, Settings::DEFAULT, 2).unwrap(), no_tap(), Box::new(()));
     let extra = extra_latency_frames(&config);
     let latency = worker.engine().latency_samples();
     let silence = [0.0f32; BLOCK];
@@ -223,9 +223,10 @@ fn a_real_codec_thread_paced_by_count_gives_the_same_output() {
     let config = EngineConfig { sample_rate_hz: 96_000, channels: 2, max_block_frames: BLOCK };
     let input = test_signal::music(96_000, 2, 1.0);
     let blocks = even_blocks(&input, 2, BLOCK);
-    let reference = direct(Engine::new(config, Settings::DEFAULT).unwrap(), &input, &blocks);
+    let reference = direct(Engine::with_slots(config, Settings::DEFAULT, 2).unwrap(), &input, &blocks);
 
-    let mut thread = CodecThread::spawn(Engine::new(config, Settings::DEFAULT).unwrap(), no_tap(), Box::new(()));
+    let mut thread =
+        CodecThread::spawn(Engine::with_slots(config, Settings::DEFAULT, 2).unwrap(), no_tap(), Box::new(()));
     assert!(!thread.runs_inline());
     let extra = thread.extra_latency_samples();
     let mut output = vec![0.0; input.len()];

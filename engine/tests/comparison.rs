@@ -1,13 +1,13 @@
-//! A/B: a second setting coded beside the first on the same input. The latency is the slower
+//! Comparing settings: slots B to F coded beside A on the same input. The latency is the slowest
 //! chain's; each slot then plays, bit for bit, what an engine with its settings alone plays,
 //! delayed to that latency, and so does the dry input; a switch between them lands on the same
 //! sample and makes no step the sources themselves do not make.
 
 mod common;
 
-use common::{engine, random_blocks, run};
+use common::{engine, engine_with_slots, random_blocks, run};
 use roundtrip_codec::{Application, FrameDuration};
-use roundtrip_engine::{Comparison, Engine, Listen, LossModel, LossSettings, Settings};
+use roundtrip_engine::{Comparison, Engine, Listen, LossModel, LossSettings, MAX_SLOTS, Settings, SlotId};
 use roundtrip_signal::test_signal;
 use test_support::{add_pulse, peak_position};
 
@@ -30,8 +30,8 @@ fn slow() -> Settings {
 
 /// An engine with `a` in slot A and `b` in slot B, hearing `listen`, as if it started that way.
 fn comparing(rate: u32, channels: usize, a: Settings, b: Settings, listen: Listen) -> Engine {
-    let mut engine = engine(rate, channels, a);
-    engine.set_comparison(&Comparison { b: Some(b), listen });
+    let mut engine = engine_with_slots(rate, channels, a, 2);
+    engine.set_comparison(&Comparison::listening(listen).with(SlotId::B, Some(b)));
     engine.reset();
     engine
 }
@@ -63,7 +63,7 @@ fn each_source_plays_as_alone_delayed_to_the_slower_chain() {
             assert_eq!(engine.latency_samples(), latency_b, "{rate} Hz {listen:?}");
             let output = run(&mut engine, &input, &blocks);
             assert!(output == expected, "{rate} Hz {listen:?}: not the source alone, delayed");
-            assert_eq!(engine.counters().underruns + engine.counters_b().underruns, 0);
+            assert_eq!(engine.counters(SlotId::A).underruns + engine.counters(SlotId::B).underruns, 0);
         }
         // The other way round: B faster than A, so B waits.
         let mut engine = comparing(rate, channels, slow(), fast(), Listen::B);
@@ -75,26 +75,26 @@ fn each_source_plays_as_alone_delayed_to_the_slower_chain() {
 #[test]
 fn turning_b_on_and_off_restarts_at_the_slower_latency_and_back() {
     let input = test_signal::music(48_000, 2, 1.0);
-    let mut engine = engine(48_000, 2, fast());
+    let mut engine = engine_with_slots(48_000, 2, fast(), 2);
     let alone = engine.latency_samples();
-    assert_eq!(engine.meters_b().snapshot().latency_samples, 0, "B does not run: its meters say so");
+    assert_eq!(engine.meters(SlotId::B).snapshot().latency_samples, 0, "B does not run: its meters say so");
     let mut output = vec![0.0; input.len()];
-    engine.set_comparison(&Comparison { b: Some(slow()), listen: Listen::B });
+    engine.set_comparison(&Comparison::listening(Listen::B).with(SlotId::B, Some(slow())));
     engine.process_interleaved(&input[..9_600], &mut output[..9_600]);
     let slower = engine.latency_samples();
     assert!(slower > alone, "{slower} after B came in, {alone} before");
-    assert_eq!(engine.comparison(), Comparison { b: Some(slow().clamped()), listen: Listen::B });
-    let b_meters = engine.meters_b().snapshot();
+    assert_eq!(engine.comparison(), Comparison::listening(Listen::B).with(SlotId::B, Some(slow().clamped())));
+    let b_meters = engine.meters(SlotId::B).snapshot();
     assert_eq!(b_meters.latency_samples as usize, slower);
     assert!(b_meters.counters.packets_sent > 0);
-    engine.set_comparison(&Comparison { b: None, listen: Listen::B });
+    engine.set_comparison(&Comparison::listening(Listen::B));
     engine.process_interleaved(&input[9_600..19_200], &mut output[9_600..19_200]);
     assert_eq!(engine.latency_samples(), alone);
-    assert_eq!(engine.meters_b().snapshot().latency_samples, 0);
+    assert_eq!(engine.meters(SlotId::B).snapshot().latency_samples, 0);
     // B back: its counts start again from zero.
-    engine.set_comparison(&Comparison { b: Some(slow()), listen: Listen::B });
+    engine.set_comparison(&Comparison::listening(Listen::B).with(SlotId::B, Some(slow())));
     engine.process_interleaved(&input[19_200..19_200 + 480], &mut output[19_200..19_200 + 480]);
-    assert!(engine.counters_b().packets_sent < b_meters.counters.packets_sent);
+    assert!(engine.counters(SlotId::B).packets_sent < b_meters.counters.packets_sent);
 }
 
 #[test]
@@ -115,7 +115,7 @@ fn the_same_impulse_lands_on_the_same_sample_from_dry_a_and_b() {
     for (&start, &source) in starts.iter().zip(&sources) {
         let switch_at = start + latency - spacing / 4;
         engine.process_interleaved(&input[done..switch_at], &mut output[done..switch_at]);
-        engine.set_comparison(&Comparison { b: Some(b), listen: source });
+        engine.set_comparison(&Comparison::listening(source).with(SlotId::B, Some(b)));
         done = switch_at;
     }
     let end = input.len();
@@ -164,7 +164,7 @@ fn switching_sources_makes_no_step_the_sources_do_not_make() {
     for (index, (block_in, block_out)) in input.chunks(2 * 256).zip(switched.chunks_mut(2 * 256)).enumerate() {
         // A switch every 50 ms, after the latency's silence.
         if index * 256 > latency && index % 10 == 0 {
-            engine.set_comparison(&Comparison { b: Some(b), listen: cycle[index / 10 % cycle.len()] });
+            engine.set_comparison(&Comparison::listening(cycle[index / 10 % cycle.len()]).with(SlotId::B, Some(b)));
         }
         engine.process_interleaved(block_in, block_out);
     }
@@ -175,7 +175,7 @@ fn switching_sources_makes_no_step_the_sources_do_not_make() {
         let own = match source {
             Listen::Dry => &own[0],
             Listen::A => &own[1],
-            Listen::B => &own[2],
+            _ => &own[2],
         };
         let settled = 2 * (index * 256 + 480)..2 * (index * 256 + 2_560);
         assert!(switched[settled.clone()] == own[settled], "block {index}: not {source:?}, switched to");
@@ -196,10 +196,81 @@ fn each_slot_meters_its_own_losses() {
     let b = Settings { loss: LossSettings { loss_percent: 20.0, ..LossSettings::default() }, ..fast() };
     let mut engine = comparing(48_000, 2, fast(), b, Listen::A);
     run(&mut engine, &input, &[480]);
-    let (a, b) = (engine.meters().snapshot(), engine.meters_b().snapshot());
+    let (a, b) = (engine.meters(SlotId::A).snapshot(), engine.meters(SlotId::B).snapshot());
     assert_eq!(a.counters.packets_lost, 0);
     assert_eq!(a.counters.packets_sent, b.counters.packets_sent);
     let percent = b.counters.loss_percent();
     assert!((15.0..25.0).contains(&percent), "B lost {percent} %");
     assert_eq!(a.latency_samples, b.latency_samples);
+}
+
+/// Six settings that differ in frame, bitrate, application, FEC and loss: six latencies.
+fn six_settings() -> [Settings; MAX_SLOTS] {
+    let frames = [FrameDuration::Ms10, FrameDuration::Ms20, FrameDuration::Ms40, FrameDuration::Ms60];
+    std::array::from_fn(|index| Settings {
+        bitrate_bps: [96_000, 12_000, 32_000, 24_000, 64_000, 16_000][index],
+        frame: frames[index % frames.len()],
+        application: if index % 2 == 0 { Application::Audio } else { Application::Voip },
+        fec: index % 3 == 1,
+        loss: LossSettings { loss_percent: (index * 6) as f32, seed: index as u64, ..LossSettings::default() },
+        ..Settings::default()
+    })
+}
+
+#[test]
+fn six_slots_each_play_as_alone_delayed_to_the_slowest_chain() {
+    let (rate, channels) = (44_100, 2);
+    let input = test_signal::music(rate, channels, 1.5);
+    let blocks = random_blocks(100, 1_500, 6);
+    let settings = six_settings();
+    let alone: Vec<(usize, Vec<f32>, Engine)> = settings
+        .iter()
+        .map(|settings| {
+            let mut engine = engine(rate, channels, *settings);
+            let output = run(&mut engine, &input, &blocks);
+            (engine.latency_samples(), output, engine)
+        })
+        .collect();
+    let slowest = alone.iter().map(|(latency, ..)| *latency).max().unwrap();
+    let fastest = alone.iter().map(|(latency, ..)| *latency).min().unwrap();
+    assert!(slowest > fastest + 1_000, "the latencies should differ: {fastest} to {slowest}");
+    let comparison = |listen: Listen| {
+        SlotId::COMPARED
+            .into_iter()
+            .fold(Comparison::listening(listen), |comparison, slot| comparison.with(slot, Some(settings[slot.index()])))
+    };
+    for slot in SlotId::ALL {
+        let mut engine = engine_with_slots(rate, channels, settings[0], MAX_SLOTS);
+        engine.set_comparison(&comparison(slot.into()));
+        engine.reset();
+        assert_eq!(engine.latency_samples(), slowest, "{slot:?}");
+        let output = run(&mut engine, &input, &blocks);
+        let (latency, own, _) = &alone[slot.index()];
+        assert!(output == delayed(own, slowest - latency, channels), "{slot:?}: not its settings alone, delayed");
+        // Every slot, heard or not, sent and lost what its settings alone do.
+        for (other, (.., own)) in SlotId::ALL.into_iter().zip(&alone) {
+            let (counted, own) = (engine.counters(other), own.counters(SlotId::A));
+            let fates = |counters: roundtrip_engine::Counters| (counters.packets_sent, counters.packets_lost);
+            assert_eq!(fates(counted), fates(own), "{slot:?} heard, {other:?}'s packets");
+        }
+    }
+    let losses: Vec<u64> = alone.iter().map(|(.., engine)| engine.counters(SlotId::A).packets_lost).collect();
+    assert!(losses[0] == 0 && losses[1..].iter().all(|&lost| lost > 0), "every slot but A loses: {losses:?}");
+}
+
+#[test]
+fn a_slot_the_engine_was_not_made_with_stays_off() {
+    let (rate, channels) = (48_000, 1);
+    let input = test_signal::music(rate, channels, 0.5);
+    let mut alone = engine(rate, channels, fast());
+    let expected = run(&mut alone, &input, &[480]);
+    // Three slots: D is asked for and heard, but the engine has none, so A plays, undelayed.
+    let mut engine = engine_with_slots(rate, channels, fast(), 3);
+    assert_eq!(engine.slot_count(), 3);
+    engine.set_comparison(&Comparison::listening(Listen::D).with(SlotId::D, Some(slow())));
+    engine.reset();
+    assert!(!engine.comparison().compares(), "{:?}", engine.comparison());
+    assert!(run(&mut engine, &input, &[480]) == expected);
+    assert_eq!(engine.counters(SlotId::D).packets_sent, 0);
+    assert_eq!(engine.meters(SlotId::D).snapshot().latency_samples, 0);
 }

@@ -8,7 +8,7 @@ mod common;
 
 use common::{engine, run};
 use roundtrip_codec::{Application, FrameDuration};
-use roundtrip_engine::{Counters, LossModel, LossSettings, Settings};
+use roundtrip_engine::{Counters, LossModel, LossSettings, Settings, SlotId};
 use roundtrip_signal::test_signal;
 
 /// 30 s of speech at 48 kHz mono through the engine, 24 kbps VoIP, DRED 100 ms, with `percent`
@@ -31,7 +31,7 @@ fn dred_run(percent: u8) -> Counters {
     };
     let mut engine = engine(48_000, 1, settings);
     run(&mut engine, &test_signal::speech(48_000, 30.0), &[480]);
-    engine.counters()
+    engine.counters(SlotId::A)
 }
 
 #[test]

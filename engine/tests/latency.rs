@@ -5,7 +5,7 @@ mod common;
 
 use common::{HOST_RATES_HZ, engine, random_blocks, run};
 use roundtrip_codec::{Application, FrameDuration};
-use roundtrip_engine::{JitterSettings, Settings};
+use roundtrip_engine::{JitterSettings, Settings, SlotId};
 use test_support::{add_pulse, peak_position};
 
 /// How far a measured peak may lie from the reported latency, in samples. libopus 1.6.1 and
@@ -45,7 +45,7 @@ fn measured_delays(rate: u32, settings: Settings) -> (usize, Vec<f64>) {
         add_pulse(&mut input, start, rate);
     }
     let output = run(&mut engine, &input, &random_blocks(64, 700, u64::from(rate)));
-    assert_eq!(engine.counters().underruns, 0, "{rate} Hz: the output ran dry");
+    assert_eq!(engine.counters(SlotId::A).underruns, 0, "{rate} Hz: the output ran dry");
     let delays = starts
         .iter()
         .map(|&start| {

@@ -7,7 +7,7 @@ mod common;
 
 use common::engine;
 use ebur128::{EbuR128, Mode};
-use roundtrip_engine::Settings;
+use roundtrip_engine::{Settings, SlotId};
 use roundtrip_signal::test_signal;
 
 const RATE: u32 = 48_000;
@@ -29,7 +29,7 @@ fn run(level_match: bool) -> (f64, f64, Vec<f32>) {
     let ratio = 3f32.sqrt() - 2.0;
     let input: Vec<f32> = music.iter().flat_map(|&x| [0.5 * x, 0.5 * ratio * x]).collect();
     let mut output = vec![0.0; input.len()];
-    let meters = engine.meters();
+    let meters = engine.meters(SlotId::A);
     let mut gains = Vec::new();
     for (block_in, block_out) in input.chunks(128).zip(output.chunks_mut(128)) {
         engine.process_interleaved(block_in, block_out);
@@ -59,7 +59,7 @@ fn a_decoded_signal_6_db_quieter_is_matched_within_half_a_lu_by_a_glide() {
 fn turning_matching_off_glides_back_to_unity_and_a_reset_forgets_the_gain() {
     let settings = Settings { force_mono: true, level_match: true, ..Settings::DEFAULT };
     let mut engine = engine(RATE, 2, settings);
-    let meters = engine.meters();
+    let meters = engine.meters(SlotId::A);
     let music = test_signal::music(RATE, 1, 6.0);
     let input: Vec<f32> = music.iter().flat_map(|&x| [0.5 * x, -0.134 * x]).collect();
     let mut output = vec![0.0; input.len()];

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{engine, run};
-use roundtrip_engine::{LossModel, LossSettings, LossTrace, PacketObserver, SentPacket, Settings};
+use roundtrip_engine::{LossModel, LossSettings, LossTrace, PacketObserver, SentPacket, Settings, SlotId};
 use roundtrip_signal::test_signal;
 
 /// Which packets the network lost, in order.
@@ -32,7 +32,7 @@ fn the_packets_a_trace_marks_are_lost_at_every_rate_and_block_size() {
     };
     for (rate, max_block) in [(48_000, 4_096), (44_100, 17), (16_000, 1)] {
         let mut engine = engine(rate, 2, settings);
-        let mut sender = engine.loss_trace_sender();
+        let mut sender = engine.loss_trace_sender(SlotId::A);
         sender.send(Some(trace.clone()));
         let input = test_signal::interleave_mono(&test_signal::speech(rate, 3.0), 2);
         let mut output = vec![0.0; input.len()];
@@ -51,14 +51,14 @@ fn the_packets_a_trace_marks_are_lost_at_every_rate_and_block_size() {
         assert!(lost.0.len() >= 148, "{rate} Hz: {} packets", lost.0.len());
         let expected: Vec<bool> = (0..lost.0.len() as u64).map(|index| trace.is_lost(index)).collect();
         assert_eq!(lost.0, expected, "{rate} Hz, blocks up to {max_block}");
-        assert_eq!(engine.counters().packets_lost, expected.iter().filter(|&&lost| lost).count() as u64);
+        assert_eq!(engine.counters(SlotId::A).packets_lost, expected.iter().filter(|&&lost| lost).count() as u64);
     }
 }
 
 #[test]
 fn a_new_trace_starts_from_its_beginning_and_none_gives_the_model_back() {
     let mut engine = engine(48_000, 1, Settings::default());
-    let mut sender = engine.loss_trace_sender();
+    let mut sender = engine.loss_trace_sender(SlotId::A);
     let second = test_signal::speech(48_000, 1.0);
     let mut lost = LostFlags::default();
     let play = |engine: &mut roundtrip_engine::Engine, lost: &mut LostFlags| {

@@ -4,7 +4,7 @@ mod common;
 
 use common::{engine, run};
 use roundtrip_codec::{Application, Bandwidth, CodingMode, RateControl};
-use roundtrip_engine::{LossModel, LossSettings, Settings};
+use roundtrip_engine::{LossModel, LossSettings, Settings, SlotId};
 use roundtrip_signal::test_signal;
 
 #[test]
@@ -16,7 +16,7 @@ fn meters_report_bitrate_levels_snr_counts_and_latency() {
         ..Settings::default()
     };
     let mut engine = engine(48_000, 2, settings);
-    let meters = engine.meters();
+    let meters = engine.meters(SlotId::A);
     let input = test_signal::music(48_000, 2, 3.0);
     run(&mut engine, &input, &[256]);
     let snapshot = meters.snapshot();
@@ -26,7 +26,7 @@ fn meters_report_bitrate_levels_snr_counts_and_latency() {
     assert!(levels.input_peak > 0.1 && levels.output_peak > 0.1, "{levels:?}");
     assert!((levels.input_rms_dbfs - levels.output_rms_dbfs).abs() < 3.0, "{levels:?}");
     assert!(levels.snr_db > 0.0 && levels.snr_db < 40.0, "{levels:?}");
-    assert_eq!(snapshot.counters, engine.counters());
+    assert_eq!(snapshot.counters, engine.counters(SlotId::A));
     assert_eq!(snapshot.counters.packets_sent, 150, "3 s is exactly 150 packets of 20 ms");
     assert!(snapshot.counters.packets_lost > 0);
     assert_eq!(snapshot.latency_samples, engine.latency_samples() as u64);
@@ -36,7 +36,7 @@ fn meters_report_bitrate_levels_snr_counts_and_latency() {
 /// packets sent, as the meters publish them.
 fn coded_after(settings: Settings, channels: usize, input: &[f32]) -> roundtrip_engine::CodedCounts {
     let mut engine = engine(48_000, channels, settings);
-    let meters = engine.meters();
+    let meters = engine.meters(SlotId::A);
     run(&mut engine, input, &[480]);
     let counters = meters.snapshot().counters;
     let coded = counters.coded();

@@ -6,10 +6,10 @@ alloc_counter::install!();
 mod common;
 
 use alloc_counter::count;
-use common::{engine, random_blocks};
+use common::{engine, engine_with_slots, random_blocks};
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
 use roundtrip_engine::handoff::handoff;
-use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Monitor, Receiver, Settings};
+use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Monitor, Receiver, Settings, SlotId};
 use roundtrip_signal::test_signal;
 
 /// A settings sequence that changes every setting, including those that restart the codec.
@@ -87,7 +87,7 @@ fn assert_no_allocation_at(rate: u32, channels: usize) {
         blocks_done
     });
     assert!(counts.is_zero(), "{rate} Hz × {channels}: {counts:?} over {blocks_done} blocks");
-    let counters = engine.counters();
+    let counters = engine.counters(SlotId::A);
     assert!(counters.packets_sent > 0);
 }
 
@@ -112,19 +112,26 @@ fn no_allocation_at_96_khz_mono_with_resampling() {
 }
 
 #[test]
-fn comparing_two_settings_allocates_nothing_whatever_is_switched() {
-    use roundtrip_engine::{Comparison, Listen};
+fn comparing_six_settings_allocates_nothing_whatever_is_switched() {
+    use roundtrip_engine::{Comparison, Listen, MAX_SLOTS};
     let input = test_signal::interleave_mono(&test_signal::speech(44_100, 1.0), 2);
     let mut output = vec![0.0; input.len()];
     let blocks = random_blocks(200, 4_096, 11);
     let settings = settings_sequence();
-    let mut engine = engine(44_100, 2, Settings { level_match: true, ..Settings::default() });
-    let sources = [Listen::A, Listen::B, Listen::Dry];
+    let mut engine = engine_with_slots(44_100, 2, Settings { level_match: true, ..Settings::default() }, MAX_SLOTS);
+    let sources = [Listen::Dry, Listen::A, Listen::B, Listen::C, Listen::D, Listen::E, Listen::F];
     let (_, counts) = count(|| {
-        for (step, next) in settings.iter().enumerate() {
-            // B takes every setting in turn (restarts included), and is off every fifth step.
-            let b = (step % 5 != 4).then_some(*next);
-            engine.set_comparison(&Comparison { b, listen: sources[step % 3] });
+        for step in 0..settings.len() {
+            // Each compared slot takes every setting in turn (restarts included), each off one
+            // step in five, at its own phase.
+            let comparison = SlotId::COMPARED.into_iter().enumerate().fold(
+                Comparison::listening(sources[step % sources.len()]),
+                |comparison, (offset, slot)| {
+                    let phase = step + offset;
+                    comparison.with(slot, (phase % 5 != 4).then_some(settings[phase % settings.len()]))
+                },
+            );
+            engine.set_comparison(&comparison);
             let mut done = 0;
             for &block in blocks.iter().cycle().skip(step).take(10) {
                 let len = (block * 2).min(input.len() - done);
@@ -137,7 +144,9 @@ fn comparing_two_settings_allocates_nothing_whatever_is_switched() {
         }
     });
     assert!(counts.is_zero(), "{counts:?}");
-    assert!(engine.counters_b().packets_sent > 0);
+    for slot in SlotId::ALL {
+        assert!(engine.counters(slot).packets_sent > 0, "{slot:?} never ran");
+    }
 }
 
 #[test]
@@ -174,7 +183,7 @@ fn the_codec_thread_allocates_nothing_on_either_side_even_when_the_worker_stalls
     });
     assert!(counts.is_zero(), "{counts:?}");
     assert!(audio.counters().dropped_input_frames > 0 && audio.counters().late_callbacks > 0);
-    assert!(thread.counters().late_callbacks == 0 && worker.engine().counters().packets_sent > 0);
+    assert!(thread.counters().late_callbacks == 0 && worker.engine().counters(SlotId::A).packets_sent > 0);
 }
 
 #[test]
@@ -207,7 +216,7 @@ fn replaying_and_swapping_loss_and_delay_traces_allocates_and_frees_nothing_on_t
     use roundtrip_engine::{JitterSettings, LossTrace};
     let jitter = JitterSettings { playout_ms: 40, ..JitterSettings::DEFAULT };
     let mut engine = engine(44_100, 2, Settings { fec: true, dred_duration_ms: 100, jitter, ..Settings::default() });
-    let mut sender = engine.loss_trace_sender();
+    let mut sender = engine.loss_trace_sender(SlotId::A);
     let input = test_signal::interleave_mono(&test_signal::speech(44_100, 0.5), 2);
     let mut output = vec![0.0; input.len()];
     let (mut lost, mut late) = (0, 0);
@@ -220,15 +229,15 @@ fn replaying_and_swapping_loss_and_delay_traces_allocates_and_frees_nothing_on_t
             _ => None,
         };
         sender.send(trace.transpose().unwrap());
-        let (before, before_late) = (engine.counters().packets_lost, engine.counters().packets_late);
+        let (before, before_late) = (engine.counters(SlotId::A).packets_lost, engine.counters(SlotId::A).packets_late);
         let ((), counts) = count(|| {
             for (block_in, block_out) in input.chunks(2 * 301).zip(output.chunks_mut(2 * 301)) {
                 engine.process_interleaved(block_in, block_out);
             }
         });
         assert!(counts.is_zero(), "round {round}: {counts:?}");
-        lost += engine.counters().packets_lost - before;
-        late += engine.counters().packets_late - before_late;
+        lost += engine.counters(SlotId::A).packets_lost - before;
+        late += engine.counters(SlotId::A).packets_late - before_late;
     }
     assert!(lost > 50 && late > 5, "the traces were in force: {lost} packets lost, {late} late");
 }

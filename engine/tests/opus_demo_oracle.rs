@@ -35,7 +35,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use roundtrip_codec::{Application, FrameDuration};
-use roundtrip_engine::{Counters, Engine, EngineConfig, LossTrace, Settings};
+use roundtrip_engine::{Counters, Engine, EngineConfig, LossTrace, Settings, SlotId};
 use roundtrip_signal::test_signal;
 
 const RATE_HZ: u32 = 48_000;
@@ -148,7 +148,7 @@ fn pattern(packets: usize, percent: u32, seed: u64) -> Vec<bool> {
 fn ours(settings: Settings, input: &[f32], lost: &[bool]) -> (Vec<f32>, Counters) {
     let config = EngineConfig { sample_rate_hz: RATE_HZ, channels: 1, max_block_frames: 4096 };
     let mut engine = Engine::new(config, settings).unwrap();
-    engine.loss_trace_sender().send(Some(LossTrace::new(lost.to_vec()).unwrap()));
+    engine.loss_trace_sender(SlotId::A).send(Some(LossTrace::new(lost.to_vec()).unwrap()));
     let latency = engine.latency_samples();
     let mut padded = input.to_vec();
     padded.resize(input.len() + latency + FRAME, 0.0);
@@ -158,7 +158,7 @@ fn ours(settings: Settings, input: &[f32], lost: &[bool]) -> (Vec<f32>, Counters
     }
     output.drain(..latency);
     output.truncate(input.len());
-    (output, engine.counters())
+    (output, engine.counters(SlotId::A))
 }
 
 /// `opus_demo`'s encode-and-decode of `input` with the flags that match `settings`, and the

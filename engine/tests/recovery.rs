@@ -5,7 +5,7 @@ mod common;
 
 use common::{engine, run};
 use roundtrip_codec::{Application, FrameDuration};
-use roundtrip_engine::{Counters, LossModel, LossSettings, Settings};
+use roundtrip_engine::{Counters, LossModel, LossSettings, Settings, SlotId};
 use roundtrip_signal::{measure, test_signal};
 
 /// Runs `seconds` of speech at 48 kHz mono through the engine and returns the counters and the
@@ -21,7 +21,7 @@ fn speech_run(settings: Settings, seconds: f64) -> (Counters, f64) {
     let snr = measure::snr_db(&input[..input.len() - latency], &output[latency..]);
     let spectral = measure::spectral_snr_db(&input[..input.len() - latency], &output[latency..], 960);
     println!("SNR waveform {snr:.2} dB, spectral {spectral:.2} dB");
-    (engine.counters(), spectral)
+    (engine.counters(SlotId::A), spectral)
 }
 
 fn voice(bitrate_bps: i32, loss: LossSettings) -> Settings {
@@ -49,7 +49,7 @@ fn measured_loss_matches_the_setting_over_100000_frames() {
             Settings { frame: FrameDuration::Ms2_5, complexity: 0, bitrate_bps: 6_000, loss, ..Settings::default() };
         let mut engine = engine(8_000, 1, settings);
         run(&mut engine, &input, &[4096]);
-        let counters = engine.counters();
+        let counters = engine.counters(SlotId::A);
         assert!(counters.packets_sent >= frames as u64 - 1, "{counters:?}");
         let measured = counters.loss_percent();
         assert!((measured - f64::from(loss.loss_percent)).abs() <= 0.5, "{loss:?}: measured {measured:.3} %");

@@ -5,7 +5,7 @@ mod common;
 
 use common::{engine, run};
 use roundtrip_codec::FrameDuration;
-use roundtrip_engine::{LossModel, LossSettings, Settings};
+use roundtrip_engine::{LossModel, LossSettings, Settings, SlotId};
 use roundtrip_signal::test_signal;
 
 #[test]
@@ -19,14 +19,14 @@ fn a_frame_size_change_restarts_with_the_new_exact_latency() {
         run(&mut engine, &vec![0.0; rate as usize / 10], &[512]);
         let after = engine.latency_samples();
         assert!(after > before, "{rate}: 60 ms frames must cost more latency than 20 ms ({after} vs {before})");
-        assert_eq!(engine.meters().snapshot().latency_samples, after as u64);
+        assert_eq!(engine.meters(SlotId::A).snapshot().latency_samples, after as u64);
         // A click through the restarted pipeline comes out exactly `after` samples late.
         let mut input = vec![0.0f32; rate as usize];
         input[1_000] = 0.9;
         let output = run(&mut engine, &input, &[333]);
         let peak = output.iter().enumerate().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())).unwrap().0;
         assert!(peak.abs_diff(1_000 + after) <= 1, "{rate}: peak at {peak}, expected {}", 1_000 + after);
-        assert_eq!(engine.counters().underruns, 0);
+        assert_eq!(engine.counters(SlotId::A).underruns, 0);
     }
 }
 
@@ -58,6 +58,6 @@ fn reset_replays_exactly_what_a_fresh_engine_does() {
     let mut reused = engine(48_000, 2, settings);
     run(&mut reused, &test_signal::speech(48_000, 0.7).repeat(2), &[1000]);
     reused.reset();
-    assert_eq!(reused.counters().packets_sent, 0);
+    assert_eq!(reused.counters(SlotId::A).packets_sent, 0);
     assert!(run(&mut reused, &input, &[256]) == fresh);
 }

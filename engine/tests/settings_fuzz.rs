@@ -6,7 +6,7 @@
 mod common;
 
 use roundtrip_codec::{Application, Bandwidth, FrameDuration, RateControl};
-use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Monitor, OUTPUT_CEILING, Receiver, Settings};
+use roundtrip_engine::{JitterSettings, LossModel, LossSettings, Monitor, OUTPUT_CEILING, Receiver, Settings, SlotId};
 use roundtrip_signal::test_signal;
 
 use common::{engine, random_blocks};
@@ -78,7 +78,7 @@ fn arbitrary_setting_sequences_keep_the_output_sane() {
                 panic!("{rate} Hz, change {change}: output sample {bad}");
             }
         }
-        let counters = engine.counters();
+        let counters = engine.counters(SlotId::A);
         assert_eq!((counters.underruns, counters.rejected_blocks), (0, 0), "{rate} Hz: {counters:?}");
     }
 }

@@ -88,10 +88,10 @@ mod tests {
     fn a_press_plays_its_source_once_through_silence_and_holds_it_until_released() {
         let monitor = Arc::new(BlindMonitor::default());
         let mut reader = BlindReader::new(monitor.clone());
-        let params = Comparison { b: None, listen: Listen::A };
+        let params = Comparison::listening(Listen::A);
         assert_eq!(reader.heard(params, true), (params, None));
         monitor.press(Listen::Dry);
-        let held = Comparison { listen: Listen::Dry, ..params };
+        let held = Comparison::listening(Listen::Dry);
         assert_eq!(reader.heard(params, true), (held, Some(Listen::Dry)));
         assert_eq!(reader.heard(params, true), (held, None));
         // The same source pressed again switches again.

@@ -27,7 +27,7 @@ use crate::blind_monitor::BlindMonitor;
 use crate::editor::abx_view::AbxPanel;
 use crate::live_score::{LiveScorer, ScoreSlot};
 use crate::loss_trace::TraceSlot;
-use crate::menu::LossModelMenu;
+use crate::menu::FrozenMenu;
 use crate::params::{RoundtripParams, SlotId, SlotParams};
 use crate::spectrum::{ConsumerSlot, EditorSpectra};
 use crate::timeline::{EditorTimeline, TimelineSlot};
@@ -316,7 +316,7 @@ struct TraceField {
 }
 
 /// The loss model as one menu of three, over the two parameters that hold it (the first
-/// release's two-value menu and the realistic model's switch, see [`crate::menu::LossModelMenu`]).
+/// release's two-value menu and the realistic model's switch, see [`crate::menu::FrozenMenu`]).
 fn loss_model_row(ui: &mut egui::Ui, params: &RoundtripParams, edited: SlotId, setter: &ParamSetter) {
     ui.label("Loss model");
     let current = params.control_settings_of(edited).loss.model;
@@ -330,7 +330,7 @@ fn loss_model_row(ui: &mut egui::Ui, params: &RoundtripParams, edited: SlotId, s
                 setter.end_set_parameter(&slot.realistic_loss);
                 if !realistic {
                     setter.begin_set_parameter(&slot.loss_model);
-                    setter.set_parameter(&slot.loss_model, LossModelMenu(model));
+                    setter.set_parameter(&slot.loss_model, FrozenMenu(model));
                     setter.end_set_parameter(&slot.loss_model);
                 }
             }

@@ -46,7 +46,9 @@ use std::sync::{Arc, Mutex};
 
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState};
-use roundtrip_engine::{CodecThreadCounters, Comparison, Engine, EngineConfig, MAX_BLOCK_FRAMES, Meters, Settings};
+use roundtrip_engine::{
+    CodecThreadCounters, Comparison, Engine, EngineConfig, MAX_BLOCK_FRAMES, Meters, Settings, SlotId as EngineSlot,
+};
 
 use crate::blind_monitor::{BlindMonitor, BlindReader};
 use crate::editor::EditorApp;
@@ -206,15 +208,17 @@ impl Plugin for OpusRoundtrip {
         // codec thread's meters read zero.
         self.runner = None;
         self.meters.publish_codec_thread(&CodecThreadCounters::default());
-        match Engine::with_meters(config, self.params.settings(), self.meters.clone()) {
+        match Engine::with_slots(config, self.params.settings(), 2) {
             Ok(mut engine) => {
-                self.params.loss_trace.connect(vec![engine.loss_trace_sender(), engine.loss_trace_sender_b()]);
-                engine.use_meters_b(self.meters_b.clone());
+                let senders = [EngineSlot::A, EngineSlot::B].map(|slot| engine.loss_trace_sender(slot));
+                self.params.loss_trace.connect(senders.into());
+                engine.use_meters(EngineSlot::A, self.meters.clone());
+                engine.use_meters(EngineSlot::B, self.meters_b.clone());
                 // Slot B from the start: the latency reported is the slower slot's.
                 engine.set_comparison(&self.params.comparison());
                 engine.reset();
                 self.activated_settings = *engine.settings();
-                self.activated_b = engine.comparison().b;
+                self.activated_b = engine.comparison().settings(EngineSlot::B);
                 self.activated_codec_thread = self.params.codec_thread.value();
                 let spectrum = spectrum::new_feed(&self.spectrum_slot);
                 let slot_observers = |timeline_slot, score_slot| live_score::SlotObservers {
@@ -305,7 +309,7 @@ impl OpusRoundtrip {
         }
         let host_compensates = context.plugin_api() != PluginApi::Standalone;
         let codec_thread_changed = self.params.codec_thread.value() != self.activated_codec_thread;
-        let b_shape_changed = match (comparison.b, self.activated_b) {
+        let b_shape_changed = match (comparison.settings(EngineSlot::B), self.activated_b) {
             (Some(b), Some(activated)) => b.clamped().latency_shape() != activated.latency_shape(),
             (b, activated) => b.is_some() != activated.is_some(),
         };
@@ -324,9 +328,10 @@ impl OpusRoundtrip {
             runner.set_settings(&wanted.with_latency_of(&self.activated_settings));
             // B runs, or not, as activated until the restart, with B's current settings in its
             // latency's shape; one turned off is not heard.
-            let current_b = comparison.b.unwrap_or_else(|| self.params.settings_of(SlotId::B)).clamped();
+            let current_b =
+                comparison.settings(EngineSlot::B).unwrap_or_else(|| self.params.settings_of(SlotId::B)).clamped();
             let b = self.activated_b.map(|held| current_b.with_latency_of(&held));
-            runner.set_comparison(&Comparison { b, listen: comparison.heard() });
+            runner.set_comparison(&Comparison::listening(comparison.heard()).with(EngineSlot::B, b));
         } else {
             runner.set_settings(&wanted);
             runner.set_comparison(&comparison);

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use roundtrip_engine::{PacketFate, PacketObserver, SentPacket};
+use roundtrip_engine::{PacketFate, PacketObserver, SentPacket, SlotId};
 use roundtrip_quality::Mode;
 use roundtrip_quality::masking::NoiseToMask;
 use rtrb::{Consumer, Producer, RingBuffer};
@@ -151,8 +151,8 @@ impl PacketObserver for Observers {
         self.a.piece(aligned, decoded);
     }
 
-    fn slot_b(&mut self) -> Option<&mut dyn PacketObserver> {
-        self.b.as_mut().map(|b| b as &mut dyn PacketObserver)
+    fn compared_slot(&mut self, slot: SlotId) -> Option<&mut dyn PacketObserver> {
+        self.b.as_mut().filter(|_| slot == SlotId::B).map(|b| b as &mut dyn PacketObserver)
     }
 }
 

@@ -2,7 +2,7 @@
 //! (what saved sessions store) and their names all come from the engine's [`Choice`] tables.
 
 use nice_plug::prelude::Enum;
-use roundtrip_engine::{Choice, LossModel};
+use roundtrip_engine::{Choice, Listen, LossModel};
 
 /// The value of an `EnumParam<Menu<T>>`: one of the engine's values for `T`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,32 +26,44 @@ impl<T: Choice> Enum for Menu<T> {
     }
 }
 
-/// The loss-model menu: random and bursty, the two models the plugin's first release offered.
-/// It stays at two because hosts automate a menu by its position (CLAP) or by its position
-/// scaled to 0–1 (VST3): a third value at the end would move bursty from 1.0 to 0.5 in VST3
-/// automation, one in the middle would move it in CLAP's. The realistic model has a parameter
-/// of its own (`RoundtripParams::realistic_loss`).
+/// A menu that offers the first values of an engine choice, as many as the plugin offered when
+/// it was released: hosts automate a menu by its position (CLAP) or by its position scaled to
+/// 0–1 (VST3), so a value added at the end would move the others in VST3 automation, one in
+/// the middle in CLAP's. The engine's values past the menu have parameters of their own.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LossModelMenu(pub LossModel);
+pub struct FrozenMenu<T>(pub T);
 
-/// The models the menu offers, in its order.
-const MENU_MODELS: [LossModel; 2] = [LossModel::Bernoulli, LossModel::GilbertElliott];
+/// How many of a choice's first values its [`FrozenMenu`] offers.
+pub trait FrozenChoice: Choice + PartialEq + Copy + 'static {
+    const MENU_LEN: usize;
+}
 
-impl Enum for LossModelMenu {
+/// Random and bursty, the two models of the first release; the realistic model has a switch
+/// of its own (`SlotParams::realistic_loss`).
+impl FrozenChoice for LossModel {
+    const MENU_LEN: usize = 2;
+}
+
+/// Dry, A and B, the sources of A/B's release.
+impl FrozenChoice for Listen {
+    const MENU_LEN: usize = 3;
+}
+
+impl<T: FrozenChoice> Enum for FrozenMenu<T> {
     fn variants() -> &'static [&'static str] {
-        &LossModel::LABELS[..MENU_MODELS.len()]
+        &T::LABELS[..T::MENU_LEN]
     }
 
     fn ids() -> Option<&'static [&'static str]> {
-        Some(&LossModel::KEYS[..MENU_MODELS.len()])
+        Some(&T::KEYS[..T::MENU_LEN])
     }
 
     fn to_index(self) -> usize {
-        MENU_MODELS.iter().position(|&model| model == self.0).unwrap_or(0)
+        Some(self.0.index()).filter(|&index| index < T::MENU_LEN).unwrap_or(0)
     }
 
     fn from_index(index: usize) -> Self {
-        Self(MENU_MODELS.get(index).copied().unwrap_or(MENU_MODELS[0]))
+        Self(T::from_index(if index < T::MENU_LEN { index } else { 0 }))
     }
 }
 
@@ -61,9 +73,19 @@ mod tests {
 
     #[test]
     fn the_loss_model_menu_keeps_its_first_releases_two_values_in_place() {
-        assert_eq!(LossModelMenu::ids(), Some(&["random", "bursty"][..]));
-        assert_eq!(LossModelMenu::variants(), ["Random", "Bursty"]);
-        assert_eq!(LossModelMenu(LossModel::GilbertElliott).to_index(), 1);
-        assert_eq!(LossModelMenu::from_index(1).0, LossModel::GilbertElliott);
+        assert_eq!(FrozenMenu::<LossModel>::ids(), Some(&["random", "bursty"][..]));
+        assert_eq!(FrozenMenu::<LossModel>::variants(), ["Random", "Bursty"]);
+        assert_eq!(FrozenMenu(LossModel::GilbertElliott).to_index(), 1);
+        assert_eq!(FrozenMenu::<LossModel>::from_index(1).0, LossModel::GilbertElliott);
+        assert_eq!(FrozenMenu(LossModel::Realistic).to_index(), 0);
+    }
+
+    #[test]
+    fn the_listen_menu_keeps_a_b_s_three_sources_in_place() {
+        assert_eq!(FrozenMenu::<Listen>::ids(), Some(&["dry", "a", "b"][..]));
+        assert_eq!(FrozenMenu::<Listen>::variants(), ["Dry", "A", "B"]);
+        assert_eq!(FrozenMenu(Listen::B).to_index(), 2);
+        assert_eq!(FrozenMenu::<Listen>::from_index(2).0, Listen::B);
+        assert_eq!(FrozenMenu::<Listen>::from_index(6).0, Listen::Dry);
     }
 }

@@ -16,7 +16,7 @@ use roundtrip_engine::{
 };
 
 use crate::loss_trace::TraceSlot;
-use crate::menu::{LossModelMenu, Menu};
+use crate::menu::{FrozenMenu, Menu};
 
 /// The loss control's span: above 50 % no call is usable (the engine takes up to 100 %).
 const LOSS_CONTROL_MAX_PERCENT: f32 = 50.0;
@@ -81,7 +81,7 @@ pub struct RoundtripParams {
 
     /// What the listener hears: the dry input, slot A or slot B.
     #[id = "listen"]
-    pub listen: EnumParam<Menu<Listen>>,
+    pub listen: EnumParam<FrozenMenu<Listen>>,
     /// Codes slot B beside slot A, to switch between them.
     #[id = "cmp"]
     pub compare: BoolParam,
@@ -102,9 +102,9 @@ pub struct SlotParams {
     pub loss_percent: FloatParam,
     /// Random or bursty loss.
     #[id = "lmodel"]
-    pub loss_model: EnumParam<LossModelMenu>,
+    pub loss_model: EnumParam<FrozenMenu<LossModel>>,
     /// libopus's loss generator learned from real networks, in place of the loss-model menu
-    /// (a parameter of its own, see [`LossModelMenu`]).
+    /// (a parameter of its own, see [`FrozenMenu`]).
     #[id = "lreal"]
     pub realistic_loss: BoolParam,
     /// Mean burst length in packets (bursty loss).
@@ -193,7 +193,7 @@ impl Default for RoundtripParams {
             .with_unit(" dB"),
             level_match: BoolParam::new("Level match", defaults.level_match),
             codec_thread: BoolParam::new("Codec thread", false),
-            listen: EnumParam::new("Listen", Menu(Listen::A)),
+            listen: EnumParam::new("Listen", FrozenMenu(Listen::A)),
             compare: BoolParam::new("Compare B", false),
             b: SlotParams::named("B "),
         }
@@ -235,7 +235,7 @@ impl SlotParams {
             .with_unit(" %")
             .with_value_to_string(Arc::new(|percent| format!("{percent:.1}")))
             .with_string_to_value(Arc::new(|text| parse_number(text, &["%"]))),
-            loss_model: EnumParam::new(name("Loss model"), LossModelMenu(defaults.loss.model)),
+            loss_model: EnumParam::new(name("Loss model"), FrozenMenu(defaults.loss.model)),
             realistic_loss: BoolParam::new(name("Realistic loss"), defaults.loss.model == LossModel::Realistic),
             mean_burst_packets: FloatParam::new(
                 name("Mean burst"),
@@ -357,7 +357,7 @@ impl RoundtripParams {
     /// A's) while Compare B is on, and the source heard. Never allocates or locks.
     pub fn comparison(&self) -> Comparison {
         let b = self.compare.value().then(|| self.settings_of(SlotId::B));
-        Comparison { b, listen: self.listen.value().0 }
+        Comparison::listening(self.listen.value().0).with(roundtrip_engine::SlotId::B, b)
     }
 
     /// A slot's settings as [`RoundtripParams::settings`] gives A's, whether or not B is on.
@@ -514,7 +514,7 @@ impl SlotParams {
         set(setter, &self.realistic_loss, realistic);
         // The menu keeps its value under the realistic model, for when that is turned off.
         if !realistic {
-            set(setter, &self.loss_model, LossModelMenu(settings.loss.model));
+            set(setter, &self.loss_model, FrozenMenu(settings.loss.model));
         }
         set(setter, &self.mean_burst_packets, settings.loss.mean_burst_packets);
         set(setter, &self.seed, i32::try_from(settings.loss.seed).unwrap_or(i32::MAX));

@@ -282,7 +282,7 @@ mod tests {
         let (shown, shown_levels) = timeline.update();
         counted.iter_mut().zip(count_fates(shown)).for_each(|(total, count)| *total += count);
         (packets, levels) = (packets + shown.len(), levels + shown_levels.len());
-        let counters = engine.counters();
+        let counters = engine.counters(roundtrip_engine::SlotId::A);
         assert_eq!(counted[1] as u64, counters.recovered_fec);
         assert_eq!(counted[2] as u64, counters.recovered_dred);
         assert_eq!(counted[3] as u64, counters.concealed);
@@ -317,7 +317,7 @@ mod tests {
             });
             timeline.update();
         }
-        let counters = engine.counters();
+        let counters = engine.counters(roundtrip_engine::SlotId::A);
         let stretches: Vec<(f32, f32)> = timeline.stretches().collect();
         // All 8 s lie within the 10 s shown: every stretch is there, oldest first.
         assert_eq!(stretches.len() as u64, counters.accelerations + counters.expansions, "{counters:?}");
@@ -331,7 +331,7 @@ mod tests {
 
     #[test]
     fn slot_b_has_a_timeline_of_its_own() {
-        use roundtrip_engine::{Comparison, Listen};
+        use roundtrip_engine::{Comparison, Listen, SlotId};
         let (slot, slot_b): (TimelineSlot, TimelineSlot) = (Arc::new(Mutex::new(None)), Arc::new(Mutex::new(None)));
         let open = Arc::new(AtomicBool::new(true));
         // B's timeline reaches the engine as slot B's observers do in the plugin.
@@ -345,10 +345,10 @@ mod tests {
         timeline.update();
         timeline_b.update();
         let config = EngineConfig { sample_rate_hz: 48_000, channels: 1, max_block_frames: 480 };
-        let mut engine = Engine::new(config, Settings::DEFAULT).unwrap();
+        let mut engine = Engine::with_slots(config, Settings::DEFAULT, 2).unwrap();
         let lossy =
             Settings { loss: LossSettings { loss_percent: 20.0, ..LossSettings::DEFAULT }, ..Settings::DEFAULT };
-        engine.set_comparison(&Comparison { b: Some(lossy), listen: Listen::B });
+        engine.set_comparison(&Comparison::listening(Listen::B).with(SlotId::B, Some(lossy)));
         engine.reset();
         let mut speech = roundtrip_signal::test_signal::speech(48_000, 2.0);
         for block in speech.chunks_mut(480) {
@@ -360,7 +360,7 @@ mod tests {
         assert_eq!(count_fates(a)[3], 0, "A loses nothing");
         assert!(a.len() > 90 && a_levels.len() == 200);
         let (b, b_levels) = timeline_b.update();
-        assert_eq!(count_fates(b)[3] as u64, engine.counters_b().concealed);
+        assert_eq!(count_fates(b)[3] as u64, engine.counters(SlotId::B).concealed);
         assert!(count_fates(b)[3] > 10 && b.len() == a.len() && b_levels.len() == 200);
     }
 

@@ -10,7 +10,7 @@ use nice_plug::prelude::*;
 use opus_roundtrip::abx::{AbxTest, Button, Pair};
 use opus_roundtrip::blind_monitor::{BlindMonitor, BlindReader};
 use opus_roundtrip::params::RoundtripParams;
-use roundtrip_engine::{Engine, EngineConfig, MeterSnapshot};
+use roundtrip_engine::{Engine, EngineConfig, MeterSnapshot, SlotId};
 use roundtrip_signal::test_signal;
 use std::sync::Arc;
 
@@ -72,7 +72,7 @@ fn run(pair: Pair, x_is_b: bool) -> (Vec<String>, Vec<f32>) {
         set(&params, id, text);
     }
     let config = EngineConfig { sample_rate_hz: RATE, channels: 2, max_block_frames: 512 };
-    let mut engine = Engine::new(config, params.settings()).unwrap();
+    let mut engine = Engine::with_slots(config, params.settings(), 2).unwrap();
     engine.set_comparison(&params.comparison());
     engine.reset();
     let monitor = Arc::new(BlindMonitor::default());
@@ -100,11 +100,11 @@ fn run(pair: Pair, x_is_b: bool) -> (Vec<String>, Vec<f32>) {
         for button in [Button::X, Button::A, Button::B, Button::X] {
             monitor.press(test.play(button));
             play_a_while(&mut engine, &mut reader);
-            seen.push(visible(&params, &test, [engine.meters().snapshot(), engine.meters_b().snapshot()]));
+            seen.push(visible(&params, &test, [SlotId::A, SlotId::B].map(|slot| engine.meters(slot).snapshot())));
         }
         monitor.press(test.answer(trial % 2 == 0));
         play_a_while(&mut engine, &mut reader);
-        seen.push(visible(&params, &test, [engine.meters().snapshot(), engine.meters_b().snapshot()]));
+        seen.push(visible(&params, &test, [SlotId::A, SlotId::B].map(|slot| engine.meters(slot).snapshot())));
     }
     (seen, output)
 }
@@ -128,7 +128,7 @@ fn every_press_switches_through_silence_even_to_what_plays() {
     // would, so a listener cannot tell X from whether the sound changed.
     let params = RoundtripParams::default();
     let config = EngineConfig { sample_rate_hz: RATE, channels: 1, max_block_frames: 512 };
-    let mut engine = Engine::new(config, params.settings()).unwrap();
+    let mut engine = Engine::with_slots(config, params.settings(), 2).unwrap();
     let monitor = Arc::new(BlindMonitor::default());
     let mut reader = BlindReader::new(monitor.clone());
     let tone: Vec<f32> = (0..RATE as usize).map(|n| 0.5 * (n as f32 * 0.05).sin()).collect();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use nice_assert_no_alloc::assert_no_alloc;
 use opus_roundtrip::live_score::{LiveScore, LiveScorer, Observers, RING_CAPACITY, ScoreSlot, SlotObservers, new_feed};
 use opus_roundtrip::timeline;
-use roundtrip_engine::PacketObserver;
+use roundtrip_engine::{PacketObserver, SlotId};
 use roundtrip_quality::Mode;
 use roundtrip_signal::test_signal;
 use test_support::XorShift;
@@ -49,7 +49,7 @@ fn a_and_b_are_scored_off_the_audio_thread_and_ranked() {
         }
         assert_no_alloc(|| {
             observers.piece(clean, clean);
-            if let Some(b) = observers.slot_b() {
+            if let Some(b) = observers.compared_slot(SlotId::B) {
                 b.piece(clean, degraded);
             }
         });

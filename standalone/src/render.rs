@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 
 use roundtrip_engine::{
-    CodedCounts, Counters, Engine, EngineConfig, LossTrace, PacketFate, PacketObserver, SentPacket, Settings,
+    CodedCounts, Counters, Engine, EngineConfig, LossTrace, PacketFate, PacketObserver, SentPacket, Settings, SlotId,
 };
 
 use crate::error::{AppError, InputProblem, Result};
@@ -275,7 +275,7 @@ pub fn render(
     let config = EngineConfig { sample_rate_hz: rate, channels, max_block_frames: BLOCK_FRAMES };
     let mut engine = Engine::new(config, plan.settings).map_err(AppError::Engine)?;
     if let Some(input) = &plan.loss_trace {
-        engine.loss_trace_sender().send(Some(input.trace.clone()));
+        engine.loss_trace_sender(SlotId::A).send(Some(input.trace.clone()));
     }
     let latency = engine.latency_samples();
     let pre_skip = (engine.encoded_delay_seconds() * f64::from(GRANULE_RATE_HZ)).round() as u16;
@@ -354,7 +354,7 @@ pub fn render(
         progress.set(done as f64 / f64::from(rate));
     }
     progress.finish();
-    let counters = engine.counters();
+    let counters = engine.counters(SlotId::A);
     if counters.underruns > 0 || counters.rejected_blocks > 0 {
         return Err(AppError::Internal(format!("the engine reported {counters:?}")));
     }

@@ -7,9 +7,15 @@ use roundtrip_engine::{Engine, EngineConfig, Settings};
 pub const HOST_RATES_HZ: [u32; 11] =
     [8_000, 12_000, 16_000, 24_000, 48_000, 22_050, 44_100, 88_200, 96_000, 176_400, 192_000];
 
-/// An engine for `rate` and `channels` with a maximum block of 4096 frames.
+/// An engine for `rate` and `channels` with a maximum block of 4096 frames, slot A alone.
 pub fn engine(rate: u32, channels: usize, settings: Settings) -> Engine {
-    Engine::new(EngineConfig { sample_rate_hz: rate, channels, max_block_frames: 4096 }, settings).unwrap()
+    engine_with_slots(rate, channels, settings, 1)
+}
+
+/// Like [`engine`], with `slots` slots to compare.
+pub fn engine_with_slots(rate: u32, channels: usize, settings: Settings, slots: usize) -> Engine {
+    let config = EngineConfig { sample_rate_hz: rate, channels, max_block_frames: 4096 };
+    Engine::with_slots(config, settings, slots).unwrap()
 }
 
 /// Runs `input` (interleaved) through `engine` in blocks whose lengths in frames cycle through

@@ -4,7 +4,7 @@
 use nice_plug::prelude::*;
 use roundtrip_engine::{Choice, Listen, Named};
 
-use crate::menu::Menu;
+use crate::menu::{FrozenChoice, FrozenMenu};
 use crate::params::{RoundtripParams, SlotId};
 
 /// Shows the bar; `edited` is the slot the controls below act on (the editor's own state, not
@@ -22,14 +22,14 @@ pub fn show(ui: &mut egui::Ui, params: &RoundtripParams, edited: &mut SlotId, te
         ui.label(egui::RichText::new("Listen").strong());
         let comparing = params.compare.value();
         let heard = params.listen.value().0;
-        for &Named { value, label, .. } in Listen::ALL {
+        for &Named { value, label, .. } in &Listen::ALL[..Listen::MENU_LEN] {
             let button = egui::Button::new(egui::RichText::new(label).size(16.0)).selected(heard == value);
             let available = (value != Listen::B || comparing) && !testing;
             let why = if testing { "A blind test chooses what plays" } else { "Turn on B first" };
             let response = ui.add_enabled(available, button).on_disabled_hover_text(why);
             if response.clicked() && heard != value {
                 setter.begin_set_parameter(&params.listen);
-                setter.set_parameter(&params.listen, Menu(value));
+                setter.set_parameter(&params.listen, FrozenMenu(value));
                 setter.end_set_parameter(&params.listen);
             }
         }

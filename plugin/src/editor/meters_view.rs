@@ -1,7 +1,7 @@
 //! The meters: what the codec and the simulated network are doing right now.
 
 use roundtrip_engine::callback_budget::{BUDGET_SHARE, may_overrun, worst_callback_estimate};
-use roundtrip_engine::{Advice, MeterSnapshot};
+use roundtrip_engine::{Advice, MeterSnapshot, SlotId};
 
 use crate::params::RoundtripParams;
 
@@ -127,7 +127,7 @@ pub fn show(
     for advice in Advice::for_run(&params.settings(), counters, delay_trace) {
         ui.colored_label(egui::Color32::YELLOW, advice.to_string());
     }
-    if let (Some(b), Some(settings)) = (b, params.comparison().b) {
+    if let (Some(b), Some(settings)) = (b, params.comparison().settings(SlotId::B)) {
         for advice in Advice::for_run(&settings, &b.counters, delay_trace) {
             ui.colored_label(egui::Color32::YELLOW, format!("B: {advice}"));
         }
@@ -163,7 +163,7 @@ fn codec_thread_warnings(ui: &mut egui::Ui, meters: &MeterSnapshot, params: &Rou
     let running = thread.extra_latency_samples > 0;
     let (rate, block) = (meters.sample_rate_hz as u32, meters.max_block_frames as usize);
     // Slot A's chain, and B's while comparing.
-    let chains: Vec<_> = std::iter::once(params.settings()).chain(params.comparison().b).collect();
+    let chains: Vec<_> = std::iter::once(params.settings()).chain(params.comparison().settings(SlotId::B)).collect();
     if !running && rate > 0 && may_overrun(&chains, rate, block) {
         let worst = worst_callback_estimate(&chains, rate).as_secs_f64() * 1000.0;
         let deadline = block as f64 * 1000.0 / f64::from(rate);
