@@ -44,6 +44,10 @@ pub enum Command {
     /// another folder, on every core, with settings drawn per file from ranges; resumable,
     /// shardable, with a results table.
     Batch(BatchArgs),
+    /// Summarise MUSHRA results files (one listener's or many): each listener screened as
+    /// ITU-R BS.1534-3 states, each condition's mean and 95 % interval beside the perceptual
+    /// model's score, and the usual chart as a PNG.
+    MushraReport(MushraReportArgs),
 }
 
 /// The audio backend for `live`.
@@ -478,6 +482,23 @@ pub struct ReportArgs {
     /// Where to draw the PNG (default: the rendered file's name with `.png`).
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
+    /// Print the summary only; draw nothing.
+    #[arg(long)]
+    pub no_png: bool,
+}
+
+/// `mushra-report` flags.
+#[derive(Debug, Args)]
+pub struct MushraReportArgs {
+    /// The results files (CSV or JSON, as the MUSHRA test writes them), merged.
+    #[arg(required = true)]
+    pub results: Vec<PathBuf>,
+    /// Where to draw the chart (default: mushra.png beside the first results file).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Also write every rating given into one file (JSON if named .json, else CSV).
+    #[arg(long)]
+    pub merged: Option<PathBuf>,
     /// Print the summary only; draw nothing.
     #[arg(long)]
     pub no_png: bool,

@@ -82,6 +82,8 @@ pub enum InputProblem {
     NotTheInputOf(PathBuf),
     /// A loss trace that cannot be read or is not one.
     LossTrace(LossTraceError),
+    /// A MUSHRA results file that cannot be read or is not one.
+    MushraResults(roundtrip_mushra::ResultsProblem),
 }
 
 impl fmt::Display for InputProblem {
@@ -133,6 +135,7 @@ impl fmt::Display for InputProblem {
                 write!(f, "it does not match '{}' (not the input of that render?)", rendered.display())
             }
             Self::LossTrace(error) => write!(f, "{error}"),
+            Self::MushraResults(problem) => write!(f, "{problem}"),
         }
     }
 }

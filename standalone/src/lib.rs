@@ -23,6 +23,7 @@ pub mod file_identity;
 pub mod flac;
 pub mod interrupt;
 pub mod manifest;
+pub mod mushra_chart;
 pub mod ogg_opus;
 pub mod output_file;
 pub mod perceptual;
@@ -59,6 +60,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> i32 {
         Some(Command::Report(args)) => commands::report::run(args),
         Some(Command::Demo(args)) => commands::demo::run(args),
         Some(Command::Batch(args)) => commands::batch::run(args),
+        Some(Command::MushraReport(args)) => commands::mushra_report::run(args),
     };
     match result {
         Ok(()) => 0,

@@ -32,7 +32,7 @@ const NMR_RANGE_DB: (f32, f32) = (-30.0, 20.0);
 const DELAY_PLOT_HEIGHT: u32 = 220;
 /// The header's height: the title and two lines of figures.
 const HEADER_HEIGHT: u32 = 100;
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 /// Right margin of every chart: room for the dB colour scale, and the same for all so that their
 /// time axes line up.
 const RIGHT_MARGIN: u32 = 90;
@@ -46,7 +46,7 @@ const SCALE_TICKS_DB: [f32; 5] = [0.0, -30.0, -60.0, -90.0, FLOOR_DB];
 
 /// plotters draws text with a font registered by name; we embed one (egui's Ubuntu Light) so
 /// that no system font lookup is needed.
-fn register_font() {
+pub(crate) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The bytes are a valid TrueType font shipped with egui; failing here would only lose text.
@@ -68,13 +68,18 @@ pub fn draw_report(
         + if audibility.is_some() { AUDIBILITY_PLOT_HEIGHT } else { 0 };
     let mut pixels = vec![0u8; (WIDTH * height * 3) as usize];
     draw(&mut pixels, height, stats, spectrograms, audibility).map_err(|err| AppError::output(path, err))?;
+    write_png(path, WIDTH, height, &pixels)
+}
+
+/// Writes RGB `pixels` of `width` × `height` into `path` as a PNG, whole or not at all.
+pub(crate) fn write_png(path: &Path, width: u32, height: u32, pixels: &[u8]) -> Result<()> {
     let mut file = crate::output_file::OutputFile::create(path)?;
     {
-        let mut encoder = png::Encoder::new(file.writer(), WIDTH, height);
+        let mut encoder = png::Encoder::new(file.writer(), width, height);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         let mut writer = encoder.write_header().map_err(|err| AppError::output(path, err))?;
-        writer.write_image_data(&pixels).map_err(|err| AppError::output(path, err))?;
+        writer.write_image_data(pixels).map_err(|err| AppError::output(path, err))?;
         writer.finish().map_err(|err| AppError::output(path, err))?;
     }
     file.commit()
